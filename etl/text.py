@@ -48,3 +48,8 @@ def clean_expr(column: str) -> pl.Expr:
         .str.strip_chars()
     )
     return pl.when(expr == "").then(None).otherwise(expr).alias(column)
+
+
+def fmt_int(value: int | None) -> str:
+    """Vietnamese thousands separator: 1234567 → '1.234.567'."""
+    return "—" if value is None else f"{value:,}".replace(",", ".")

@@ -1,0 +1,121 @@
+"""ETL command line for the office's IT staff: load, demo, status, rejects, rebuild."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from etl.store import db_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Nạp tệp xuất hồ sơ TTHC vào cơ sở dữ liệu.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_load = sub.add_parser("load", help="nạp một hoặc nhiều tệp xuất (xlsx, xls, csv)")
+    p_load.add_argument("files", nargs="+", type=Path)
+    p_demo = sub.add_parser("demo", help="dựng lại cơ sở dữ liệu mẫu (Thành phố Đà Nẵng)")
+    p_demo.add_argument("--if-missing", action="store_true", help="chỉ dựng khi chưa có cơ sở dữ liệu")
+    p_demo.add_argument("--scale", type=float, default=1.0, help="tỷ lệ khối lượng (1.0 ≈ 400.000 hồ sơ)")
+    p_demo.add_argument("--today", type=date.fromisoformat, default=None, help="ngày cuối của dữ liệu mẫu")
+    p_demo.add_argument("--seed", type=int, default=2025)
+    sub.add_parser("status", help="dữ liệu đã nạp: khoảng ngày, lần nạp gần nhất, số hồ sơ theo đơn vị")
+    p_rej = sub.add_parser("rejects", help="các dòng bị loại và lý do")
+    p_rej.add_argument("--load", type=int, default=None, help="chỉ lần nạp này")
+    p_rej.add_argument("--limit", type=int, default=50)
+    sub.add_parser("rebuild", help="dựng lại bảng tham chiếu và tổng hợp sau khi sửa cấu hình")
+    for p in sub.choices.values():
+        p.add_argument("--db", default=None, help="đường dẫn tệp DuckDB (mặc định data/cchc.duckdb hoặc $CCHC_DB)")
+    args = parser.parse_args(argv)
+    db = db_path(args.db)
+    return COMMANDS[args.command](args, db)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_load(args, db: Path) -> int:
+    from etl.load import load_files
+
+    started = time.perf_counter()
+    reports = load_files(list(args.files), db, progress=_progress)
+    for report in reports:
+        print(report.summary())
+        for warning in report.warnings:
+            print(f"    cảnh báo: {warning}")
+    failed = [r for r in reports if r.status == "failed"]
+    print(f"Xong trong {time.perf_counter() - started:.1f} giây. Cơ sở dữ liệu: {db}")
+    if any(r.rows_rejected for r in reports):
+        print("Xem các dòng bị loại: python -m etl rejects")
+    return 1 if failed else 0
+
+
+def cmd_demo(args, db: Path) -> int:
+    from etl.demo_build import build_demo
+
+    if args.if_missing and db.exists():
+        print(f"Đã có cơ sở dữ liệu {db}; bỏ qua dựng dữ liệu mẫu.")
+        return 0
+    reports = build_demo(db, today=args.today, seed=args.seed, scale=args.scale, progress=_progress)
+    failed = [r for r in reports if r.status == "failed"]
+    for r in failed:
+        print(r.summary())
+    return 1 if failed else 0
+
+
+def cmd_status(args, db: Path) -> int:
+    from queries.status import database_summary, unit_counts
+    from queries.connection import open_database
+
+    con = open_database(db)
+    if con is None:
+        print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…")
+        return 1
+    s = database_summary(con)
+    print(f"Cơ sở dữ liệu: {db}")
+    print(f"Hồ sơ: {s.dossiers:,} · phiếu khảo sát: {s.survey_responses:,} · dòng bị loại: {s.rejects:,}".replace(",", "."))
+    if s.first_received:
+        print(f"Ngày tiếp nhận từ {s.first_received:%d/%m/%Y} đến {s.last_received:%d/%m/%Y}")
+    if s.last_load_at:
+        print(f"Lần nạp gần nhất: {s.last_load_at:%d/%m/%Y %H:%M} ({s.loads} tệp đã nạp)")
+    print()
+    print(f"{'Mã':<12} {'Đơn vị':<42} {'Hồ sơ':>9} {'Tiếp nhận gần nhất':>19}")
+    for row in unit_counts(con).iter_rows(named=True):
+        last = row["last_received"].strftime("%d/%m/%Y") if row["last_received"] else "—"
+        print(f"{row['unit_code']:<12} {row['unit_name'][:42]:<42} {row['dossiers']:>9,} {last:>19}".replace(",", "."))
+    return 0
+
+
+def cmd_rejects(args, db: Path) -> int:
+    from queries.connection import open_database
+    from queries.status import rejects
+
+    con = open_database(db)
+    if con is None:
+        print(f"Chưa có cơ sở dữ liệu tại {db}.")
+        return 1
+    frame = rejects(con, load_id=args.load, limit=args.limit)
+    if frame.height == 0:
+        print("Không có dòng nào bị loại.")
+        return 0
+    for r in frame.iter_rows(named=True):
+        where = f"{r['file_name']}" + (f" [{r['sheet']}]" if r["sheet"] else "") + f" dòng {r['source_row']}"
+        level = "LOẠI" if r["severity"] == "error" else "CẢNH BÁO"
+        print(f"{level:<8} {where}: {r['message']}" + (f" (cột «{r['column_name']}»)" if r["column_name"] else ""))
+    return 0
+
+
+def cmd_rebuild(args, db: Path) -> int:
+    from etl.load import rebuild
+
+    rebuild(db)
+    print(f"Đã dựng lại bảng tham chiếu và tổng hợp: {db}")
+    return 0
+
+
+COMMANDS = {"load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild}
+
+if __name__ == "__main__":
+    sys.exit(main())

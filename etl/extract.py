@@ -1,0 +1,342 @@
+"""ETL extract: export files (xlsx, xls, HTML-table .xls, CSV) → raw text tables with provenance.
+
+Finds the header below title rows (and two-row merged headers), maps header text to canonical
+columns through the alias map, and keeps every cell as text: parsing is normalize's job.
+Never writes anything.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from etl.errors import EtlError
+from etl.headers import IGNORED_HEADERS, header_map
+from etl.text import clean, fold
+
+HEADER_SCAN_ROWS = 40
+MIN_HEADER_MATCHES = 3
+_PERIOD = re.compile(r"từ ngày\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*đến ngày\s*(\d{1,2})/(\d{1,2})/(\d{4})", re.I)
+_EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table found in a file: canonical columns as text, plus `_row` (row number in the file)."""
+
+    file: str
+    sheet: str | None
+    kind: str  # "dossier" | "survey"
+    header_rows: tuple[int, ...]
+    columns: dict[str, str]  # canonical → header text as written
+    extra_columns: tuple[str, ...]  # header texts that map to nothing (warning, not error)
+    title_lines: tuple[str, ...]
+    data: pl.DataFrame
+    period: tuple[date, date] | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class _Header:
+    start: int  # 0-based index of the first header row in the grid
+    depth: int  # 1 or 2 rows
+    names: tuple[str | None, ...]  # combined header text per grid column
+    kind: str
+    mapping: dict[int, str]  # grid column index → canonical
+
+
+def extract_file(path: Path, display_name: str | None = None) -> list[RawTable]:
+    """Read a file and return its tables; raise EtlError when nothing usable is in it."""
+    name = display_name or path.name
+    if not path.exists():
+        raise EtlError("không tìm thấy tệp.", "Kiểm tra lại đường dẫn tệp.", file=name)
+    if path.stat().st_size == 0:
+        raise EtlError("tệp rỗng (0 byte).", "Xuất lại tệp từ phần mềm một cửa rồi nạp lại.", file=name)
+    head = path.open("rb").read(2048)
+    if head.startswith(_EXCEL_MAGIC):
+        grids = _excel_grids(path, name)
+        tables = [t for sheet, grid in grids if (t := _table_from_grid(grid, name, sheet))]
+    elif _looks_like_html(head):
+        grid = _html_grid(path.read_bytes(), name)
+        tables = [t] if (t := _table_from_grid(grid, name, None)) else []
+    else:
+        tables = [_csv_table(path.read_bytes(), name)]
+    if not tables:
+        raise EtlError(
+            "không tìm thấy dòng tiêu đề của danh sách hồ sơ hay phiếu khảo sát (cần ít nhất các cột như "
+            "«Mã hồ sơ», «Ngày tiếp nhận», «Trạng thái»).",
+            "Đây có thể không phải tệp xuất hồ sơ hoặc khảo sát. Nếu đúng là tệp xuất, hãy thêm tên cột vào "
+            "etl/config/header_aliases.csv.",
+            file=name,
+        )
+    return tables
+
+
+def _looks_like_html(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<?xml", b"<head", b"<body"))
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+
+def _excel_grids(path: Path, name: str) -> list[tuple[str, pl.DataFrame]]:
+    try:
+        reader = fastexcel.read_excel(path)
+    except Exception as exc:  # calamine reports damaged zips and unknown formats here
+        raise EtlError(
+            f"không đọc được tệp Excel ({exc}).",
+            "Tệp có thể bị hỏng hoặc bị cắt khi tải về: mở thử bằng Excel, lưu lại dạng .xlsx rồi nạp lại.",
+            file=name,
+        ) from exc
+    grids = []
+    for sheet_name in reader.sheet_names:
+        try:
+            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+            frame = sheet.to_polars()
+        except Exception as exc:
+            raise EtlError(
+                f"không đọc được trang tính ({exc}).", "Mở tệp bằng Excel, lưu lại rồi nạp lại.",
+                file=name, sheet=sheet_name,
+            ) from exc
+        if frame.height:
+            grids.append((sheet_name, _rename_grid(frame)))
+    return grids
+
+
+def _rename_grid(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.rename({old: f"c{i}" for i, old in enumerate(frame.columns)})
+
+
+# --- HTML tables saved as .xls -------------------------------------------------------------------
+
+
+def _html_grid(raw: bytes, name: str) -> pl.DataFrame:
+    from lxml import html as lxml_html
+
+    text = _decode(raw, name)
+    try:
+        doc = lxml_html.document_fromstring(text)
+    except Exception as exc:
+        raise EtlError(f"không đọc được bảng HTML ({exc}).", "Xuất lại tệp rồi nạp lại.", file=name) from exc
+    tables = doc.xpath("//table")
+    if not tables:
+        raise EtlError("tệp dạng trang web nhưng không có bảng nào.", "Xuất lại danh sách hồ sơ dạng Excel.", file=name)
+    table = max(tables, key=lambda t: len(t.xpath(".//tr")))
+    titles = [clean(el.text_content()) for el in doc.xpath("//body/*[not(self::table)]")]
+    rows = [[t] for t in titles if t]
+    rows += _expand_spans(table.xpath(".//tr"))
+    width = max(len(r) for r in rows)
+    columns = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
+    return pl.DataFrame(columns, schema={k: pl.String for k in columns})
+
+
+def _expand_spans(trs) -> list[list[str | None]]:
+    """Lay HTML rows on a grid; a spanned cell keeps its text in its first position only,
+    exactly as a merged cell reads from an .xlsx."""
+    grid: list[list[str | None]] = []
+    pending: dict[tuple[int, int], bool] = {}
+    for r, tr in enumerate(trs):
+        row: list[str | None] = []
+        col = 0
+        for cell in tr.xpath("./td|./th"):
+            while pending.pop((r, col), False):
+                row.append(None)
+                col += 1
+            colspan = int(cell.get("colspan", "1") or 1)
+            rowspan = int(cell.get("rowspan", "1") or 1)
+            row.append(clean(cell.text_content()))
+            row.extend([None] * (colspan - 1))
+            for dr in range(1, rowspan):
+                for dc in range(colspan):
+                    pending[(r + dr, col + dc)] = True
+            col += colspan
+        while pending.pop((r, col), False):
+            row.append(None)
+            col += 1
+        grid.append(row)
+    return grid
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, name: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1258")  # Windows-1258, still common from older Vietnamese software
+    except UnicodeDecodeError as exc:
+        raise EtlError(
+            "không nhận ra bảng mã ký tự của tệp (không phải UTF-8 hay Windows-1258).",
+            "Mở tệp bằng Excel và lưu lại dạng «CSV UTF-8» rồi nạp lại.", file=name,
+        ) from exc
+
+
+def _csv_table(raw: bytes, name: str) -> RawTable:
+    if b"\x00" in raw[:4096]:
+        raise EtlError(
+            "tệp không phải văn bản CSV, Excel hay bảng HTML (có byte nhị phân).",
+            "Chỉ nạp tệp .xlsx, .xls hoặc .csv xuất từ phần mềm một cửa.", file=name,
+        )
+    text = _decode(raw, name)
+    head_lines = text[:200_000].splitlines()[:HEADER_SCAN_ROWS]
+    delimiter = _sniff_delimiter(head_lines)
+    head_rows = list(csv.reader(head_lines, delimiter=delimiter))
+    width = max((len(r) for r in head_rows), default=0)
+    grid = pl.DataFrame(
+        {f"c{i}": [clean(r[i]) if i < len(r) else None for r in head_rows] for i in range(width)},
+        schema={f"c{i}": pl.String for i in range(width)},
+    )
+    header = _find_header(grid)
+    if header is None:
+        raise EtlError(
+            "không tìm thấy dòng tiêu đề cột (cần các cột như «Mã hồ sơ», «Ngày tiếp nhận», «Trạng thái»).",
+            "Kiểm tra tệp có đúng là danh sách hồ sơ hoặc phiếu khảo sát; nếu tên cột khác, thêm vào "
+            "etl/config/header_aliases.csv.", file=name,
+        )
+    skip = header.start + header.depth
+    body = text if not raw.startswith(b"\xef\xbb\xbf") else text
+    try:
+        data = pl.read_csv(
+            io.BytesIO(body.encode("utf-8")) if not _is_plain_utf8(raw) else io.BytesIO(_strip_bom(raw)),
+            has_header=False, skip_rows=skip, separator=delimiter, infer_schema=False,
+            truncate_ragged_lines=True, quote_char='"',
+        )
+    except pl.exceptions.NoDataError:
+        data = pl.DataFrame()
+    except Exception as exc:
+        raise EtlError(f"không đọc được dữ liệu CSV ({exc}).", "Mở tệp bằng Excel, lưu lại dạng CSV UTF-8.", file=name) from exc
+    data = _rename_grid(data)
+    titles = tuple(t for r in head_rows[: header.start] for t in r if clean(t))
+    return _build_table(data, header, name, None, titles, first_data_row=skip + 1)
+
+
+def _is_plain_utf8(raw: bytes) -> bool:
+    try:
+        raw[:1_000_000].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the 1 MB boundary is still UTF-8
+        if exc.start < 999_996:
+            return False
+    return True
+
+
+def _strip_bom(raw: bytes) -> bytes:
+    return raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    best, best_count = ",", 0
+    for delim in (",", ";", "\t", "|"):
+        count = max((line.count(delim) for line in lines), default=0)
+        if count > best_count:
+            best, best_count = delim, count
+    return best
+
+
+# --- Header detection ----------------------------------------------------------------------------
+
+
+def _table_from_grid(grid: pl.DataFrame, name: str, sheet: str | None) -> RawTable | None:
+    head = grid.head(HEADER_SCAN_ROWS)
+    header = _find_header(head)
+    if header is None:
+        return None
+    start = header.start + header.depth
+    titles = tuple(
+        clean(v) for row in head.head(header.start).iter_rows() for v in row if clean(v)
+    )
+    return _build_table(grid.slice(start), header, name, sheet, titles, first_data_row=start + 1)
+
+
+def _find_header(head: pl.DataFrame) -> _Header | None:
+    """The row (or two-row pair) that maps the most columns; a pair must beat every single row."""
+    rows = [list(r) for r in head.iter_rows()]
+    singles = [_score_header(i, [row]) for i, row in enumerate(rows)]
+    pairs = [_score_header(i, [rows[i], rows[i + 1]]) for i in range(len(rows) - 1)]
+    best = max(singles, key=lambda h: len(h.mapping), default=None)
+    best_pair = max(pairs, key=lambda h: len(h.mapping), default=None)
+    if best_pair is not None and (best is None or len(best_pair.mapping) > len(best.mapping)):
+        best = best_pair
+    return best if best is not None and len(best.mapping) >= MIN_HEADER_MATCHES else None
+
+
+def _score_header(start: int, rows: list[list[str | None]]) -> _Header:
+    names = _combine_header_rows(rows)
+    hmap = header_map()
+    votes: dict[str, int] = {"dossier": 0, "survey": 0}
+    for text in names:
+        for kind, canonical in hmap.lookup(text).items():
+            votes[kind] += 3 if canonical.startswith("q:") or canonical == "response_id" else 1
+    kind = "survey" if votes["survey"] > votes["dossier"] else "dossier"
+    mapping: dict[int, str] = {}
+    for j, text in enumerate(names):
+        canonical = hmap.canonical(text, kind)
+        if canonical and canonical not in mapping.values():
+            mapping[j] = canonical
+    return _Header(start, len(rows), tuple(names), kind, mapping)
+
+
+def _combine_header_rows(rows: list[list[str | None]]) -> list[str | None]:
+    """Join a two-row header: the top cell (carried across a merged range) + the bottom cell.
+
+    Falls back to whichever part alone is a known alias, so "Mã hồ sơ" spanning both rows and
+    "Ngày" over "tiếp nhận" both come out right.
+    """
+    if len(rows) == 1:
+        return [clean(v) for v in rows[0]]
+    hmap = header_map()
+    top, bottom = [clean(v) for v in rows[0]], [clean(v) for v in rows[1]]
+    names: list[str | None] = []
+    carried: str | None = None
+    for j in range(max(len(top), len(bottom))):
+        t = top[j] if j < len(top) else None
+        b = bottom[j] if j < len(bottom) else None
+        if t is not None:
+            carried = t
+        elif b is None:
+            carried = None
+        t_eff = t if t is not None else carried
+        options = [f"{t_eff} {b}" if t_eff and b else None, b, t_eff]
+        names.append(next((o for o in options if o and hmap.lookup(o)), b or t_eff))
+    return names
+
+
+def _build_table(data: pl.DataFrame, header: _Header, name: str, sheet: str | None,
+                 titles: tuple[str, ...], first_data_row: int) -> RawTable:
+    rename = {f"c{j}": canonical for j, canonical in header.mapping.items() if f"c{j}" in data.columns}
+    extras = []
+    for j, text in enumerate(header.names):
+        if j in header.mapping or not text or fold(text) in IGNORED_HEADERS:
+            continue
+        if header.kind == "survey" and f"c{j}" in data.columns:
+            rename[f"c{j}"] = "q?:" + text  # unmapped question: kept and reported, never dropped
+        extras.append(text)
+    data = data.select(list(rename)).rename(rename) if rename else pl.DataFrame()
+    data = data.with_columns(pl.int_range(first_data_row, first_data_row + data.height, dtype=pl.Int64).alias("_row"))
+    columns = {canonical: header.names[j] or canonical for j, canonical in header.mapping.items()}
+    rows = tuple(range(header.start + 1, header.start + header.depth + 1))
+    return RawTable(name, sheet, header.kind, rows, columns, tuple(extras), titles, data, _period(titles))
+
+
+def _period(titles: tuple[str, ...]) -> tuple[date, date] | None:
+    for line in titles:
+        m = _PERIOD.search(line)
+        if m:
+            d1, m1, y1, d2, m2, y2 = map(int, m.groups())
+            try:
+                return date(y1, m1, d1), date(y2, m2, d2)
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,42 @@
+"""ETL header mapping: raw export headers → canonical columns via the alias map; no I/O besides config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from etl.config import read_rows
+from etl.text import fold
+
+# Columns that only number the rows in a printed export ("STT" = số thứ tự).
+IGNORED_HEADERS = frozenset({"stt", "tt", "sott", "sothutu", "no", "index"})
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Folded alias → {kind: canonical column} (one header may mean a column in several kinds)."""
+
+    aliases: dict[str, dict[str, str]]
+
+    def lookup(self, raw: str | None) -> dict[str, str]:
+        return self.aliases.get(fold(raw), {})
+
+    def canonical(self, raw: str | None, kind: str) -> str | None:
+        return self.lookup(raw).get(kind)
+
+
+@lru_cache(maxsize=1)
+def header_map() -> HeaderMap:
+    aliases: dict[str, dict[str, str]] = {}
+    for row in read_rows("header_aliases.csv"):
+        aliases.setdefault(fold(row["alias"]), {}).setdefault(row["kind"], row["canonical"])
+    for row in read_rows("survey_questions.csv"):
+        aliases.setdefault(fold(row["question"]), {}).setdefault("survey", "q:" + row["question_code"])
+    return HeaderMap(aliases)
+
+
+def column_label(kind: str, canonical: str) -> str:
+    """The first alias of a canonical column: the Vietnamese name shown in messages."""
+    for row in read_rows("header_aliases.csv"):
+        if row["kind"] == kind and row["canonical"] == canonical:
+            return row["alias"]
+    return canonical

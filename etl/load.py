@@ -1,0 +1,308 @@
+"""ETL load: the only writer. Files → normalize → merge into the working copy, one transaction
+per file, rejects and load log kept; marts rebuilt once; the copy published atomically."""
+from __future__ import annotations
+
+import getpass
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import polars as pl
+
+from etl.calendar import default_calendar
+from etl.config import config_path, read_rows, settings
+from etl.errors import EtlError
+from etl.extract import RawTable, extract_file
+from etl.normalize import UNKNOWN_FIELD, Context, Normalized, normalize_dossiers, normalize_survey
+from etl.schema import (BUSINESS_COLUMNS, DOSSIER_COLUMNS, LOAD_LOG, REJECTS, SURVEY_ANSWERS, SURVEY_RESPONSES,
+                        TABLES)
+from etl.store import writing
+from etl.text import fmt_int
+from etl.units import UnitMatcher, directory
+
+SQL_DIR = Path(__file__).parent / "sql"
+SCHEMA_VERSION = "1"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FileReport:
+    file: str
+    status: str  # loaded | already_loaded | failed
+    kind: str | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    load_id: int | None = None
+
+    def summary(self) -> str:
+        if self.status == "failed":
+            return f"LỖI  {self.file}: {self.error}"
+        if self.status == "already_loaded":
+            return f"BỎ QUA  {self.file}: tệp này đã được nạp trước đó (lần nạp {self.load_id}), không có gì thay đổi."
+        return (f"ĐÃ NẠP  {self.file}: đọc {fmt_int(self.rows_read)} dòng · thêm mới {fmt_int(self.rows_new)} · "
+                f"cập nhật {fmt_int(self.rows_updated)} · không đổi {fmt_int(self.rows_unchanged)} · "
+                f"bị loại {fmt_int(self.rows_rejected)}")
+
+
+def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, progress: Progress | None = None,
+               names: list[str] | None = None) -> list[FileReport]:
+    """Load export files into the database at `db`. Never raises for a bad file: see the reports."""
+    say = progress or (lambda _msg: None)
+    reports: list[FileReport] = []
+    with writing(db) as session:
+        con = session.con
+        ensure_schema(con)
+        ctx = Context.default()
+        for i, path in enumerate(paths):
+            name = names[i] if names else Path(path).name
+            say(f"[{i + 1}/{len(paths)}] {name}")
+            report = load_one(con, Path(path), name, ctx, loaded_by or _user(), say)
+            session.changed |= report.status == "loaded"
+            reports.append(report)
+        if session.changed:
+            say("Đang dựng lại bảng tổng hợp…")
+            build_marts(con)
+    return reports
+
+
+def rebuild(db: Path) -> None:
+    """Refresh reference tables and marts (after a change of calendar or maps)."""
+    with writing(db) as session:
+        ensure_schema(session.con, refresh=True)
+        build_marts(session.con)
+        session.changed = True
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "không rõ"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_one(con: duckdb.DuckDBPyConnection, path: Path, name: str, ctx: Context, user: str,
+             say: Progress) -> FileReport:
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        return FileReport(name, "failed", error=f"không mở được tệp ({exc}). Kiểm tra đường dẫn và quyền đọc.")
+    previous = con.execute("SELECT min(load_id) FROM load_log WHERE file_sha256 = $sha", {"sha": sha}).fetchall()[0][0]
+    if previous is not None:
+        return FileReport(name, "already_loaded", load_id=previous)
+    try:
+        tables = extract_file(path, name)
+        say(f"    đã đọc {fmt_int(sum(t.data.height for t in tables))} dòng, đang chuẩn hóa…")
+        results = [(t, normalize_table(t, ctx)) for t in tables]
+    except EtlError as exc:
+        return FileReport(name, "failed", error=str(exc))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        report = _write(con, path, name, sha, user, results)
+        con.execute("COMMIT")
+        return report
+    except Exception as exc:
+        con.execute("ROLLBACK")
+        return FileReport(name, "failed", error=f"lỗi khi ghi vào cơ sở dữ liệu ({exc}); không có thay đổi nào được "
+                                                "ghi. Báo cho quản trị dữ liệu kèm tệp này.")
+
+
+def normalize_table(table: RawTable, ctx: Context) -> Normalized:
+    unit = None
+    if not ({"resolving_unit", "receiving_unit", "unit"} & set(table.columns)):
+        unit = next((u for line in table.title_lines if (u := ctx.units.match(line))), None)
+    local = Context(ctx.calendar, ctx.units, unit)
+    return normalize_survey(table, local) if table.kind == "survey" else normalize_dossiers(table, local)
+
+
+def _write(con, path: Path, name: str, sha: str, user: str,
+           results: list[tuple[RawTable, Normalized]]) -> FileReport:
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchall()[0][0]
+    report = FileReport(name, "loaded", kind=results[0][1].kind, load_id=load_id)
+    for table, norm in results:
+        _insert_fields(con, norm.new_fields)
+        if norm.kind == "dossier":
+            new, updated, unchanged = _merge_dossiers(con, norm.rows, load_id, table)
+        else:
+            new, updated, unchanged = _merge_survey(con, norm.rows, norm.answers, load_id, table)
+        _insert_rejects(con, norm.rejects, load_id, table)
+        rejected = norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
+        report.rows_read += norm.rows_read
+        report.rows_skipped += norm.rows_skipped
+        report.rows_new += new
+        report.rows_updated += updated
+        report.rows_unchanged += unchanged
+        report.rows_rejected += rejected
+        report.warnings += list(norm.warnings)
+        if table.extra_columns:
+            report.warnings.append("Cột không dùng đến: " + ", ".join(f"«{c}»" for c in table.extra_columns))
+    periods = [t.period for t, _ in results if t.period]
+    log = {
+        "load_id": load_id, "loaded_at": datetime.now(), "loaded_by": user, "file_name": name,
+        "file_sha256": sha, "file_bytes": path.stat().st_size, "kind": report.kind,
+        "sheets": ", ".join(t.sheet for t, _ in results if t.sheet) or None,
+        "period_from": periods[0][0] if periods else None, "period_to": periods[0][1] if periods else None,
+        "rows_read": report.rows_read, "rows_new": report.rows_new, "rows_updated": report.rows_updated,
+        "rows_unchanged": report.rows_unchanged, "rows_rejected": report.rows_rejected,
+        "rows_skipped": report.rows_skipped, "status": "loaded", "message": "\n".join(report.warnings) or None,
+    }
+    cols = LOAD_LOG.names()
+    con.execute(f"INSERT INTO load_log ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})", log)
+    return report
+
+
+def _hash_expr(columns: tuple[str, ...]) -> str:
+    parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '∅')" for c in columns)
+    return f"md5(concat_ws('|', {parts}))"
+
+
+def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable) -> tuple[int, int, int]:
+    incoming = rows.drop("_row").with_columns(
+        load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
+    )
+    con.register("incoming_frame", incoming.to_arrow())
+    cols = [c.name for c in DOSSIER_COLUMNS]
+    select = ", ".join(f"CAST({c} AS {t.sql_type}) AS {c}" if c != "row_hash" else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash"
+                       for c, t in ((c.name, c) for c in DOSSIER_COLUMNS))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame")
+    con.unregister("incoming_frame")
+    return _merge(con, "stg_dossier_current", "stg_dossier_versions", "dossier_code", cols)
+
+
+def _merge(con, current: str, history: str | None, key: str, cols: list[str]) -> tuple[int, int, int]:
+    """Latest load wins: new keys inserted, changed rows replaced (old kept in history), repeats ignored."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE changed AS
+        SELECT i.*, c.{key} IS NULL AS is_new
+        FROM incoming i LEFT JOIN {current} c ON c.{key} = i.{key}
+        WHERE c.{key} IS NULL OR c.row_hash <> i.row_hash
+    """)
+    total = con.execute("SELECT count(*) FROM incoming").fetchall()[0][0]
+    new, updated = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM changed").fetchall()[0]
+    col_list = ", ".join(cols)
+    if history:
+        con.execute(f"INSERT INTO {history} ({col_list}) SELECT {col_list} FROM changed")
+    con.execute(f"DELETE FROM {current} WHERE {key} IN (SELECT {key} FROM changed WHERE NOT is_new)")
+    con.execute(f"INSERT INTO {current} ({col_list}) SELECT {col_list} FROM changed")
+    return new, updated, total - new - updated
+
+
+def _merge_survey(con, rows: pl.DataFrame, answers: pl.DataFrame, load_id: int,
+                  table: RawTable) -> tuple[int, int, int]:
+    incoming = rows.drop("_row").with_columns(load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file))
+    answer_digest = answers.group_by("response_key").agg(
+        pl.concat_str([pl.col("question_text"), pl.col("score").cast(pl.String)], separator="=").sort()
+        .str.join("|").alias("_answers"))
+    incoming = incoming.join(answer_digest, on="response_key", how="left")
+    con.register("incoming_frame", incoming.to_arrow())
+    business = ("response_id", "unit_code", "response_date", "dossier_code", "field_code", "comment", "_answers")
+    cols = SURVEY_RESPONSES.names()
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in SURVEY_RESPONSES.columns
+                       if c.name != "row_hash")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select}, {_hash_expr(business)} AS row_hash "
+                "FROM incoming_frame")
+    con.unregister("incoming_frame")
+    counts = _merge(con, "stg_survey_responses", None, "response_key", cols)
+    con.register("answers_frame", answers.to_arrow())
+    acols = ", ".join(SURVEY_ANSWERS.names())
+    con.execute("DELETE FROM stg_survey_answers WHERE response_key IN (SELECT response_key FROM changed)")
+    con.execute(f"INSERT INTO stg_survey_answers ({acols}) SELECT {acols} FROM answers_frame "
+                "WHERE response_key IN (SELECT response_key FROM changed)")
+    con.unregister("answers_frame")
+    return counts
+
+
+def _insert_rejects(con, rejects: pl.DataFrame, load_id: int, table: RawTable) -> None:
+    if rejects.height == 0:
+        return
+    frame = rejects.with_columns(load_id=pl.lit(load_id, pl.Int32), file_name=pl.lit(table.file),
+                                 sheet=pl.lit(table.sheet, pl.String))
+    con.register("rejects_frame", frame.to_arrow())
+    cols = ", ".join(REJECTS.names())
+    con.execute(f"INSERT INTO rejects ({cols}) SELECT {cols} FROM rejects_frame")
+    con.unregister("rejects_frame")
+
+
+def _insert_fields(con, new_fields: pl.DataFrame) -> None:
+    if new_fields.height == 0:
+        return
+    con.register("fields_frame", new_fields.to_arrow())
+    con.execute("INSERT INTO ref_fields_discovered SELECT field_code, field_name, now() FROM fields_frame "
+                "WHERE field_code NOT IN (SELECT field_code FROM ref_fields_discovered)")
+    con.unregister("fields_frame")
+
+
+# --- schema and reference tables -----------------------------------------------------------------
+
+
+def ensure_schema(con, refresh: bool = False) -> bool:
+    """Create tables if absent and (re)write reference tables from config. True if created."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'load_log'").fetchall()[0][0] > 0
+    for table in TABLES:
+        con.execute(table.ddl())
+    con.execute("CREATE TABLE IF NOT EXISTS ref_fields_discovered (field_code VARCHAR, field_name VARCHAR, "
+                "first_seen_at TIMESTAMP)")
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+    if not exists or refresh:
+        _write_references(con)
+        con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+        con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
+    return not exists
+
+
+def _write_references(con) -> None:
+    fields = pl.DataFrame(read_rows("fields.csv")).select("field_code", "field_name")
+    fields = pl.concat([fields, pl.DataFrame({"field_code": [UNKNOWN_FIELD[0]], "field_name": [UNKNOWN_FIELD[1]]})])
+    frames = {
+        "ref_units": directory(),
+        "ref_fields": fields,
+        "ref_status_codes": pl.DataFrame(read_rows("status_codes.csv")).with_columns(pl.col("status_code").cast(pl.Int8)),
+        "ref_calendar": default_calendar().frame(),
+        "ref_survey_questions": pl.DataFrame(read_rows("survey_questions.csv")),
+        "ref_survey_factors": pl.DataFrame(read_rows("survey_factors.csv")),
+        "ref_procedures": _procedures_frame(),
+    }
+    for name, frame in frames.items():
+        con.register("ref_frame", frame.to_arrow())
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ref_frame")
+        con.unregister("ref_frame")
+
+
+def _procedures_frame() -> pl.DataFrame:
+    schema = {"procedure_code": pl.String, "procedure_name": pl.String, "field_code": pl.String,
+              "processing_days": pl.Float64, "day_kind": pl.String}
+    if not config_path("procedures.csv").exists():
+        return pl.DataFrame(schema=schema)
+    frame = pl.DataFrame(read_rows("procedures.csv"))
+    return frame.with_columns(pl.col("processing_days").cast(pl.Float64, strict=False))
+
+
+def build_marts(con) -> None:
+    compare = settings()["timeliness"]["compare_date"]
+    finished_expr = {"finished": "d.finished_at", "returned": "coalesce(d.returned_at, d.finished_at)"}[compare]
+    sql = (SQL_DIR / "marts.sql").read_text(encoding="utf-8").replace("{finished_expr}", finished_expr)
+    for statement in _statements(sql):
+        con.execute(statement)
+    con.execute("DELETE FROM meta WHERE key = 'marts_built_at'")
+    con.execute("INSERT INTO meta VALUES ('marts_built_at', $t)", {"t": datetime.now().isoformat(timespec="seconds")})
+
+
+def _statements(sql: str) -> list[str]:
+    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]

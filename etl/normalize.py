@@ -1,0 +1,471 @@
+"""ETL normalize: raw text tables → typed canonical rows plus the rejects that explain every
+row not loaded. Pure: reads config maps and the calendar, never the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import polars as pl
+
+from etl.calendar import WorkCalendar, default_calendar
+from etl.config import read_rows, settings
+from etl.extract import RawTable
+from etl.headers import column_label
+from etl.schema import DOSSIER_COLUMNS
+from etl.text import clean_expr, fold, fold_words
+from etl.units import UnitMatcher
+from etl.values import (code_map, map_codes, parse_datetimes, parse_flags, parse_numbers,
+                        parse_processing_time)
+
+REJECT_SCHEMA = {
+    "source_row": pl.Int64, "severity": pl.String, "reason_code": pl.String, "column_name": pl.String,
+    "raw_value": pl.String, "message": pl.String, "dossier_code": pl.String, "raw_row": pl.String,
+}
+DATE_COLUMNS = ("submitted_at", "received_at", "due_at", "extended_due_at", "finished_at", "returned_at",
+                "supplement_requested_at", "supplemented_at", "apology_issued_at", "apology_due_at")
+FLAG_COLUMNS = ("paid_online", "is_digitised", "has_e_result", "is_synced")
+UNKNOWN_FIELD = ("chua_ro", "Chưa rõ lĩnh vực")
+NOT_RECEIVED = (1, 3)
+RESOLVED = (9, 10)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    kind: str
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    rows_read: int
+    rows_skipped: int
+    new_fields: pl.DataFrame
+    answers: pl.DataFrame | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Context:
+    calendar: WorkCalendar
+    units: UnitMatcher
+    file_unit: str | None = None  # unit named in the title rows, for exports without a unit column
+
+    @classmethod
+    def default(cls) -> "Context":
+        return cls(default_calendar(), UnitMatcher.build())
+
+
+class _Issues:
+    """Collects reject lines; a row with any 'error' is not loaded."""
+
+    def __init__(self, table: RawTable, frame: pl.DataFrame):
+        self.table, self.frame, self.parts = table, frame, []
+
+    def add(self, mask: pl.Series, code: str, column: str | None, raw: str | None, message: str,
+            severity: str = "error") -> None:
+        """`message` may hold {value}: the raw value of `raw` on that row."""
+        if not mask.any():
+            return
+        rows = self.frame.filter(mask)
+        value = rows[raw] if raw and raw in rows.columns else pl.Series([None] * rows.height, dtype=pl.String)
+        texts = [message.replace("{value}", v if v is not None else "") for v in value.to_list()]
+        label = column_label(self.table.kind, column) if column else None
+        label = self.table.columns.get(column, label) if column else None
+        self.parts.append(pl.DataFrame({
+            "source_row": rows["_row"], "severity": severity, "reason_code": code, "column_name": label,
+            "raw_value": value.cast(pl.String), "message": texts,
+            "dossier_code": rows["dossier_code"] if "dossier_code" in rows.columns else None,
+            "raw_row": _raw_json(self.table.data, rows["_row"]),
+        }, schema=REJECT_SCHEMA))
+
+    def frame_out(self) -> pl.DataFrame:
+        return pl.concat(self.parts) if self.parts else pl.DataFrame(schema=REJECT_SCHEMA)
+
+    def error_rows(self) -> pl.Series:
+        out = self.frame_out()
+        return out.filter(pl.col("severity") == "error")["source_row"].unique()
+
+
+def _raw_json(raw: pl.DataFrame, rows: pl.Series) -> pl.Series:
+    sub = raw.filter(pl.col("_row").is_in(rows.implode())).sort("_row")
+    cols = [c for c in sub.columns if c != "_row"]
+    by_row = dict(zip(sub["_row"].to_list(), sub.select(pl.struct(cols).struct.json_encode()).to_series().to_list()))
+    return pl.Series([by_row.get(r) for r in rows.to_list()], dtype=pl.String)
+
+
+# --- common steps --------------------------------------------------------------------------------
+
+
+def _clean(table: RawTable, columns: tuple[str, ...]) -> pl.DataFrame:
+    data = table.data
+    missing = [pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in data.columns]
+    data = data.with_columns(missing) if missing else data
+    text_cols = [c for c in data.columns if c != "_row"]
+    return data.with_columns([clean_expr(c) for c in text_cols])
+
+
+def _skippable(frame: pl.DataFrame, key: str) -> pl.Series:
+    """Blank rows, group-header rows ('Lĩnh vực: Hộ tịch') and total rows ('Tổng cộng')."""
+    text_cols = [c for c in frame.columns if c != "_row"]
+    filled = frame.select(pl.sum_horizontal([pl.col(c).is_not_null() for c in text_cols])).to_series()
+    key_text = frame[key].fill_null("")
+    is_total_key = key_text.str.to_lowercase().str.contains(r"^(tổng|tong|cộng|cong)\b")
+    return (filled == 0) | ((frame[key].is_null() | is_total_key) & (filled <= 2)) | is_total_key
+
+
+def _field_codes(raw: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
+    """Map field names through the synonym table; unknown fields become new, flagged fields."""
+    synonyms = _field_synonyms()
+    mapping, new = {}, {}
+    for value in raw.drop_nulls().unique().to_list():
+        words = fold_words(value)
+        for prefix in ("linh vuc ", "lv "):
+            if words.startswith(prefix):
+                words = words[len(prefix):]
+        key = words.replace(" ", "")
+        code = synonyms.get(key)
+        if code is None:
+            code = "lv_" + key[:40]
+            stripped = value.split(":", 1)[-1].strip() if ":" in value else value
+            for prefix in ("Lĩnh vực ", "lĩnh vực ", "LĨNH VỰC "):
+                stripped = stripped.removeprefix(prefix)
+            new[code] = stripped[:1].upper() + stripped[1:]
+        mapping[value] = code
+    codes = raw.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return codes, pl.DataFrame({"field_code": list(new), "field_name": list(new.values())},
+                               schema={"field_code": pl.String, "field_name": pl.String})
+
+
+@lru_cache(maxsize=1)
+def _field_synonyms() -> dict[str, str]:
+    out = {fold(r["field_name"]): r["field_code"] for r in read_rows("fields.csv")}
+    out.update({fold(r["synonym"]): r["field_code"] for r in read_rows("field_synonyms.csv")})
+    return out
+
+
+@lru_cache(maxsize=1)
+def procedure_catalogue() -> dict[str, dict[str, str]]:
+    """National catalogue key ('1.001612', the first two parts of the code) → procedure row."""
+    try:
+        rows = read_rows("procedures.csv")
+    except FileNotFoundError:
+        return {}
+    return {_procedure_key(r["procedure_code"]): r for r in rows}
+
+
+def _procedure_key(code: str | None) -> str:
+    return ".".join((code or "").split(".")[:2])
+
+
+def _units(frame: pl.DataFrame, ctx: Context) -> dict[str, pl.Series]:
+    out = {}
+    for column in ("receiving_unit", "resolving_unit"):
+        raw = frame[column]
+        mapping = ctx.units.match_many(raw.drop_nulls().unique().to_list())
+        out[column] = raw.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return out
+
+
+def _finish(table: RawTable, frame: pl.DataFrame, issues: _Issues, kind: str, skipped: int, read: int,
+            new_fields: pl.DataFrame, answers: pl.DataFrame | None = None,
+            warnings: tuple[str, ...] = ()) -> Normalized:
+    bad = issues.error_rows()
+    good = frame.filter(~pl.col("_row").is_in(bad.implode()))
+    used = new_fields.filter(pl.col("field_code").is_in(good["field_code"].unique().implode()))
+    return Normalized(kind, good, issues.frame_out(), read, skipped, used, answers, warnings)
+
+
+# --- dossiers ------------------------------------------------------------------------------------
+
+RAW_DOSSIER_COLUMNS = (
+    "dossier_code", "procedure_code", "procedure_name", "field_name", "receiving_unit", "resolving_unit",
+    "applicant_name", "applicant_address", "applicant_phone", "applicant_id_number", *DATE_COLUMNS,
+    "status", "channel", "online_flag", "online_level", "officer_name", "note", "supplement_count",
+    "fee_amount", *FLAG_COLUMNS, "processing_days", "rating",
+)
+
+
+def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
+    frame = _clean(table, RAW_DOSSIER_COLUMNS)
+    skip = _skippable(frame, "dossier_code")
+    skipped = int(skip.sum())
+    frame = frame.filter(~skip)
+    issues = _Issues(table, frame)
+    read = frame.height
+
+    issues.add(frame["dossier_code"].is_null(), "missing_code", "dossier_code", None,
+               "Thiếu mã hồ sơ: dòng có dữ liệu nhưng ô «Mã hồ sơ» trống. Bổ sung mã hồ sơ hoặc xóa dòng.")
+    parsed = _dates(frame, issues)
+    status = _status(frame, parsed, issues)
+    channel, online_level = _channel(frame, issues)
+    units = _units(frame, ctx)
+    _unit_issues(frame, units, ctx, issues)
+    fields, new_fields = _field_codes(frame["field_name"])
+    fields = _fields_from_procedures(fields, frame["procedure_code"])
+    fee = parse_numbers(frame["fee_amount"])
+    issues.add(fee.is_null() & frame["fee_amount"].is_not_null(), "bad_number", "fee_amount", "fee_amount",
+               "Số tiền không đọc được: «{value}». Giá trị bị bỏ, hồ sơ vẫn được nạp.", "warning")
+    rating = map_codes(frame["rating"], code_map("ratings.csv", "raw", "rating_code"), pl.Int8)
+    issues.add(rating.is_null() & frame["rating"].is_not_null(), "unknown_rating", "rating", "rating",
+               "Mức đánh giá không nhận ra: «{value}». Giá trị bị bỏ, hồ sơ vẫn được nạp; thêm cách viết vào "
+               "etl/config/ratings.csv nếu cần.", "warning")
+    supplement = parse_numbers(frame["supplement_count"]).cast(pl.Int16, strict=False)
+    typed = frame.select("_row", "dossier_code", "procedure_code", "procedure_name", "applicant_name",
+                         "applicant_address", "applicant_phone", "applicant_id_number", "officer_name", "note")
+    typed = typed.with_columns(
+        field_code=fields,
+        field_name_raw=frame["field_name"],
+        receiving_unit_code=pl.coalesce(units["receiving_unit"], units["resolving_unit"], pl.lit(ctx.file_unit)),
+        resolving_unit_code=pl.coalesce(units["resolving_unit"], units["receiving_unit"], pl.lit(ctx.file_unit)),
+        status_code=status,
+        channel_code=channel,
+        online_level=online_level,
+        fee_amount=fee,
+        rating_code=rating,
+        **{c: parsed[c] for c in DATE_COLUMNS},
+        **{c: parse_flags(frame[c]) for c in FLAG_COLUMNS},
+    )
+    typed = typed.with_columns(
+        supplement_count=pl.coalesce(
+            supplement, pl.when(pl.col("supplement_requested_at").is_not_null()).then(1).otherwise(0)
+        ).cast(pl.Int16),
+        finished_at=pl.when(pl.col("status_code").is_in(RESOLVED))
+        .then(pl.coalesce("finished_at", "returned_at")).otherwise("finished_at"),
+    )
+    typed = _due_dates(typed, frame, ctx, issues)
+    _consistency(typed, frame, issues)
+    typed = _dedupe(typed, issues)
+    typed = typed.with_columns(source_row=pl.col("_row").cast(pl.Int32))
+    names = [c.name for c in DOSSIER_COLUMNS if c.name in typed.columns]
+    return _finish(table, typed.select("_row", *names), issues, "dossier", skipped, read, new_fields)
+
+
+def _dates(frame: pl.DataFrame, issues: _Issues) -> dict[str, pl.Series]:
+    out = {}
+    for column in DATE_COLUMNS:
+        parsed = parse_datetimes(frame[column])
+        bad = parsed.is_null() & frame[column].is_not_null()
+        critical = column in ("received_at", "due_at", "finished_at", "returned_at")
+        issues.add(bad, "bad_date", column, column,
+                   "Ngày không đọc được: «{value}». Ghi ngày dạng dd/mm/yyyy (có thể kèm giờ hh:mm:ss)."
+                   + ("" if critical else " Giá trị bị bỏ, hồ sơ vẫn được nạp."),
+                   "error" if critical else "warning")
+        out[column] = parsed
+    return out
+
+
+def _status(frame: pl.DataFrame, parsed: dict[str, pl.Series], issues: _Issues) -> pl.Series:
+    mapped = map_codes(frame["status"], code_map("statuses.csv", "raw", "status_code"), pl.Int8)
+    unknown = mapped.is_null() & frame["status"].is_not_null()
+    issues.add(unknown, "unknown_status", "status", "status",
+               "Trạng thái không nhận ra: «{value}». Thêm cách viết này vào etl/config/statuses.csv "
+               "(kèm mã trạng thái 1–10 theo quy định) rồi nạp lại tệp.")
+    # An export without a status says it through its dates.
+    inferred = (
+        pl.when(parsed["returned_at"].is_not_null()).then(pl.lit(10, pl.Int8))
+        .when(parsed["finished_at"].is_not_null()).then(pl.lit(9, pl.Int8))
+        .otherwise(pl.lit(4, pl.Int8))
+    )
+    return pl.select(pl.coalesce(pl.lit(mapped), inferred)).to_series().alias("status_code")
+
+
+def _channel(frame: pl.DataFrame, issues: _Issues) -> tuple[pl.Series, pl.Series]:
+    channel = map_codes(frame["channel"], code_map("channels.csv", "raw", "channel_code"), pl.Int8)
+    issues.add(channel.is_null() & frame["channel"].is_not_null(), "unknown_channel", "channel", "channel",
+               "Hình thức nộp không nhận ra: «{value}». Dùng Trực tiếp / Trực tuyến / Bưu chính công ích "
+               "hoặc thêm cách viết vào etl/config/channels.csv.")
+    online_flag = parse_flags(frame["online_flag"])
+    level_from_channel = map_codes(frame["channel"], code_map("channels.csv", "raw", "online_level"), pl.String)
+    level = map_codes(frame["online_level"], code_map("online_levels.csv", "raw", "online_level"), pl.String)
+    code = pl.select(
+        pl.coalesce(
+            pl.lit(channel),
+            pl.when(pl.lit(online_flag)).then(pl.lit(2, pl.Int8)),
+            pl.when(pl.lit(level).is_not_null()).then(pl.lit(2, pl.Int8)),
+            pl.lit(1, pl.Int8),  # DOMAIN.md: a missing channel counts as in person
+        )
+    ).to_series()
+    level = pl.select(pl.when(pl.lit(code) == 2).then(pl.coalesce(pl.lit(level), pl.lit(level_from_channel)))).to_series()
+    return code.alias("channel_code"), level.alias("online_level")
+
+
+def _unit_issues(frame: pl.DataFrame, units: dict[str, pl.Series], ctx: Context, issues: _Issues) -> None:
+    for column in ("receiving_unit", "resolving_unit"):
+        unknown = units[column].is_null() & frame[column].is_not_null()
+        issues.add(unknown, "unknown_unit", column, column,
+                   "Đơn vị không có trong danh mục: «{value}». Kiểm tra tên đơn vị (theo danh mục sau sắp xếp "
+                   "từ 01/7/2025) hoặc thêm vào etl/config/departments.csv / unit_crosswalk.csv.")
+    none = frame["receiving_unit"].is_null() & frame["resolving_unit"].is_null()
+    if ctx.file_unit is None:
+        issues.add(none, "missing_unit", "resolving_unit", None,
+                   "Thiếu đơn vị: dòng không ghi đơn vị và tiêu đề tệp không nêu tên đơn vị. Bổ sung cột «Đơn vị».")
+
+
+def _fields_from_procedures(fields: pl.Series, procedure_codes: pl.Series) -> pl.Series:
+    catalogue = procedure_catalogue()
+    mapping = {c: (catalogue.get(_procedure_key(c)) or {}).get("field_code") for c in
+               procedure_codes.drop_nulls().unique().to_list()}
+    from_catalogue = procedure_codes.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return pl.select(pl.coalesce(pl.lit(fields), pl.lit(from_catalogue), pl.lit(UNKNOWN_FIELD[0]))).to_series()
+
+
+def _due_dates(typed: pl.DataFrame, frame: pl.DataFrame, ctx: Context, issues: _Issues) -> pl.DataFrame:
+    """Trust the export's due date; compute it only when missing (DOMAIN.md, 'Due date')."""
+    days, kinds = _processing_times(frame["processing_days"], typed["procedure_code"])
+    typed = typed.with_columns(processing_days=days, _day_kind=kinds,
+                               due_source=pl.when(pl.col("due_at").is_not_null()).then(pl.lit("export")))
+    extend_given = settings()["timeliness"]["supplement_pause_extends_given_due"]
+    need = typed.filter(
+        (pl.col("due_at").is_null() & pl.col("processing_days").is_not_null() & pl.col("received_at").is_not_null())
+        | (pl.lit(extend_given) & pl.col("due_at").is_not_null() & pl.col("supplemented_at").is_not_null())
+    )
+    if need.height:
+        computed = [
+            _one_due(ctx.calendar, r) for r in need.select(
+                "due_at", "received_at", "processing_days", "_day_kind", "supplement_requested_at", "supplemented_at"
+            ).iter_rows(named=True)
+        ]
+        patch = need.select("_row").with_columns(
+            _due=pl.Series(computed, dtype=pl.Datetime("us")),
+            _src=pl.when(need["due_at"].is_null()).then(pl.lit("computed")).otherwise(pl.lit("export")),
+        )
+        typed = typed.join(patch, on="_row", how="left", maintain_order="left").with_columns(
+            due_at=pl.coalesce("_due", "due_at"), due_source=pl.coalesce("_src", "due_source")
+        ).drop("_due", "_src")
+    open_needing_due = (
+        typed["due_at"].is_null() & typed["received_at"].is_not_null() & ~typed["status_code"].is_in([1, 3, 7, 8])
+    )
+    issues.add(open_needing_due, "missing_due", "due_at", None,
+               "Thiếu ngày hẹn trả và không biết thời hạn giải quyết của thủ tục. Bổ sung cột «Ngày hẹn trả» "
+               "hoặc thêm thủ tục vào etl/config/procedures.csv.")
+    return typed.drop("_day_kind")
+
+
+def _one_due(cal: WorkCalendar, row: dict) -> datetime:
+    due = row["due_at"] or cal.due_date(row["received_at"], row["processing_days"], row["_day_kind"])
+    start, end = row["supplement_requested_at"], row["supplemented_at"]
+    if start and end and end > start:
+        # The clock stops while the citizen supplements (DOMAIN.md, 'Supplements and pauses').
+        pause = cal.working_days_between(start.date(), end.date())
+        if pause > 0:
+            due = datetime.combine(cal.nth_working_day(cal.seq(due.date()) + pause), due.time())
+    return due
+
+
+def _processing_times(raw: pl.Series, procedure_codes: pl.Series) -> tuple[pl.Series, pl.Series]:
+    catalogue = procedure_catalogue()
+    days, kinds = [], []
+    for text, code in zip(raw.to_list(), procedure_codes.to_list()):
+        d, k = parse_processing_time(text)
+        if d is None and code:
+            row = catalogue.get(_procedure_key(code))
+            if row and row.get("processing_days"):
+                d, k = float(row["processing_days"]), row.get("day_kind") or "working"
+        days.append(d)
+        kinds.append(k)
+    return pl.Series(days, dtype=pl.Float64), pl.Series(kinds, dtype=pl.String)
+
+
+def _consistency(typed: pl.DataFrame, raw: pl.DataFrame, issues: _Issues) -> None:
+    received = typed["received_at"]
+    issues.add(raw["received_at"].is_null() & ~typed["status_code"].is_in(NOT_RECEIVED), "missing_received", "received_at",
+               None, "Thiếu ngày tiếp nhận. Bổ sung «Ngày tiếp nhận» (dd/mm/yyyy) rồi nạp lại.")
+    due_before = typed["due_at"].dt.date() < received.dt.date()
+    fmt = typed.select(
+        pl.format("Ngày hẹn trả {} trước ngày tiếp nhận {}: dữ liệu sai. Sửa lại ngày trong phần mềm một cửa "
+                  "rồi xuất lại.", pl.col("due_at").dt.strftime("%d/%m/%Y"),
+                  pl.col("received_at").dt.strftime("%d/%m/%Y"))
+    ).to_series()
+    if due_before.fill_null(False).any():
+        frame = issues.frame
+        issues.frame = frame.with_columns(_msg=fmt)
+        issues.add(due_before.fill_null(False), "due_before_received", "due_at", "_msg", "{value}")
+        issues.frame = frame
+    resolved_no_date = typed["status_code"].is_in(RESOLVED) & typed["finished_at"].is_null()
+    issues.add(resolved_no_date, "resolved_without_date", "finished_at", None,
+               "Hồ sơ ở trạng thái đã giải quyết nhưng thiếu ngày có kết quả và ngày trả kết quả.")
+
+
+def _dedupe(typed: pl.DataFrame, issues: _Issues) -> pl.DataFrame:
+    """A dossier listed twice in one export: the later row wins, the earlier is rejected."""
+    errors = issues.error_rows()
+    valid = typed.filter(~pl.col("_row").is_in(errors.implode()) & pl.col("dossier_code").is_not_null())
+    last = valid.group_by("dossier_code").agg(pl.col("_row").max().alias("_kept"))
+    dup = valid.join(last, on="dossier_code").filter(pl.col("_row") != pl.col("_kept"))
+    if dup.height:
+        kept = dict(zip(dup["_row"].to_list(), dup["_kept"].to_list()))
+        frame = issues.frame
+        issues.frame = frame.with_columns(
+            _msg=pl.col("_row").replace_strict(kept, default=None, return_dtype=pl.Int64).cast(pl.String)
+        )
+        issues.add(pl.Series(issues.frame["_row"].is_in(list(kept))), "duplicate_in_file", "dossier_code", "_msg",
+                   "Mã hồ sơ xuất hiện nhiều lần trong tệp; dòng {value} (dòng sau) được giữ, dòng này bị bỏ.")
+        issues.frame = frame
+    return typed
+
+
+# --- surveys -------------------------------------------------------------------------------------
+
+
+def normalize_survey(table: RawTable, ctx: Context) -> Normalized:
+    base = ("response_id", "unit", "response_date", "dossier_code", "field_name", "comment")
+    frame = _clean(table, base)
+    question_cols = [c for c in frame.columns if c.startswith(("q:", "q?:"))]
+    skip = _skippable(frame, "response_id") & frame["unit"].is_null()
+    skipped = int(skip.sum())
+    frame = frame.filter(~skip)
+    issues = _Issues(table, frame)
+    unit_map = ctx.units.match_many(frame["unit"].drop_nulls().unique().to_list())
+    units = frame["unit"].replace_strict(unit_map, default=None, return_dtype=pl.String)
+    units = pl.select(pl.coalesce(pl.lit(units), pl.lit(ctx.file_unit))).to_series()
+    issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
+               "Đơn vị không có trong danh mục: «{value}». Kiểm tra tên đơn vị hoặc thêm vào danh mục.")
+    issues.add(units.is_null() & frame["unit"].is_null(), "missing_unit", "unit", None,
+               "Thiếu đơn vị được khảo sát. Bổ sung cột «Đơn vị».")
+    dates = parse_datetimes(frame["response_date"])
+    issues.add(dates.is_null(), "bad_date", "response_date", "response_date",
+               "Ngày khảo sát thiếu hoặc không đọc được: «{value}». Ghi ngày dạng dd/mm/yyyy.")
+    fields, new_fields = _field_codes(frame["field_name"])
+    response_id = pl.coalesce(pl.col("response_id"), pl.format("{}#{}", pl.lit(table.file), pl.col("_row")))
+    typed = frame.select("_row", "dossier_code", "comment").with_columns(
+        response_id=frame.select(response_id).to_series(), unit_code=units, response_date=dates.dt.date(),
+        field_code=fields,
+    ).with_columns(response_key=pl.format("{}/{}", "unit_code", "response_id"))
+    answers, warnings = _answers(frame, typed, question_cols, issues)
+    counts = answers.group_by("_row").agg(
+        answered=pl.len().cast(pl.Int16), satisfied=(pl.col("score") >= 4).sum().cast(pl.Int16))
+    typed = typed.join(counts, on="_row", how="left", maintain_order="left").with_columns(
+        pl.col("answered").fill_null(0), pl.col("satisfied").fill_null(0), source_row=pl.col("_row").cast(pl.Int32))
+    typed = typed.unique("response_key", keep="last", maintain_order=True)
+    result = _finish(table, typed, issues, "survey", skipped, frame.height, new_fields, None, warnings)
+    good_rows = result.rows.select("_row", "response_key")
+    answers = answers.join(good_rows, on="_row").drop("_row").unique(["response_key", "question_text"], keep="last")
+    return Normalized(result.kind, result.rows, result.rejects, result.rows_read, result.rows_skipped,
+                      result.new_fields, answers, result.warnings)
+
+
+def _answers(frame: pl.DataFrame, typed: pl.DataFrame, question_cols: list[str],
+             issues: _Issues) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    questions = {r["question_code"]: r for r in read_rows("survey_questions.csv")}
+    parts, warnings = [], []
+    for col in question_cols:
+        score = parse_numbers(frame[col])
+        if col.startswith("q?:") and score.drop_nulls().len() < max(1, frame[col].drop_nulls().len() // 2):
+            continue  # a text column, not a question (e.g. "Giới tính")
+        bad = frame[col].is_not_null() & (score.is_null() | ~score.is_between(1, 5))
+        issues.add(bad, "bad_score", col, col,
+                   "Điểm trả lời phải từ 1 đến 5, gặp «{value}». Câu trả lời này bị bỏ, phiếu vẫn được nạp.",
+                   "warning")
+        if col.startswith("q:"):
+            q = questions[col[2:]]
+            code, text, factor = q["question_code"], issues.table.columns.get(col, q["question"]), q["factor_code"]
+        else:
+            code, text, factor = None, col[3:], None
+            warnings.append(f"Câu hỏi chưa gắn với yếu tố SIPAS: «{text}» (thêm vào etl/config/survey_questions.csv).")
+        ok = score.is_between(1, 5).fill_null(False)
+        parts.append(pl.DataFrame({
+            "_row": frame["_row"].filter(ok), "question_code": code, "question_text": text,
+            "factor_code": factor, "score": score.filter(ok).cast(pl.Int8),
+        }, schema={"_row": pl.Int64, "question_code": pl.String, "question_text": pl.String,
+                   "factor_code": pl.String, "score": pl.Int8}))
+    empty = pl.DataFrame(schema={"_row": pl.Int64, "question_code": pl.String, "question_text": pl.String,
+                                 "factor_code": pl.String, "score": pl.Int8})
+    return (pl.concat(parts) if parts else empty), tuple(warnings)

@@ -1,0 +1,167 @@
+"""ETL schema: every stored table declared once; the declarations make the DDL, the casts and the
+column documentation (README, app help). No data access besides executing the DDL it makes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    doc: str  # English, for analysts (README)
+    label: str  # Vietnamese, for users (app)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+
+    def ddl(self) -> str:
+        cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+C = Column
+
+DOSSIER_COLUMNS = (
+    C("dossier_code", "VARCHAR", "Dossier code (Mã hồ sơ), text with leading zeros kept; unique", "Mã hồ sơ"),
+    C("procedure_code", "VARCHAR", "Procedure code as exported (e.g. 1.001612.000.00.00.H48)", "Mã thủ tục"),
+    C("procedure_name", "VARCHAR", "Procedure name", "Tên thủ tục"),
+    C("field_code", "VARCHAR", "Field (lĩnh vực) after the synonym table; see `fields`", "Mã lĩnh vực"),
+    C("field_name_raw", "VARCHAR", "Field as written in the export", "Lĩnh vực (theo tệp)"),
+    C("receiving_unit_code", "VARCHAR", "Unit that received the dossier; see `units`", "Đơn vị tiếp nhận"),
+    C("resolving_unit_code", "VARCHAR", "Unit responsible for resolving it; see `units`", "Đơn vị giải quyết"),
+    C("applicant_name", "VARCHAR", "Applicant (personal data)", "Chủ hồ sơ"),
+    C("applicant_address", "VARCHAR", "Applicant address (personal data)", "Địa chỉ"),
+    C("applicant_phone", "VARCHAR", "Applicant phone (personal data)", "Số điện thoại"),
+    C("applicant_id_number", "VARCHAR", "Applicant ID number (personal data)", "Số giấy tờ tùy thân"),
+    C("submitted_at", "TIMESTAMP", "Submitted (ngày nộp)", "Ngày nộp"),
+    C("received_at", "TIMESTAMP", "Received / accepted (ngày tiếp nhận)", "Ngày tiếp nhận"),
+    C("due_at", "TIMESTAMP", "Due (ngày hẹn trả): from the export, or computed in working days", "Ngày hẹn trả"),
+    C("due_source", "VARCHAR", "'export' when the export carried the due date, 'computed' otherwise", "Nguồn ngày hẹn"),
+    C("extended_due_at", "TIMESTAMP", "Extension date (ngày gia hạn) as exported; not used for lateness", "Ngày gia hạn"),
+    C("finished_at", "TIMESTAMP", "Finished processing (ngày có kết quả)", "Ngày có kết quả"),
+    C("returned_at", "TIMESTAMP", "Result returned (ngày trả kết quả)", "Ngày trả kết quả"),
+    C("status_code", "TINYINT", "National status code 1–10; see `status_codes`", "Mã trạng thái"),
+    C("channel_code", "TINYINT", "1 in person, 2 online, 3 public postal service", "Kênh nộp"),
+    C("online_level", "VARCHAR", "'toan_trinh' (fully online), 'mot_phan' (partly) or null", "Mức độ trực tuyến"),
+    C("officer_name", "VARCHAR", "Officer handling the dossier", "Cán bộ xử lý"),
+    C("note", "VARCHAR", "Free-text note", "Ghi chú"),
+    C("supplement_requested_at", "TIMESTAMP", "Last supplement request", "Ngày yêu cầu bổ sung"),
+    C("supplemented_at", "TIMESTAMP", "Citizen supplied the documents", "Ngày bổ sung"),
+    C("supplement_count", "SMALLINT", "Number of supplement requests", "Số lần yêu cầu bổ sung"),
+    C("apology_issued_at", "TIMESTAMP", "Apology slip issued (phiếu xin lỗi)", "Ngày phiếu xin lỗi"),
+    C("apology_due_at", "TIMESTAMP", "New return date promised in the apology", "Ngày hẹn lại"),
+    C("fee_amount", "DOUBLE", "Fee in VND", "Phí, lệ phí (đồng)"),
+    C("paid_online", "BOOLEAN", "Fee paid online", "Thanh toán trực tuyến"),
+    C("is_digitised", "BOOLEAN", "Documents digitised", "Đã số hóa"),
+    C("has_e_result", "BOOLEAN", "Electronic result issued", "Có kết quả điện tử"),
+    C("is_synced", "BOOLEAN", "Synchronised to the national portal", "Đã đồng bộ"),
+    C("processing_days", "DOUBLE", "Legal processing time in days when known", "Thời hạn giải quyết (ngày)"),
+    C("rating_code", "TINYINT", "Per-dossier rating: 3 very satisfied, 2 satisfied, 1 not satisfied", "Đánh giá"),
+    C("row_hash", "VARCHAR", "md5 of the business columns, to tell an update from a repeat", "Mã băm dòng"),
+    C("load_id", "INTEGER", "Load that wrote this version; see `load_log`", "Lần nạp"),
+    C("source_file", "VARCHAR", "File the version came from", "Tệp nguồn"),
+    C("source_sheet", "VARCHAR", "Sheet in that file", "Trang tính"),
+    C("source_row", "INTEGER", "Row number in that file (1-based, as Excel shows it)", "Dòng"),
+)
+BUSINESS_COLUMNS = tuple(c.name for c in DOSSIER_COLUMNS if c.name not in
+                         {"row_hash", "load_id", "source_file", "source_sheet", "source_row"})
+
+LOAD_LOG = Table("load_log", "One row per file loaded (or skipped as already loaded).", (
+    C("load_id", "INTEGER", "Sequence number of the load", "Lần nạp"),
+    C("loaded_at", "TIMESTAMP", "When it was loaded (local time)", "Thời điểm nạp"),
+    C("loaded_by", "VARCHAR", "Who loaded it (OS user or app user)", "Người nạp"),
+    C("file_name", "VARCHAR", "File name", "Tên tệp"),
+    C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes", "Mã băm tệp"),
+    C("file_bytes", "BIGINT", "File size", "Dung lượng (byte)"),
+    C("kind", "VARCHAR", "'dossier' or 'survey'", "Loại"),
+    C("sheets", "VARCHAR", "Sheets read", "Trang tính"),
+    C("period_from", "DATE", "Period stated in the title rows, if any", "Từ ngày"),
+    C("period_to", "DATE", "", "Đến ngày"),
+    C("rows_read", "INTEGER", "Data rows read (after title, header, group and total rows)", "Dòng đọc"),
+    C("rows_new", "INTEGER", "Rows that added a dossier/response", "Thêm mới"),
+    C("rows_updated", "INTEGER", "Rows that changed an existing one", "Cập nhật"),
+    C("rows_unchanged", "INTEGER", "Rows identical to what was stored", "Không đổi"),
+    C("rows_rejected", "INTEGER", "Rows rejected; see `rejects`", "Bị loại"),
+    C("rows_skipped", "INTEGER", "Blank, group-header and total rows", "Bỏ qua"),
+    C("status", "VARCHAR", "'loaded' or 'already_loaded'", "Kết quả"),
+    C("message", "VARCHAR", "Warnings for the file", "Ghi chú"),
+), key=("load_id",))
+
+REJECTS = Table("rejects", "Rows not loaded (severity 'error') or loaded with a doubt (severity 'warning').", (
+    C("load_id", "INTEGER", "Load; see `load_log`", "Lần nạp"),
+    C("file_name", "VARCHAR", "File", "Tệp"),
+    C("sheet", "VARCHAR", "Sheet", "Trang tính"),
+    C("source_row", "INTEGER", "Row number in the file", "Dòng"),
+    C("severity", "VARCHAR", "'error' (row not loaded) or 'warning' (row loaded, value dropped)", "Mức độ"),
+    C("reason_code", "VARCHAR", "Machine-readable reason", "Mã lý do"),
+    C("column_name", "VARCHAR", "Column as written in the file", "Cột"),
+    C("raw_value", "VARCHAR", "The offending value", "Giá trị"),
+    C("message", "VARCHAR", "What is wrong and what to do, in Vietnamese", "Lý do"),
+    C("dossier_code", "VARCHAR", "Dossier code on that row, if any", "Mã hồ sơ"),
+    C("raw_row", "VARCHAR", "The whole row as read, JSON", "Dữ liệu gốc"),
+))
+
+DOSSIER_VERSIONS = Table("stg_dossier_versions", "Every distinct version of every dossier (history).",
+                         DOSSIER_COLUMNS, key=("dossier_code", "load_id"))
+DOSSIER_CURRENT = Table("stg_dossier_current", "The latest version of each dossier (latest load wins).",
+                        DOSSIER_COLUMNS, key=("dossier_code",))
+
+SURVEY_RESPONSES = Table("stg_survey_responses", "One row per survey respondent.", (
+    C("response_key", "VARCHAR", "unit_code + '/' + response id: unique", "Khóa phiếu"),
+    C("response_id", "VARCHAR", "Response id as exported (Mã phiếu) or file#row", "Mã phiếu"),
+    C("unit_code", "VARCHAR", "Unit surveyed; see `units`", "Đơn vị"),
+    C("response_date", "DATE", "Date of the answer", "Ngày khảo sát"),
+    C("dossier_code", "VARCHAR", "Dossier the respondent was served for, if given", "Mã hồ sơ"),
+    C("field_code", "VARCHAR", "Field, if given", "Lĩnh vực"),
+    C("comment", "VARCHAR", "Free-text comment", "Ý kiến"),
+    C("answered", "SMALLINT", "Questions answered", "Số câu trả lời"),
+    C("satisfied", "SMALLINT", "Answers of 4 or 5", "Số câu hài lòng"),
+    C("row_hash", "VARCHAR", "md5 of the response", "Mã băm dòng"),
+    C("load_id", "INTEGER", "Load; see `load_log`", "Lần nạp"),
+    C("source_file", "VARCHAR", "File", "Tệp nguồn"),
+    C("source_row", "INTEGER", "Row in file", "Dòng"),
+), key=("response_key",))
+
+SURVEY_ANSWERS = Table("stg_survey_answers", "One row per answered question (long form).", (
+    C("response_key", "VARCHAR", "See `survey_responses`", "Khóa phiếu"),
+    C("question_code", "VARCHAR", "Question code from survey_questions.csv, or null if unmapped", "Mã câu hỏi"),
+    C("question_text", "VARCHAR", "Question as written in the file", "Câu hỏi"),
+    C("factor_code", "VARCHAR", "SIPAS factor; null for an unmapped question", "Yếu tố"),
+    C("score", "TINYINT", "Answer 1–5", "Điểm"),
+), key=("response_key", "question_text"))
+
+TABLES = (LOAD_LOG, REJECTS, DOSSIER_VERSIONS, DOSSIER_CURRENT, SURVEY_RESPONSES, SURVEY_ANSWERS)
+
+# The analyst-facing views (README documents them from these declarations).
+VIEW_DOCS = {
+    "dossiers": "Current dossiers with derived columns (one row per dossier).",
+    "survey_responses": "Survey respondents.",
+    "survey_answers": "Survey answers, one per question.",
+    "units": "Unit directory (communes, wards, special zone, departments).",
+    "fields": "Fields (lĩnh vực).",
+    "calendar": "Days with working-day flags and the running working-day number.",
+    "status_codes": "National status codes and their groups.",
+    "procedures": "Procedure catalogue with legal processing times.",
+}
+
+DERIVED_COLUMNS = (
+    C("unit_code", "VARCHAR", "Responsible unit: resolving unit, else receiving unit", "Đơn vị"),
+    C("status_group", "VARCHAR", "not_received | in_progress | paused | withdrawn | stopped | resolved", "Nhóm trạng thái"),
+    C("received_date", "DATE", "received_at as a date", "Ngày tiếp nhận"),
+    C("due_date", "DATE", "due_at as a date", "Ngày hẹn trả"),
+    C("finished_date", "DATE", "Date that decides timeliness (finished, or returned per setting)", "Ngày hoàn thành"),
+    C("is_resolved", "BOOLEAN", "Status 9 or 10 with a finish date", "Đã giải quyết"),
+    C("timeliness", "VARCHAR", "'early' | 'on_time' | 'late' for resolved dossiers", "Tiến độ"),
+    C("late_working_days", "INTEGER", "Working days from due to finish, resolved late only", "Số ngày trễ"),
+    C("due_wd_seq", "INTEGER", "Working-day number of the due date (see `calendar`)", ""),
+    C("is_online", "BOOLEAN", "channel_code = 2", "Trực tuyến"),
+)

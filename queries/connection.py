@@ -1,0 +1,28 @@
+"""Query layer connection: opens the published database read-only; never writes, never imports Streamlit."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl.store import connect_readonly
+
+
+def open_database(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection, or None when there is no usable database yet."""
+    if not path.exists():
+        return None
+    con = connect_readonly(path)
+    ready = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'dossiers'"
+    ).fetchall()[0][0]
+    if not ready:
+        con.close()
+        return None
+    return con
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
+    """Run a query with bound parameters and return a Polars frame."""
+    return pl.from_arrow(con.sql(sql, params=params or {}).to_arrow_table())

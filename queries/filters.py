@@ -1,0 +1,63 @@
+"""Query layer filters: the frozen scope and filter objects every query function takes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a viewer may see. There is no default: every query needs one, explicitly.
+
+    `unit_codes=None` is province-wide (all units), granted only by `Scope.province()`.
+    """
+
+    unit_codes: frozenset[str] | None
+    label: str = ""
+
+    @classmethod
+    def province(cls) -> "Scope":
+        return cls(None, "Toàn tỉnh")
+
+    @classmethod
+    def units(cls, codes) -> "Scope":
+        return cls(frozenset(codes), "")
+
+    def allows(self, unit_code: str) -> bool:
+        return self.unit_codes is None or unit_code in self.unit_codes
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the viewer selected, always within `scope`."""
+
+    scope: Scope
+    start: date
+    end: date  # inclusive
+    unit_codes: frozenset[str] = field(default_factory=frozenset)  # empty = every unit in scope
+    field_codes: frozenset[str] = field(default_factory=frozenset)  # empty = every field
+
+    def __post_init__(self):
+        if not isinstance(self.scope, Scope):
+            raise TypeError("Filters needs a Scope")
+        if self.end < self.start:
+            raise ValueError("end before start")
+
+    def params(self) -> dict:
+        """Bound parameters for the standard WHERE fragment (see `where_clause`)."""
+        return {
+            "scope_all": self.scope.unit_codes is None,
+            "scope_units": sorted(self.scope.unit_codes or []),
+            "sel_units": sorted(self.unit_codes),
+            "sel_fields": sorted(self.field_codes),
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+# The one place a viewer's scope is applied to dossier rows (alias d). Values are bound.
+SCOPE_SQL = "($scope_all OR list_contains($scope_units::VARCHAR[], d.unit_code))"
+SELECTION_SQL = (
+    "(len($sel_units::VARCHAR[]) = 0 OR list_contains($sel_units::VARCHAR[], d.unit_code))"
+    " AND (len($sel_fields::VARCHAR[]) = 0 OR list_contains($sel_fields::VARCHAR[], d.field_code))"
+)
