@@ -1,0 +1,31 @@
+"""ETL demo: generates the demo province's export files and loads them through the real ETL."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import date
+from pathlib import Path
+
+from etl.load import FileReport, Progress, load_files
+
+
+def build_demo(db: Path, *, today: date | None = None, seed: int = 2025, scale: float = 1.0,
+               progress: Progress | None = None) -> list[FileReport]:
+    """Write the demo exports next to the database, load them into a fresh file, publish it."""
+    from etl.demo.generate import generate
+
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    exports = db.parent / "demo_exports"
+    shutil.rmtree(exports, ignore_errors=True)
+    say("Đang tạo tệp xuất mẫu của Thành phố Đà Nẵng…")
+    files = generate(exports, today or date.today(), seed=seed, scale=scale, progress=say)
+    say(f"Đã tạo {len(files)} tệp trong {time.perf_counter() - started:.0f} giây; đang nạp qua ETL…")
+    building = db.with_name(db.name + ".demo-building")
+    for stale in (building, Path(str(building) + ".wal")):
+        stale.unlink(missing_ok=True)
+    reports = load_files(files, building, loaded_by="demo", progress=say)
+    os.replace(building, db)
+    say(f"Xong dữ liệu mẫu trong {time.perf_counter() - started:.0f} giây: {db}")
+    return reports

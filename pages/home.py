@@ -1,0 +1,35 @@
+"""Page: what is loaded and how fresh it is (Tổng quan dữ liệu)."""
+import streamlit as st
+
+from queries.filters import Scope
+from queries.status import database_summary, load_history, unit_counts, weekly_volume
+from ui import format as fmt
+from ui.charts import weekly_volume_chart
+from ui.data import connection
+from ui.layout import freshness, require_connection
+from ui.tables import loads_table, units_table
+
+con = connection()
+require_connection(con)
+scope = Scope.province()  # access control (roles, scopes) arrives with its own issue
+summary = database_summary(con, scope)
+
+st.title("Tổng quan dữ liệu")
+freshness(summary)
+
+cols = st.columns(5)
+cols[0].metric("Hồ sơ đã nạp", fmt.number(summary.dossiers))
+cols[1].metric("Đơn vị có dữ liệu", fmt.number(summary.units_with_data))
+cols[2].metric("Tiếp nhận từ ngày", fmt.day(summary.first_received))
+cols[3].metric("Phiếu khảo sát", fmt.number(summary.survey_responses))
+cols[4].metric("Dòng bị loại khi nạp", fmt.number(summary.rejects))
+
+st.plotly_chart(weekly_volume_chart(weekly_volume(con, scope)), width="stretch")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Dữ liệu theo đơn vị")
+    units_table(unit_counts(con, scope))
+with right:
+    st.subheader("Các lần nạp gần đây")
+    loads_table(load_history(con, limit=50))

@@ -1,0 +1,1 @@
+"""UI helpers: the only place besides pages/ that imports Streamlit."""
