@@ -165,3 +165,55 @@ DERIVED_COLUMNS = (
     C("due_wd_seq", "INTEGER", "Working-day number of the due date (see `calendar`)", ""),
     C("is_online", "BOOLEAN", "channel_code = 2", "Trực tuyến"),
 )
+
+# Reference views: built from config and packages; declared here for the docs and checked by a test.
+REFERENCE_VIEWS = (
+    Table("units", VIEW_DOCS["units"], (
+        C("unit_code", "VARCHAR", "Official ward code (5 digits, vietnam-provinces) or department code", "Mã đơn vị"),
+        C("unit_name", "VARCHAR", "Official name", "Tên đơn vị"),
+        C("unit_type", "VARCHAR", "xa | phuong | dac_khu | so_nganh | chi_nhanh", "Loại đơn vị"),
+        C("unit_level", "VARCHAR", "'xa' (commune level) or 'tinh' (provincial)", "Cấp"),
+        C("short_names", "VARCHAR", "Other spellings, '|'-separated", "Tên viết tắt"),
+        C("province_name", "VARCHAR", "Province", "Tỉnh, thành phố"),
+    )),
+    Table("fields", VIEW_DOCS["fields"], (
+        C("field_code", "VARCHAR", "Field code", "Mã lĩnh vực"),
+        C("field_name", "VARCHAR", "Field name", "Lĩnh vực"),
+        C("in_catalogue", "BOOLEAN", "False for a field first seen in an export (not in fields.csv)", "Có trong danh mục"),
+    )),
+    Table("calendar", VIEW_DOCS["calendar"], (
+        C("cal_date", "DATE", "Day", "Ngày"),
+        C("is_working_day", "BOOLEAN", "Mon–Fri minus holidays, plus make-up Saturdays", "Ngày làm việc"),
+        C("holiday_name", "VARCHAR", "Holiday name (Vietnamese)", "Ngày lễ"),
+        C("is_makeup_workday", "BOOLEAN", "A weekend day worked in exchange for a bridge holiday", "Ngày làm bù"),
+        C("wd_seq", "INTEGER", "Working days on or before this day (differences give working days)", ""),
+    )),
+    Table("status_codes", VIEW_DOCS["status_codes"], (
+        C("status_code", "TINYINT", "National status code", "Mã trạng thái"),
+        C("status_name", "VARCHAR", "Status name", "Trạng thái"),
+        C("status_group", "VARCHAR", "not_received | in_progress | paused | withdrawn | stopped | resolved", "Nhóm"),
+    )),
+)
+
+
+def documented_columns() -> dict[str, tuple[Column, ...]]:
+    """View/table name → its declared columns, in the order the database shows them."""
+    out = {"dossiers": DOSSIER_COLUMNS + DERIVED_COLUMNS}
+    out["survey_responses"] = tuple(c for c in SURVEY_RESPONSES.columns if c.name != "row_hash")
+    out["survey_answers"] = SURVEY_ANSWERS.columns
+    for table in REFERENCE_VIEWS:
+        out[table.name] = table.columns
+    out["load_log"] = LOAD_LOG.columns
+    out["rejects"] = REJECTS.columns
+    return out
+
+
+def markdown() -> str:
+    """The README's 'SQL surface' section, generated from the declarations."""
+    docs = {**VIEW_DOCS, "load_log": LOAD_LOG.doc, "rejects": REJECTS.doc}
+    parts = []
+    for name, columns in documented_columns().items():
+        parts.append(f"#### `{name}`\n{docs[name]}\n")
+        parts.extend(f"- `{c.name}` ({c.sql_type.lower()}): {c.doc}" for c in columns)
+        parts.append("")
+    return "\n".join(parts)

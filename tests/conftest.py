@@ -1,0 +1,25 @@
+"""Shared pytest fixtures. ETL export writers live in tests/fixtures_exports.py."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:  # run from any directory without installing the project
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+
+@pytest.fixture
+def tmp_db(tmp_path: Path) -> Path:
+    """Path of a database that does not exist yet, in a private folder (never data/)."""
+    return tmp_path / "db" / "cchc.duckdb"
+
+
+@pytest.fixture
+def exports_dir(tmp_path: Path) -> Path:
+    """Folder for the export files a test writes."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    return folder
