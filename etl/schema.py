@@ -85,7 +85,7 @@ LOAD_LOG = Table("load_log", "One row per file loaded (or skipped as already loa
     C("kind", "VARCHAR", "'dossier' or 'survey'", "Loại"),
     C("sheets", "VARCHAR", "Sheets read", "Trang tính"),
     C("period_from", "DATE", "Period stated in the title rows, if any", "Từ ngày"),
-    C("period_to", "DATE", "", "Đến ngày"),
+    C("period_to", "DATE", "End of that period", "Đến ngày"),
     C("rows_read", "INTEGER", "Data rows read (after title, header, group and total rows)", "Dòng đọc"),
     C("rows_new", "INTEGER", "Rows that added a dossier/response", "Thêm mới"),
     C("rows_updated", "INTEGER", "Rows that changed an existing one", "Cập nhật"),
