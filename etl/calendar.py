@@ -65,11 +65,23 @@ class WorkCalendar:
         """Number of working days on or before `day` since the calendar's first day."""
         return bisect.bisect_right(self._working, day)
 
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+    def _check(self, *days: date) -> None:
+        # Outside first..last the holidays are unknown and seq() stops counting: refuse to guess.
+        for day in days:
+            if not self.covers(day):
+                raise ValueError(f"{day} is outside the working-day calendar {self.first}–{self.last}")
+
     def nth_working_day(self, seq: int) -> date:
+        if not 1 <= seq <= len(self._working):
+            raise ValueError(f"working day number {seq} is outside the calendar {self.first}–{self.last}")
         return self._working[seq - 1]
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; negative when end is before start."""
+        self._check(start, end)
         return self.seq(end) - self.seq(start)
 
     def late_working_days(self, due: date, finished: date) -> int:
@@ -86,11 +98,13 @@ class WorkCalendar:
         hours or on a day off starts the next working morning. Calendar-day procedures add
         days and, if the result is a day off, move to the next working day.
         """
+        self._check(received.date())
         whole = max(int(round(days)), 0)
         if kind == "calendar":
             end = received.date() + timedelta(days=whole)
             while not self.is_working_day(end):
                 end += timedelta(days=1)
+            self._check(end)
             return datetime.combine(end, self.office_end)
         day, clock = received.date(), received.time()
         if not self.is_working_day(day) or clock >= self.office_end:

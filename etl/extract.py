@@ -17,7 +17,7 @@ import fastexcel
 import polars as pl
 
 from etl.errors import EtlError
-from etl.headers import IGNORED_HEADERS, header_map
+from etl.headers import IGNORED_HEADERS, column_label, header_map
 from etl.text import clean, fold
 
 HEADER_SCAN_ROWS = 40
@@ -60,8 +60,15 @@ def extract_file(path: Path, display_name: str | None = None) -> list[RawTable]:
         raise EtlError("tệp rỗng (0 byte).", "Xuất lại tệp từ phần mềm một cửa rồi nạp lại.", file=name)
     head = path.open("rb").read(2048)
     if head.startswith(_EXCEL_MAGIC):
-        grids = _excel_grids(path, name)
-        tables = [t for sheet, grid in grids if (t := _table_from_grid(grid, name, sheet))]
+        tables, problems = [], []
+        for sheet, grid in _excel_grids(path, name):
+            try:
+                if table := _table_from_grid(grid, name, sheet):
+                    tables.append(table)
+            except EtlError as exc:  # e.g. a summary sheet beside the list: skipped if another sheet loads
+                problems.append(exc)
+        if problems and not tables:
+            raise problems[0]
     elif _looks_like_html(head):
         grid = _html_grid(path.read_bytes(), name)
         tables = [t] if (t := _table_from_grid(grid, name, None)) else []
@@ -75,7 +82,18 @@ def extract_file(path: Path, display_name: str | None = None) -> list[RawTable]:
             "etl/config/header_aliases.csv.",
             file=name,
         )
+    if not any(_has_data(t) for t in tables):
+        raise EtlError(
+            "tệp chỉ có dòng tiêu đề cột, không có dòng dữ liệu nào.",
+            "Kiểm tra điều kiện lọc khi xuất (khoảng ngày, đơn vị, trạng thái) rồi xuất lại tệp.",
+            file=name,
+        )
     return tables
+
+
+def _has_data(table: RawTable) -> bool:
+    cells = table.data.drop("_row")
+    return cells.width > 0 and cells.select(pl.any_horizontal(pl.all().is_not_null()).any()).item()
 
 
 def _looks_like_html(head: bytes) -> bool:
@@ -129,12 +147,53 @@ def _html_grid(raw: bytes, name: str) -> pl.DataFrame:
     if not tables:
         raise EtlError("tệp dạng trang web nhưng không có bảng nào.", "Xuất lại danh sách hồ sơ dạng Excel.", file=name)
     table = max(tables, key=lambda t: len(t.xpath(".//tr")))
-    titles = [clean(el.text_content()) for el in doc.xpath("//body/*[not(self::table)]")]
-    rows = [[t] for t in titles if t]
-    rows += _expand_spans(table.xpath(".//tr"))
+    rows = _rows_above(doc.body, table) + _expand_spans(table.xpath(".//tr"))
     width = max(len(r) for r in rows)
     columns = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
     return pl.DataFrame(columns, schema={k: pl.String for k in columns})
+
+
+# Elements that start a new row when Excel opens an HTML page.
+_ROW_BREAKS = frozenset({"p", "div", "br", "tr", "table", "caption", "center", "li",
+                         "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _rows_above(body, table) -> list[list[str | None]]:
+    """The page above the data table as Excel lays it out: one row per paragraph, line break or
+    table row (cells side by side). Footers after the table and wrapper <div>s must not shift
+    the row numbers a clerk sees, and title text (period, unit) must not be lost."""
+    rows: list[list[str | None]] = []
+    cells = [""]
+
+    def end_row() -> None:
+        nonlocal cells
+        line = [clean(c) for c in cells]
+        if any(line):
+            rows.append(line)
+        cells = [""]
+
+    def walk(el) -> bool:
+        if el is table:
+            return True
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None or tag in ("script", "style"):
+            return False  # comments and code: no text on the page
+        if tag in _ROW_BREAKS:
+            end_row()
+        elif tag in ("td", "th") and el.getprevious() is not None:
+            cells.append("")
+        cells[-1] += el.text or ""
+        for child in el:
+            if walk(child):
+                return True
+            cells[-1] += child.tail or ""
+        if tag in _ROW_BREAKS:
+            end_row()
+        return False
+
+    walk(body)
+    end_row()
+    return rows
 
 
 def _expand_spans(trs) -> list[list[str | None]]:
@@ -149,8 +208,7 @@ def _expand_spans(trs) -> list[list[str | None]]:
             while pending.pop((r, col), False):
                 row.append(None)
                 col += 1
-            colspan = int(cell.get("colspan", "1") or 1)
-            rowspan = int(cell.get("rowspan", "1") or 1)
+            colspan, rowspan = _span(cell.get("colspan")), _span(cell.get("rowspan"))
             row.append(clean(cell.text_content()))
             row.extend([None] * (colspan - 1))
             for dr in range(1, rowspan):
@@ -162,6 +220,12 @@ def _expand_spans(trs) -> list[list[str | None]]:
             col += 1
         grid.append(row)
     return grid
+
+
+def _span(value: str | None) -> int:
+    """A colspan/rowspan as browsers read it: leading digits, anything else (or 0) is 1."""
+    digits = re.match(r"\s*(\d+)", value or "")
+    return max(int(digits.group(1)), 1) if digits else 1
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -205,6 +269,7 @@ def _csv_table(raw: bytes, name: str) -> RawTable:
             "Kiểm tra tệp có đúng là danh sách hồ sơ hoặc phiếu khảo sát; nếu tên cột khác, thêm vào "
             "etl/config/header_aliases.csv.", file=name,
         )
+    _require_columns(header, name, None)
     skip = header.start + header.depth
     body = text if not raw.startswith(b"\xef\xbb\xbf") else text
     try:
@@ -218,7 +283,8 @@ def _csv_table(raw: bytes, name: str) -> RawTable:
     except Exception as exc:
         raise EtlError(f"không đọc được dữ liệu CSV ({exc}).", "Mở tệp bằng Excel, lưu lại dạng CSV UTF-8.", file=name) from exc
     data = _rename_grid(data)
-    titles = tuple(t for r in head_rows[: header.start] for t in r if clean(t))
+    # Cleaned like the Excel titles: NFC, so the period regex also reads NFD / Windows-1258 text.
+    titles = tuple(c for r in head_rows[: header.start] for t in r if (c := clean(t)))
     return _build_table(data, header, name, None, titles, first_data_row=skip + 1)
 
 
@@ -253,11 +319,29 @@ def _table_from_grid(grid: pl.DataFrame, name: str, sheet: str | None) -> RawTab
     header = _find_header(head)
     if header is None:
         return None
+    _require_columns(header, name, sheet)
     start = header.start + header.depth
     titles = tuple(
         clean(v) for row in head.head(header.start).iter_rows() for v in row if clean(v)
     )
     return _build_table(grid.slice(start), header, name, sheet, titles, first_data_row=start + 1)
+
+
+# Columns without which no row of a kind can load (STYLE.md: a missing required column is one
+# error naming the file, sheet and column, not a reject on every row).
+REQUIRED_COLUMNS = {"dossier": ("dossier_code",), "survey": ()}
+
+
+def _require_columns(header: _Header, name: str, sheet: str | None) -> None:
+    for canonical in REQUIRED_COLUMNS[header.kind]:
+        if canonical not in header.mapping.values():
+            label = column_label(header.kind, canonical)
+            rows = "–".join(str(header.start + 1 + i) for i in range(header.depth))
+            raise EtlError(
+                f"dòng tiêu đề (dòng {rows}) không có cột «{label}»: không nạp được hồ sơ nào khi thiếu cột này.",
+                f"Xuất lại tệp có cột «{label}»; nếu cột mang tên khác, thêm tên đó vào "
+                "etl/config/header_aliases.csv.", file=name, sheet=sheet, column=label,
+            )
 
 
 def _find_header(head: pl.DataFrame) -> _Header | None:

@@ -112,6 +112,11 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, name: str, ctx: Context
         results = [(t, normalize_table(t, ctx)) for t in tables]
     except EtlError as exc:
         return FileReport(name, "failed", error=str(exc))
+    except Exception as exc:  # a file shaped in a way nobody foresaw must not stop the other files
+        return FileReport(name, "failed", error=f"tệp «{name}»: lỗi không lường trước khi đọc tệp "
+                                                f"({type(exc).__name__}: {exc}). Cách xử lý: mở tệp bằng Excel, "
+                                                "lưu lại dạng .xlsx rồi nạp lại; nếu vẫn lỗi, báo cho quản trị "
+                                                "dữ liệu kèm tệp này.")
     con.execute("BEGIN TRANSACTION")
     try:
         report = _write(con, path, name, sha, user, results)

@@ -108,7 +108,10 @@ def _skippable(frame: pl.DataFrame, key: str) -> pl.Series:
     filled = frame.select(pl.sum_horizontal([pl.col(c).is_not_null() for c in text_cols])).to_series()
     key_text = frame[key].fill_null("")
     is_total_key = key_text.str.to_lowercase().str.contains(r"^(tổng|tong|cộng|cong)\b")
-    return (filled == 0) | ((frame[key].is_null() | is_total_key) & (filled <= 2)) | is_total_key
+    # Without an STT column a group header lands in the key column itself. Codes are one token
+    # ('000.00.53.H48-220921-0099'); a label is words ('Lĩnh vực: Hộ tịch').
+    is_label_key = key_text.str.contains(r"\s")
+    return (filled == 0) | ((frame[key].is_null() | is_total_key | is_label_key) & (filled <= 2)) | is_total_key
 
 
 def _field_codes(raw: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
@@ -317,21 +320,30 @@ def _due_dates(typed: pl.DataFrame, frame: pl.DataFrame, ctx: Context, issues: _
         (pl.col("due_at").is_null() & pl.col("processing_days").is_not_null() & pl.col("received_at").is_not_null())
         | (pl.lit(extend_given) & pl.col("due_at").is_not_null() & pl.col("supplemented_at").is_not_null())
     )
+    outside = pl.Series("_row", [], dtype=pl.Int64)
     if need.height:
-        computed = [
+        computed = pl.Series([
             _one_due(ctx.calendar, r) for r in need.select(
                 "due_at", "received_at", "processing_days", "_day_kind", "supplement_requested_at", "supplemented_at"
             ).iter_rows(named=True)
-        ]
+        ], dtype=pl.Datetime("us"))
+        outside = need["_row"].filter(computed.is_null())
         patch = need.select("_row").with_columns(
-            _due=pl.Series(computed, dtype=pl.Datetime("us")),
-            _src=pl.when(need["due_at"].is_null()).then(pl.lit("computed")).otherwise(pl.lit("export")),
+            _due=computed,
+            _src=pl.when(computed.is_null()).then(None)
+            .when(need["due_at"].is_null()).then(pl.lit("computed")).otherwise(pl.lit("export")),
         )
         typed = typed.join(patch, on="_row", how="left", maintain_order="left").with_columns(
             due_at=pl.coalesce("_due", "due_at"), due_source=pl.coalesce("_src", "due_source")
         ).drop("_due", "_src")
+    beyond = typed["_row"].is_in(outside.implode())
+    issues.add(beyond, "outside_calendar", "received_at", "received_at",
+               "Không tính được ngày hẹn trả từ ngày tiếp nhận «{value}»: thời hạn rơi ra ngoài lịch ngày làm "
+               "việc đã cấu hình (etl/config/settings.toml, mục [calendar], first_year–last_year). Mở rộng lịch "
+               "rồi nạp lại, hoặc bổ sung cột «Ngày hẹn trả».")
     open_needing_due = (
         typed["due_at"].is_null() & typed["received_at"].is_not_null() & ~typed["status_code"].is_in([1, 3, 7, 8])
+        & ~beyond
     )
     issues.add(open_needing_due, "missing_due", "due_at", None,
                "Thiếu ngày hẹn trả và không biết thời hạn giải quyết của thủ tục. Bổ sung cột «Ngày hẹn trả» "
@@ -339,15 +351,20 @@ def _due_dates(typed: pl.DataFrame, frame: pl.DataFrame, ctx: Context, issues: _
     return typed.drop("_day_kind")
 
 
-def _one_due(cal: WorkCalendar, row: dict) -> datetime:
-    due = row["due_at"] or cal.due_date(row["received_at"], row["processing_days"], row["_day_kind"])
-    start, end = row["supplement_requested_at"], row["supplemented_at"]
-    if start and end and end > start:
-        # The clock stops while the citizen supplements (DOMAIN.md, 'Supplements and pauses').
-        pause = cal.working_days_between(start.date(), end.date())
-        if pause > 0:
-            due = datetime.combine(cal.nth_working_day(cal.seq(due.date()) + pause), due.time())
-    return due
+def _one_due(cal: WorkCalendar, row: dict) -> datetime | None:
+    """The due date with any supplement pause added; the given one (or None) when the dates fall
+    outside the configured calendar, which knows no holidays there."""
+    try:
+        due = row["due_at"] or cal.due_date(row["received_at"], row["processing_days"], row["_day_kind"])
+        start, end = row["supplement_requested_at"], row["supplemented_at"]
+        if start and end and end > start:
+            # The clock stops while the citizen supplements (DOMAIN.md, 'Supplements and pauses').
+            pause = cal.working_days_between(start.date(), end.date())
+            if pause > 0:
+                due = datetime.combine(cal.nth_working_day(cal.seq(due.date()) + pause), due.time())
+        return due
+    except ValueError:
+        return row["due_at"]
 
 
 def _processing_times(raw: pl.Series, procedure_codes: pl.Series) -> tuple[pl.Series, pl.Series]:

@@ -83,4 +83,13 @@ def version(path: Path) -> tuple[int, int] | None:
 
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=True)
+    """A read-only connection to the file as published now.
+
+    duckdb.connect(path) reuses an instance already open on that path in this process, which
+    after a swap is the replaced file; attaching from a fresh in-memory instance always opens
+    the current inode.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute("ATTACH $p AS cchc (READ_ONLY)", {"p": str(path)})
+    con.execute("USE cchc")
+    return con

@@ -12,7 +12,7 @@ from functools import lru_cache
 import polars as pl
 
 from etl.config import read_rows
-from etl.text import fold
+from etl.text import fold, fold_words
 
 # Ordered by how often they appear in Vietnamese exports; day first (dd/mm/yyyy).
 DATE_FORMATS = (
@@ -90,7 +90,9 @@ def parse_flags(raw: pl.Series) -> pl.Series:
     mapping = {}
     for value in raw.drop_nulls().unique().to_list():
         key = fold(value)
-        if key in _TRUE or key.startswith("da") or key.startswith("co"):
+        # "Đã …" / "Có …" as a whole first word: "Đang số hóa" (being digitised) is not done yet.
+        first_word = fold_words(value).split(" ")[0]
+        if key in _TRUE or first_word in ("da", "co"):
             mapping[value] = True
         elif key in _FALSE or key.startswith("chua") or key.startswith("khong"):
             mapping[value] = False

@@ -127,11 +127,13 @@ def text_of(value, date_style: str = "vn") -> str:
 
 def write_dossier_xlsx(path: Path, lines: list[Line], *, titles: tuple[str, ...] = TITLES,
                        keys: tuple[str, ...] = DEFAULT_KEYS, merged_header: bool = True, stt: bool = True,
-                       blank_after_titles: bool = True, sheet: str = "Danh sách") -> dict[str, int]:
+                       blank_after_titles: bool = True, first_row: int = 0,
+                       sheet: str = "Danh sách") -> dict[str, int]:
     """An .xlsx as a one-stop system exports it: title rows (merged across the table), a blank row,
     a two-row header with 'Ngày' merged over its sub-columns, an STT column, group rows, a total
     row; date cells as real datetimes, Excel serial numbers or text, as each value is given.
 
+    `first_row` leaves that many empty rows at the top, as some systems do.
     Returns dossier code → the row number Excel shows for it (1-based)."""
     book = xlsxwriter.Workbook(str(path))
     ws = book.add_worksheet(sheet)
@@ -141,7 +143,7 @@ def write_dossier_xlsx(path: Path, lines: list[Line], *, titles: tuple[str, ...]
     cell = book.add_format({"border": 1})
     columns = (["stt"] if stt else []) + list(keys)
     last = len(columns) - 1
-    row = 0
+    row = first_row
     for title in titles:
         ws.merge_range(row, 0, row, last, title, title_fmt)
         row += 1
@@ -210,12 +212,18 @@ def _xlsx_cell(ws, row: int, col: int, value, date_fmt, fmt) -> None:
 
 def write_plain_xlsx(path: Path, rows: list[list], sheet: str = "Sheet1") -> None:
     """Rows of cells, written as given (for files that are not exports, or header-only ones)."""
+    write_sheets(path, {sheet: rows})
+
+
+def write_sheets(path: Path, sheets: dict[str, list[list]]) -> None:
+    """A workbook of several sheets, each given as rows of cells written as given."""
     book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet(sheet)
-    for i, values in enumerate(rows):
-        for j, value in enumerate(values):
-            if value is not None:
-                ws.write(i, j, value)
+    for sheet, rows in sheets.items():
+        ws = book.add_worksheet(sheet)
+        for i, values in enumerate(rows):
+            for j, value in enumerate(values):
+                if value is not None:
+                    ws.write(i, j, value)
     book.close()
 
 
@@ -223,9 +231,14 @@ def write_plain_xlsx(path: Path, rows: list[list], sheet: str = "Sheet1") -> Non
 
 
 def write_dossier_html_xls(path: Path, lines: list[Line], *, titles: tuple[str, ...] = TITLES[1:],
-                           keys: tuple[str, ...] = DEFAULT_KEYS, stt: bool = True) -> None:
-    """The '.xls' many systems serve: an HTML page (UTF-8 with BOM) with title paragraphs and a
-    table whose header uses rowspan for single columns and colspan for 'Ngày' over its parts."""
+                           keys: tuple[str, ...] = DEFAULT_KEYS, stt: bool = True, title_style: str = "p",
+                           wrap_div: bool = False, footer: tuple[str, ...] = ()) -> None:
+    """The '.xls' many systems serve: an HTML page (UTF-8 with BOM) with titles and a table whose
+    header uses rowspan for single columns and colspan for 'Ngày' over its parts.
+
+    title_style: 'p' (one paragraph each), 'br' (bare text split by <br>) or 'table' (a layout
+    table, one title per row); wrap_div puts titles and table in one <div>; footer adds
+    paragraphs after the table (signatures)."""
     columns = (["stt"] if stt else []) + list(keys)
     names = {**VN_HEADERS, "stt": "STT"}
     dates = [k for k in columns if k in DATE_SUBHEADERS]
@@ -251,11 +264,22 @@ def write_dossier_html_xls(path: Path, lines: list[Line], *, titles: tuple[str, 
             number += 1
             cells = [str(number) if k == "stt" else text_of(line.get(k)) for k in columns]
             body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-    page = (
-        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>\n'
-        + "".join(f"<p><b>{escape(t)}</b></p>\n" for t in titles)
+    heading = {
+        "p": "".join(f"<p><b>{escape(t)}</b></p>\n" for t in titles),
+        "br": "".join(f"{escape(t)}<br>\n" for t in titles),
+        "table": "<table>" + "".join(f"<tr><td><b>{escape(t)}</b></td></tr>" for t in titles) + "</table>\n",
+    }[title_style]
+    content = (
+        heading + "<!-- bảng dữ liệu -->\n"
         + '<table border="1">\n<tr>' + "".join(top) + "</tr>\n<tr>" + "".join(bottom) + "</tr>\n"
-        + "\n".join(body) + "\n</table></body></html>\n"
+        + "\n".join(body) + "\n</table>\n"
+    )
+    if wrap_div:
+        content = f'<div class="report">\n{content}</div>\n'
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+        "<style>td { mso-number-format: '@'; }</style></head><body>\n"
+        + content + "".join(f"<p>{escape(t)}</p>\n" for t in footer) + "</body></html>\n"
     )
     path.write_bytes(b"\xef\xbb\xbf" + page.encode("utf-8"))
 

@@ -1,0 +1,64 @@
+"""Test support for the app: a demo database built through the real pipeline, a real server."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_TODAY = date(2026, 11, 20)  # fixed so figures are reproducible; a Friday
+DEMO_SCALE = 0.03
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def build_demo_db(folder: Path) -> Path:
+    from etl.demo_build import build_demo
+
+    db = folder / "cchc.duckdb"
+    reports = build_demo(db, today=DEMO_TODAY, scale=DEMO_SCALE)
+    failed = [r for r in reports if r.status == "failed"]
+    assert not failed, [r.summary() for r in failed]
+    return db
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(db: Path):
+    """`streamlit run dashboard.py` on a free loopback port, reading `db`; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "CCHC_DB": str(db)}
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("streamlit did not start: " + process.stdout.read1().decode(errors="replace"))
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,350 @@
+"""Extract (and the skipping/typing that follows in normalize): headers under title rows, two-row
+merged headers, group and total rows, clerk-visible row numbers, encodings, and files that are
+not exports."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from etl.errors import EtlError
+from etl.extract import extract_file
+from etl.load import normalize_table
+from etl.normalize import Context
+from fixtures_exports import (API_HEADERS, TITLES, Blank, Group, Total, dossier, write_dossier_csv,
+                              write_dossier_html_xls, write_dossier_xlsx, write_other_xlsx, write_plain_xlsx,
+                              write_png_as_xlsx, write_sheets, write_truncated_xlsx)
+
+
+@pytest.fixture(scope="module")
+def ctx() -> Context:
+    return Context.default()
+
+
+def normalized(path: Path, ctx: Context):
+    [table] = extract_file(path)
+    return table, normalize_table(table, ctx)
+
+
+def errors_of(result) -> pl.DataFrame:
+    return result.rejects.filter(pl.col("severity") == "error")
+
+
+# Three dossiers whose three dates are all different, so a column mapped to the wrong date shows.
+KS1 = dossier("000.00.53.H48-260202-0001", "UBND phường Thanh Khê", datetime(2026, 2, 2, 8, 0),
+              datetime(2026, 2, 4, 17, 0), datetime(2026, 2, 3, 10, 0), "Đã trả kết quả",
+              procedure="Đăng ký khai sinh", field="Hộ tịch", channel="Trực tuyến")
+KS2 = dossier("000.00.53.H48-260202-0002", "Xã Hòa Vang", 46055.375,  # serial: 02/02/2026 09:00
+              "05/02/2026", "05/02/2026 16:00:00", "Hoàn thành",
+              procedure="Đăng ký khai sinh", field="Lĩnh vực Hộ tịch", channel="Trực tiếp")
+CT1 = dossier("000.00.53.H48-260203-0003", "Bộ phận một cửa xã Hòa Vang", "03/02/2026 14:00:00",
+              datetime(2026, 2, 4, 14, 0), None, "Đang giải quyết",
+              procedure="Chứng thực bản sao từ bản chính", field="Chứng thực", channel="Bưu chính công ích")
+EXPECTED = {
+    # code: (unit, received, due, finished, status, field, channel)
+    KS1["code"]: ("20209", datetime(2026, 2, 2, 8, 0), datetime(2026, 2, 4, 17, 0), datetime(2026, 2, 3, 10, 0),
+                  10, "ho_tich", 1 + 1),
+    KS2["code"]: ("20320", datetime(2026, 2, 2, 9, 0), datetime(2026, 2, 5), datetime(2026, 2, 5, 16, 0),
+                  9, "ho_tich", 1),
+    CT1["code"]: ("20320", datetime(2026, 2, 3, 14, 0), datetime(2026, 2, 4, 14, 0), None,
+                  4, "chung_thuc", 3),
+}
+LINES = [Group("Lĩnh vực: Hộ tịch"), KS1, KS2, Group("Lĩnh vực: Chứng thực"), CT1, Blank(), Total(count=3)]
+
+
+def assert_expected_rows(result):
+    assert errors_of(result).height == 0, errors_of(result).to_dicts()
+    got = {
+        r["dossier_code"]: (r["resolving_unit_code"], r["received_at"], r["due_at"], r["finished_at"],
+                            r["status_code"], r["field_code"], r["channel_code"])
+        for r in result.rows.iter_rows(named=True)
+    }
+    assert got == EXPECTED
+
+
+# --- header detection -----------------------------------------------------------------------------
+
+
+def test_xlsx_header_found_under_title_rows(exports_dir):
+    path = exports_dir / "ds.xlsx"
+    write_dossier_xlsx(path, LINES)
+    [table] = extract_file(path)
+    # Rows 1–3 titles, row 4 blank, rows 5–6 the two-row header.
+    assert table.header_rows == (5, 6)
+    assert table.kind == "dossier"
+    assert table.sheet == "Danh sách"
+    assert table.title_lines == TITLES
+    assert table.period == (date(2026, 2, 1), date(2026, 3, 13))
+    assert table.extra_columns == ()  # STT is ignored, not reported
+
+
+@pytest.mark.parametrize("writer", [write_dossier_xlsx, write_dossier_html_xls], ids=["xlsx", "html-xls"])
+def test_two_row_header_maps_ngay_subcolumns(exports_dir, ctx, writer):
+    # "Ngày" is merged over its sub-columns, and they are in an unusual order (due first): the
+    # mapping must follow the words, not the position.
+    path = exports_dir / ("ds.xlsx" if writer is write_dossier_xlsx else "ds.xls")
+    keys = ("code", "procedure", "field", "unit", "due", "received", "finished", "status", "channel")
+    writer(path, LINES, keys=keys)
+    table, result = normalized(path, ctx)
+    assert table.columns["due_at"] == "Ngày hẹn trả"
+    assert table.columns["received_at"] == "Ngày tiếp nhận"
+    assert table.columns["finished_at"] == "Ngày có kết quả"
+    assert table.columns["dossier_code"] == "Mã hồ sơ"  # merged vertically over both header rows
+    assert_expected_rows(result)
+
+
+def test_one_row_header(exports_dir, ctx):
+    path = exports_dir / "ds.xlsx"
+    write_dossier_xlsx(path, LINES, merged_header=False, titles=())
+    table, result = normalized(path, ctx)
+    assert table.header_rows == (1,)
+    assert_expected_rows(result)
+
+
+# --- group, total and blank rows ------------------------------------------------------------------
+
+LAYOUTS = {
+    "xlsx": lambda p, **kw: write_dossier_xlsx(p.with_suffix(".xlsx"), LINES, **kw),
+    "xlsx-no-stt": lambda p, **kw: write_dossier_xlsx(p.with_suffix(".xlsx"), LINES, stt=False, **kw),
+    "html-xls": lambda p, **kw: write_dossier_html_xls(p.with_suffix(".xls"), LINES, **kw),
+    # Without an STT column the group text sits in the «Mã hồ sơ» column itself.
+    "html-xls-no-stt": lambda p, **kw: write_dossier_html_xls(p.with_suffix(".xls"), LINES, stt=False, **kw),
+    "csv": lambda p, **kw: write_dossier_csv(p.with_suffix(".csv"), LINES, titles=TITLES, **kw),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_group_total_and_blank_rows_skipped(exports_dir, ctx, layout):
+    LAYOUTS[layout](exports_dir / "ds")
+    [path] = list(exports_dir.iterdir())
+    _, result = normalized(path, ctx)
+    assert_expected_rows(result)
+    # 2 group rows + 1 blank row + 1 total row.
+    assert result.rows_skipped == 4
+    assert result.rows_read == 3
+
+
+# --- row numbers ----------------------------------------------------------------------------------
+
+BAD_STATUS = {**KS2, "status": "Trạng thái lạ"}
+LINES_WITH_BAD = [Group("Lĩnh vực: Hộ tịch"), KS1, BAD_STATUS, Group("Lĩnh vực: Chứng thực"), CT1]
+
+
+def test_row_numbers_xlsx_are_excel_rows(exports_dir, ctx):
+    path = exports_dir / "ds.xlsx"
+    rows_of = write_dossier_xlsx(path, LINES_WITH_BAD)
+    _, result = normalized(path, ctx)
+    # Titles 1–3, blank 4, header 5–6, group 7, KS1 8, bad row 9, group 10, CT1 11.
+    assert rows_of == {KS1["code"]: 8, KS2["code"]: 9, CT1["code"]: 11}
+    assert dict(zip(result.rows["dossier_code"], result.rows["source_row"])) == {KS1["code"]: 8, CT1["code"]: 11}
+    assert errors_of(result)["source_row"].to_list() == [9]
+
+
+def test_row_numbers_xlsx_with_empty_rows_on_top(exports_dir, ctx):
+    path = exports_dir / "ds.xlsx"
+    write_dossier_xlsx(path, LINES_WITH_BAD, first_row=2)
+    _, result = normalized(path, ctx)
+    # Rows 1–2 empty, titles 3–5, blank 6, header 7–8, group 9, KS1 10, bad row 11.
+    assert errors_of(result)["source_row"].to_list() == [11]
+
+
+def test_row_numbers_html(exports_dir, ctx):
+    path = exports_dir / "ds.xls"
+    write_dossier_html_xls(path, LINES_WITH_BAD)
+    table, result = normalized(path, ctx)
+    # Two title paragraphs (rows 1–2, as Excel lays them out), header 3–4, group 5, KS1 6, bad row 7.
+    assert table.header_rows == (3, 4)
+    assert errors_of(result)["source_row"].to_list() == [7]
+
+
+HTML_PAGES = {
+    # Two title paragraphs: rows 1–2; header 3–4; group 5; KS1 6; bad row 7.
+    "footer": (dict(footer=("Người lập biểu", "Thủ trưởng đơn vị")), 7),
+    "wrapped-in-div": (dict(wrap_div=True), 7),
+    # Three titles as bare text split by <br>: rows 1–3; header 4–5; group 6; KS1 7; bad row 8.
+    "br-titles": (dict(titles=TITLES, title_style="br"), 8),
+    "layout-table": (dict(titles=TITLES, title_style="table"), 8),
+}
+
+
+@pytest.mark.parametrize("page", list(HTML_PAGES))
+def test_row_numbers_html_page_layouts(exports_dir, ctx, page):
+    options, bad_row = HTML_PAGES[page]
+    path = exports_dir / "ds.xls"
+    write_dossier_html_xls(path, LINES_WITH_BAD, **options)
+    table, result = normalized(path, ctx)
+    assert errors_of(result)["source_row"].to_list() == [bad_row]
+    assert table.period == (date(2026, 2, 1), date(2026, 3, 13))
+    assert "Người lập biểu" not in table.title_lines
+
+
+def test_unit_named_in_html_title_rows(exports_dir, ctx):
+    # No unit column: the unit comes from a title line ("UBND PHƯỜNG THANH KHÊ").
+    path = exports_dir / "ds.xls"
+    keys = ("code", "procedure", "received", "due", "finished", "status")
+    titles = ("UBND PHƯỜNG THANH KHÊ", "DANH SÁCH HỒ SƠ", "(Từ ngày 01/02/2026 đến ngày 13/03/2026)")
+    write_dossier_html_xls(path, [KS1, KS2], keys=keys, titles=titles, title_style="br")
+    _, result = normalized(path, ctx)
+    assert errors_of(result).height == 0, errors_of(result).to_dicts()
+    assert result.rows["resolving_unit_code"].to_list() == ["20209", "20209"]
+
+
+def test_row_numbers_csv_count_records_not_lines(exports_dir, ctx):
+    path = exports_dir / "ds.csv"
+    first = {**KS1, "note": "Ghi chú dòng 1\nGhi chú dòng 2"}  # one cell spanning two physical lines
+    keys = ("code", "procedure", "field", "unit", "received", "due", "finished", "status", "channel", "note")
+    write_dossier_csv(path, [Group("Lĩnh vực: Hộ tịch"), first, BAD_STATUS], titles=TITLES, keys=keys)
+    _, result = normalized(path, ctx)
+    # Titles 1–3, header 4, group 5, KS1 6 (a single row in Excel despite the line break), bad row 7.
+    assert errors_of(result)["source_row"].to_list() == [7]
+    assert result.rows["note"].to_list() == ["Ghi chú dòng 1 Ghi chú dòng 2"]  # line break folded to a space
+
+
+# --- encodings and text forms ---------------------------------------------------------------------
+
+ENCODINGS = [
+    dict(encoding="utf-8"),
+    dict(encoding="utf-8-sig"),
+    dict(encoding="cp1258"),
+    dict(encoding="utf-8", delimiter=";", form="nfd"),
+    dict(encoding="utf-8-sig", delimiter=";", nbsp=True),
+    dict(encoding="cp1258", delimiter=";", nbsp=True),
+]
+
+
+@pytest.mark.parametrize("options", ENCODINGS, ids=lambda o: "-".join(str(v) for v in o.values()))
+def test_csv_encodings(exports_dir, ctx, options):
+    path = exports_dir / "ds.csv"
+    write_dossier_csv(path, LINES, titles=TITLES, **options)
+    table, result = normalized(path, ctx)
+    assert_expected_rows(result)
+    assert table.period == (date(2026, 2, 1), date(2026, 3, 13))
+    names = sorted(set(result.rows["procedure_name"].to_list()))
+    assert names == ["Chứng thực bản sao từ bản chính", "Đăng ký khai sinh"]  # NFC, no NBSP
+
+
+def test_api_camel_case_headers(exports_dir, ctx):
+    path = exports_dir / "api.csv"
+    rows = [
+        {**KS1, "status": "10", "channel": "2"},
+        {**KS2, "received": datetime(2026, 2, 2, 9, 0), "due": datetime(2026, 2, 5),
+         "finished": datetime(2026, 2, 5, 16, 0), "status": "9", "channel": "1"},
+        {**CT1, "received": datetime(2026, 2, 3, 14, 0), "status": "4", "channel": "3"},
+    ]
+    write_dossier_csv(path, rows, headers=API_HEADERS, date_style="iso",
+                      keys=("code", "procedure", "field", "unit", "received", "due", "finished", "status", "channel"))
+    table, result = normalized(path, ctx)
+    assert table.columns["dossier_code"] == "MaHoSo"
+    assert table.columns["status"] == "TrangThaiHoSoId"
+    assert table.columns["channel"] == "KenhThucHien"
+    assert_expected_rows(result)
+
+
+# --- files that are not exports -------------------------------------------------------------------
+
+
+def _html_without_table(path: Path) -> None:
+    path.write_bytes(b"\xef\xbb\xbf<html><body><p>L\xe1\xbb\x97i 404</p></body></html>")
+
+
+def _text_csv(path: Path) -> None:
+    path.write_text("ho_ten,lop,diem\nAn,10A1,8\n", encoding="utf-8")
+
+
+def _header_only_xlsx(path: Path) -> None:
+    write_dossier_xlsx(path, [])
+
+
+def _header_only_csv(path: Path) -> None:
+    write_dossier_csv(path, [], titles=TITLES)
+
+
+def _header_and_total_only(path: Path) -> None:
+    write_plain_xlsx(path, [["Mã hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả", "Trạng thái"], [None, None, None, None]])
+
+
+NOT_EXPORTS = [
+    ("lop_10a1.xlsx", write_other_xlsx, "không tìm thấy dòng tiêu đề"),
+    ("anh_chup.xlsx", write_png_as_xlsx, "không phải văn bản CSV, Excel hay bảng HTML"),
+    ("bi_cat.xlsx", lambda p: write_truncated_xlsx(p, [KS1, KS2, CT1] * 30), "không đọc được tệp Excel"),
+    ("rong.csv", lambda p: p.write_bytes(b""), "tệp rỗng"),
+    ("trang_loi.xls", _html_without_table, "không có bảng nào"),
+    ("ghi_chu.csv", _text_csv, "không tìm thấy dòng tiêu đề"),
+    ("chi_tieu_de.xlsx", _header_only_xlsx, "không có dòng dữ liệu"),
+    ("chi_tieu_de.csv", _header_only_csv, "không có dòng dữ liệu"),
+    ("tieu_de_va_dong_trong.xlsx", _header_and_total_only, "không có dòng dữ liệu"),
+]
+
+
+@pytest.mark.parametrize("name, writer, problem", NOT_EXPORTS, ids=[n for n, _, _ in NOT_EXPORTS])
+def test_not_an_export(exports_dir, name, writer, problem):
+    path = exports_dir / name
+    writer(path)
+    with pytest.raises(EtlError) as info:
+        extract_file(path)
+    message = str(info.value)
+    assert info.value.file == name
+    assert f"tệp «{name}»" in message
+    assert problem in message
+    assert "Cách xử lý:" in message  # every error says what to do
+
+
+def test_html_with_broken_span_attributes(exports_dir, ctx):
+    # Browsers (and Excel) read colspan="x" as 1 and "2;" as 2; so must we, rather than crash.
+    page = ('<html><body><table><tr><th colspan="x">Mã hồ sơ</th><th>Đơn vị</th><th colspan="2;">Ngày</th>'
+            '<th rowspan="">Trạng thái</th></tr><tr><th></th><th></th><th>tiếp nhận</th><th>hẹn trả</th><th></th></tr>'
+            '<tr><td>H1</td><td>Phường Thanh Khê</td><td>02/02/2026 08:00</td><td>04/02/2026</td><td>4</td></tr>'
+            "</table></body></html>")
+    path = exports_dir / "loi_the.xls"
+    path.write_bytes(b"\xef\xbb\xbf" + page.encode("utf-8"))
+    _, result = normalized(path, ctx)
+    assert errors_of(result).height == 0
+    assert result.rows.select("dossier_code", "received_at", "due_at").rows() == [
+        ("H1", datetime(2026, 2, 2, 8, 0), datetime(2026, 2, 4))]
+
+
+# A Form 06 summary sheet: «Lĩnh vực», «Trực tuyến» and «Ghi chú» are dossier aliases too, but
+# without «Mã hồ sơ» it is not a dossier list.
+SUMMARY_SHEET = [
+    ["BIỂU SỐ 06"],
+    ["STT", "Lĩnh vực", "Tổng số", "Trực tuyến", "Trực tiếp", "Trước hạn", "Đúng hạn", "Quá hạn", "Ghi chú"],
+    [1, "Hộ tịch", 10, 4, 6, 3, 5, 2, None],
+    [2, "Chứng thực", 5, 1, 4, 1, 1, 3, "Có 1 hồ sơ xin lỗi"],
+]
+DETAIL_SHEET = [
+    ["Mã hồ sơ", "Đơn vị", "Ngày tiếp nhận", "Ngày hẹn trả", "Trạng thái"],
+    ["C1", "Phường Thanh Khê", "02/02/2026 08:00", "04/02/2026", "Đang xử lý"],
+]
+
+
+def test_summary_sheet_beside_the_list_is_skipped(exports_dir):
+    path = exports_dir / "bao_cao.xlsx"
+    write_sheets(path, {"Tổng hợp": SUMMARY_SHEET, "Chi tiết": DETAIL_SHEET})
+    tables = extract_file(path)
+    assert [(t.sheet, t.kind) for t in tables] == [("Chi tiết", "dossier")]
+
+
+def test_missing_code_column_is_one_error_naming_the_column(exports_dir):
+    path = exports_dir / "thieu_ma.xlsx"
+    write_sheets(path, {"Tổng hợp": SUMMARY_SHEET})
+    with pytest.raises(EtlError) as info:
+        extract_file(path)
+    assert (info.value.file, info.value.sheet, info.value.column) == ("thieu_ma.xlsx", "Tổng hợp", "Mã hồ sơ")
+    assert "dòng tiêu đề (dòng 2) không có cột «Mã hồ sơ»" in str(info.value)
+    # The same in a CSV export: not one reject per row, one error for the file.
+    csv_path = exports_dir / "thieu_ma.csv"
+    write_dossier_csv(csv_path, [KS1, KS2], keys=("unit", "received", "due", "status"))
+    with pytest.raises(EtlError) as info:
+        extract_file(csv_path)
+    assert "không có cột «Mã hồ sơ»" in str(info.value) and info.value.file == "thieu_ma.csv"
+
+
+def test_error_names_the_uploaded_name(exports_dir):
+    # Uploads are stored under a temporary name; the clerk must see the name they chose.
+    path = exports_dir / "tmp_upload_123.xlsx"
+    write_png_as_xlsx(path)
+    with pytest.raises(EtlError) as info:
+        extract_file(path, display_name="Báo cáo tháng 2.xlsx")
+    assert "tệp «Báo cáo tháng 2.xlsx»" in str(info.value)

@@ -1,0 +1,590 @@
+"""End to end through etl.load.load_files into a temporary DuckDB: hand-worked counts, rejects,
+idempotence, updates, failures that leave the published file untouched, readers, surveys, CLI."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+import etl.load
+from etl.__main__ import main
+from etl.load import load_files
+from etl.store import connect_readonly, version
+from fixtures_exports import (QUESTIONS, Group, Total, dossier, write_dossier_csv, write_dossier_xlsx,
+                              write_other_xlsx, write_png_as_xlsx, write_survey_xlsx, write_truncated_xlsx)
+
+TK = "UBND phường Thanh Khê"  # → 20209
+HV = "Xã Hòa Vang"  # → 20320
+MARRIAGE = "1.004873.000.00.00.H48"  # 3 working days in procedures.csv
+
+
+def code(n: int) -> str:
+    return f"000.00.53.H48-2602{n:02d}-{n:04d}"
+
+
+def rows(db: Path, sql: str, params: dict | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def work_files(db: Path) -> list[str]:
+    return sorted(p.name for p in db.parent.iterdir() if ".work" in p.name or p.name.endswith(".wal"))
+
+
+# --- (1) a hand-worked export -----------------------------------------------------------------------
+#
+# February 2026: Mon 2 … Fri 6 | Mon 9 … Fri 13 | Mon 16 – Fri 20 Tết (holidays) | Mon 23 … Fri 27.
+# Period of the counts: 01/02/2026 – 13/03/2026 (as the title says).
+#
+# code  unit  received           due                 finished           status            outcome
+# A1    TK    Mon 02/02 08:00    Wed 04/02 17:00     Tue 03/02 10:00    Đã trả kết quả    early
+# A2    TK    Mon 02/02 09:00*   Thu 05/02           Thu 05/02 16:00    Hoàn thành        on time
+# A3    TK    Tue 03/02 08:00    Fri 06/02 17:00     Tue 10/02 09:00    Đã trả kết quả    late: Mon 9, Tue 10 → 2
+# A4    TK    Wed 11/02 08:00    Fri 13/02 17:00     Mon 23/02 10:00    Đã trả            late: (13/02, 23/02] = Mon 23 → 1
+# A5    TK    Tue 10/02 08:00    Thu 12/02 17:00     Wed 18/02 (Tết)    Đã xử lý xong     late: 18/02 counts as Mon 23
+#                                                                                         morning: Fri 13, Mon 23 → 2
+# A6    TK    Tue 24/02 08:00    Fri 27/02 17:00     —                  Đang giải quyết   in progress, overdue at 13/03
+# A7    TK    Wed 11/03 14:00    (none: computed)    —                  Đang xử lý        in progress, due Mon 16/03 14:00
+#                                 3 working days from Wed 11 14:00: Thu 12 (1), Fri 13 (2), Mon 16 (3)
+# B1    HV    Mon 02/02 08:00    Tue 03/02 17:00     Tue 03/02 11:00    done              on time
+# B2    HV    Wed 04/02 08:00    Mon 09/02 17:00     Fri 06/02 10:00    10                early
+# B3    HV    Thu 05/02 08:00    Fri 06/02 17:00     Sat 14/02 09:00    Đã trả kết quả    late: Sat 14 counts as the next
+#                                                                                         working morning, Mon 23 (after
+#                                                                                         Tết): 9,10,11,12,13,23 → 6
+# B4    HV    Wed 25/02 08:00    Fri 20/03 17:00     —                  Chờ bổ sung       paused, within deadline
+# B5    HV    Tue 10/03 08:00    Fri 13/03 17:00     —                  Rút hồ sơ         withdrawn
+# (* A2's received date is an Excel serial: 46055.375 = 02/02/2026 09:00.)
+#
+# Per unit: TK received 7 = resolved 5 (early 1 + on time 1 + late 3) + in progress 2 (overdue 1) + 0 withdrawn.
+#           HV received 5 = resolved 3 (early 1 + on time 1 + late 1) + in progress 1 (overdue 0) + 1 withdrawn.
+# Online (channel "Trực tuyến"): TK A1, A3 → 2; HV B2 → 1.
+
+D = datetime
+SCENARIO = [
+    Group("Lĩnh vực: Hộ tịch"),
+    dossier("A1", TK, D(2026, 2, 2, 8), D(2026, 2, 4, 17), D(2026, 2, 3, 10), "Đã trả kết quả",
+            returned=D(2026, 2, 3, 15), channel="Trực tuyến", field="Hộ tịch"),
+    dossier("A2", "P. Thanh Khê", 46055.375, "05/02/2026", "05/02/2026 16:00:00", "Hoàn thành",
+            channel="Bưu chính công ích", field="Hộ tịch"),
+    dossier("A3", TK, D(2026, 2, 3, 8), D(2026, 2, 6, 17), D(2026, 2, 10, 9), "Đã trả kết quả",
+            channel="Trực tuyến", field="Hộ tịch"),
+    dossier("A4", TK, D(2026, 2, 11, 8), D(2026, 2, 13, 17), D(2026, 2, 23, 10), "Đã trả",
+            channel="Trực tiếp", field="Hộ tịch"),
+    dossier("A5", TK, D(2026, 2, 10, 8), D(2026, 2, 12, 17), D(2026, 2, 18, 10), "Đã xử lý xong", field="Hộ tịch"),
+    dossier("A6", TK, D(2026, 2, 24, 8), D(2026, 2, 27, 17), None, "Đang giải quyết", field="Hộ tịch"),
+    dossier("A7", TK, D(2026, 3, 11, 14), None, None, "Đang xử lý", procedure_code=MARRIAGE, field="Hộ tịch"),
+    Group("Lĩnh vực: Chứng thực"),
+    dossier("B1", HV, D(2026, 2, 2, 8), D(2026, 2, 3, 17), D(2026, 2, 3, 11), "done", field="Chứng thực"),
+    dossier("B2", "Bộ phận một cửa xã Hòa Vang", D(2026, 2, 4, 8), D(2026, 2, 9, 17), D(2026, 2, 6, 10), "10",
+            channel="Trực tuyến", field="Chứng thực"),
+    dossier("B3", HV, D(2026, 2, 5, 8), D(2026, 2, 6, 17), D(2026, 2, 14, 9), "Đã trả kết quả", field="Chứng thực"),
+    dossier("B4", HV, D(2026, 2, 25, 8), D(2026, 3, 20, 17), None, "Chờ bổ sung", field="Chứng thực"),
+    dossier("B5", HV, D(2026, 3, 10, 8), D(2026, 3, 13, 17), None, "Rút hồ sơ", field="Chứng thực"),
+    Total(count=12),
+]
+
+COUNTS_SQL = """
+SELECT unit_code,
+    count(*) FILTER (received_date BETWEEN $start AND $end AND status_group <> 'not_received') AS received,
+    count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end) AS resolved,
+    count(*) FILTER (timeliness = 'early' AND finished_date BETWEEN $start AND $end) AS early,
+    count(*) FILTER (timeliness = 'on_time' AND finished_date BETWEEN $start AND $end) AS on_time,
+    count(*) FILTER (timeliness = 'late' AND finished_date BETWEEN $start AND $end) AS late,
+    count(*) FILTER (status_group IN ('in_progress', 'paused') AND received_date <= $end) AS in_progress,
+    count(*) FILTER (status_group IN ('in_progress', 'paused') AND received_date <= $end AND due_date < $end)
+        AS overdue,
+    count(*) FILTER (status_group IN ('withdrawn', 'stopped', 'not_received')) AS withdrawn,
+    count(*) FILTER (is_online) AS online
+FROM dossiers GROUP BY unit_code ORDER BY unit_code
+"""
+PERIOD = {"start": date(2026, 2, 1), "end": date(2026, 3, 13)}
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory) -> tuple[Path, list]:
+    folder = tmp_path_factory.mktemp("scenario")
+    export = folder / "ho_so_thang_2.xlsx"
+    write_dossier_xlsx(export, SCENARIO, keys=("code", "procedure_code", "field", "unit", "received", "due",
+                                               "finished", "returned", "status", "channel"))
+    db = folder / "cchc.duckdb"
+    return db, load_files([export], db, loaded_by="kiem_thu")
+
+
+def test_scenario_report(scenario):
+    db, [report] = scenario
+    assert report.status == "loaded" and report.kind == "dossier"
+    # 12 dossiers read; 2 group rows + 1 total row skipped; nothing rejected.
+    assert (report.rows_read, report.rows_new, report.rows_rejected, report.rows_skipped) == (12, 12, 0, 3)
+    assert rows(db, "SELECT loaded_by, period_from, period_to, rows_read, status FROM load_log") == [
+        ("kiem_thu", date(2026, 2, 1), date(2026, 3, 13), 12, "loaded")]
+
+
+def test_scenario_counts_per_unit(scenario):
+    db, _ = scenario
+    assert rows(db, COUNTS_SQL, PERIOD) == [
+        # unit    received resolved early on_time late in_progress overdue withdrawn online
+        ("20209", 7, 5, 1, 1, 3, 2, 1, 0, 2),
+        ("20320", 5, 3, 1, 1, 1, 1, 0, 1, 1),
+    ]
+
+
+def test_scenario_balance_holds(scenario):
+    # received = resolved + in progress + withdrawn/stopped/refused, for each unit (DOMAIN.md, Form 06).
+    db, _ = scenario
+    for unit, received, resolved, _e, _o, _l, in_progress, _ov, withdrawn, _on in rows(db, COUNTS_SQL, PERIOD):
+        assert received == resolved + in_progress + withdrawn, unit
+
+
+def test_scenario_late_working_days(scenario):
+    db, _ = scenario
+    assert rows(db, "SELECT dossier_code, late_working_days FROM dossiers WHERE timeliness = 'late' "
+                    "ORDER BY dossier_code") == [("A3", 2), ("A4", 1), ("A5", 2), ("B3", 6)]
+    assert rows(db, "SELECT count(*) FROM dossiers WHERE timeliness <> 'late' AND late_working_days IS NOT NULL") == [
+        (0,)]
+
+
+def test_scenario_dates_and_codes(scenario):
+    db, _ = scenario
+    got = dict((r[0], r[1:]) for r in rows(db, "SELECT dossier_code, received_at, due_at, due_source, status_code "
+                                              "FROM dossiers"))
+    assert got["A2"] == (D(2026, 2, 2, 9), D(2026, 2, 5), "export", 9)  # serial received, text due
+    assert got["A7"] == (D(2026, 3, 11, 14), D(2026, 3, 16, 14), "computed", 4)
+    assert got["B1"][3] == 9 and got["B2"][3] == 10 and got["B4"][3] == 5 and got["B5"][3] == 7
+    # Source rows are the rows a clerk sees: titles 1–3, blank 4, header 5–6, group 7, A1 8 … A7 14,
+    # group 15, B1 16 … B5 20.
+    assert rows(db, "SELECT dossier_code, source_row FROM dossiers WHERE dossier_code IN ('A1', 'A7', 'B1', 'B5') "
+                    "ORDER BY dossier_code") == [("A1", 8), ("A7", 14), ("B1", 16), ("B5", 20)]
+
+
+# --- (2) rejects ------------------------------------------------------------------------------------
+#
+# Titles 1–3, blank 4, header 5–6, so the first data row is row 7.
+REJECT_LINES = [
+    dossier("R-OK1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),  # row 7
+    dossier(None, TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),  # row 8: no code
+    dossier("R-DATE", TK, "31/02/2026", "04/03/2026 17:00:00", None, "Đang xử lý"),  # row 9
+    dossier("R-STATUS", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Chờ lãnh đạo ký"),  # row 10
+    dossier("R-UNIT", "Phường Ba Đình", "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),  # row 11
+    dossier("R-DUE", HV, "10/02/2026 08:00:00", "09/02/2026 17:00:00", None, "Đang xử lý"),  # row 12
+    dossier("R-DUP", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", None, "Đang xử lý"),  # row 13 (dropped)
+    dossier("R-OK2", HV, "03/02/2026 09:00:00", "05/02/2026 17:00:00", None, "Đang xử lý"),  # row 14
+    dossier("R-DUP", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", "04/02/2026 10:00:00", "Hoàn thành"),  # 15
+]
+
+
+@pytest.fixture(scope="module")
+def rejected(tmp_path_factory) -> tuple[Path, list]:
+    folder = tmp_path_factory.mktemp("rejects")
+    export = folder / "loi.xlsx"
+    write_dossier_xlsx(export, REJECT_LINES)
+    db = folder / "cchc.duckdb"
+    return db, load_files([export], db)
+
+
+def reject_rows(db: Path) -> dict[int, dict]:
+    con = duckdb.connect(str(db), read_only=True)
+    frame = pl.from_arrow(con.sql("SELECT * FROM rejects WHERE severity = 'error' ORDER BY source_row").to_arrow_table())
+    con.close()
+    return {r["source_row"]: r for r in frame.iter_rows(named=True)}
+
+
+def test_rejects_report_and_good_rows(rejected):
+    db, [report] = rejected
+    # 9 rows read; rejected: no code, bad date, unknown status, unknown unit, due before received,
+    # the earlier R-DUP → 6. Loaded: R-OK1, R-OK2 and the later R-DUP → 3.
+    assert (report.status, report.rows_read, report.rows_rejected, report.rows_new) == ("loaded", 9, 6, 3)
+    assert rows(db, "SELECT dossier_code, status_code, source_row FROM dossiers ORDER BY dossier_code") == [
+        ("R-DUP", 9, 15), ("R-OK1", 4, 7), ("R-OK2", 4, 14)]
+
+
+def test_rejects_rows_columns_and_values(rejected):
+    db, _ = rejected
+    got = reject_rows(db)
+    assert sorted(got) == [8, 9, 10, 11, 12, 13]
+    assert {r["file_name"] for r in got.values()} == {"loi.xlsx"}
+    assert {r["sheet"] for r in got.values()} == {"Danh sách"}
+    expected = {
+        # row: (reason, column as written in the file, raw value)
+        8: ("missing_code", "Mã hồ sơ", None),
+        9: ("bad_date", "Ngày tiếp nhận", "31/02/2026"),
+        10: ("unknown_status", "Trạng thái", "Chờ lãnh đạo ký"),
+        11: ("unknown_unit", "Đơn vị", "Phường Ba Đình"),
+        12: ("due_before_received", "Ngày hẹn trả", None),
+        13: ("duplicate_in_file", "Mã hồ sơ", None),
+    }
+    assert {n: (r["reason_code"], r["column_name"], r["raw_value"] if n not in (12, 13) else None)
+            for n, r in got.items()} == expected
+    # Each reject keeps the whole raw row, so the clerk can see what was there.
+    assert json.loads(got[10]["raw_row"])["status"] == "Chờ lãnh đạo ký"
+    assert json.loads(got[11]["raw_row"])["resolving_unit"] == "Phường Ba Đình"
+    assert got[13]["dossier_code"] == "R-DUP"
+
+
+def test_reject_messages_name_the_values(rejected):
+    db, _ = rejected
+    got = reject_rows(db)
+    assert "«31/02/2026»" in got[9]["message"]
+    assert "«Chờ lãnh đạo ký»" in got[10]["message"]
+    assert "etl/config/statuses.csv" in got[10]["message"]
+    assert "«Phường Ba Đình»" in got[11]["message"]
+    assert "09/02/2026" in got[12]["message"] and "10/02/2026" in got[12]["message"]
+    assert "15" in got[13]["message"]  # the row that was kept
+
+
+# --- (3) the same file twice ----------------------------------------------------------------------
+
+
+def test_same_file_twice_changes_nothing(tmp_db, exports_dir):
+    export = exports_dir / "ho_so.xlsx"
+    write_dossier_xlsx(export, SCENARIO)
+    [first] = load_files([export], tmp_db)
+    before_version, before_sha = version(tmp_db), sha(tmp_db)
+    copy = exports_dir / "ho_so (1).xlsx"  # the same bytes downloaded again under another name
+    copy.write_bytes(export.read_bytes())
+    second = load_files([export, copy], tmp_db)
+    assert [r.status for r in second] == ["already_loaded", "already_loaded"]
+    assert [r.load_id for r in second] == [first.load_id, first.load_id]
+    assert "đã được nạp trước đó" in second[0].summary()
+    assert version(tmp_db) == before_version  # not even republished
+    assert sha(tmp_db) == before_sha
+    assert rows(tmp_db, "SELECT count(*) FROM load_log") == [(1,)]
+    assert work_files(tmp_db) == []
+
+
+# --- (4) a later export of the same dossiers --------------------------------------------------------
+
+
+def test_later_export_updates_and_keeps_history(tmp_db, exports_dir):
+    early = exports_dir / "thang_2.xlsx"
+    write_dossier_xlsx(early, [
+        dossier("U1", TK, D(2026, 2, 2, 8), D(2026, 2, 4, 17), None, "Đang xử lý"),
+        dossier("U2", HV, D(2026, 2, 3, 8), D(2026, 2, 5, 17), D(2026, 2, 4, 10), "Đã trả kết quả"),
+    ])
+    # A week later, as CSV: U1 is now finished, U2 is identical (text dates instead of date cells),
+    # U3 is new.
+    later = exports_dir / "thang_2_cap_nhat.csv"
+    write_dossier_csv(later, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "04/02/2026 09:00:00", "Đã trả kết quả"),
+        dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", "04/02/2026 10:00:00", "Đã trả kết quả"),
+        dossier("U3", HV, "09/02/2026 08:00:00", "11/02/2026 17:00:00", None, "Đang xử lý"),
+    ])
+    [r1] = load_files([early], tmp_db)
+    [r2] = load_files([later], tmp_db)
+    assert (r1.rows_new, r1.rows_updated, r1.rows_unchanged) == (2, 0, 0)
+    assert (r2.rows_new, r2.rows_updated, r2.rows_unchanged) == (1, 1, 1)
+    assert rows(tmp_db, "SELECT dossier_code, status_code, finished_at, source_file FROM dossiers "
+                        "ORDER BY dossier_code") == [
+        ("U1", 10, D(2026, 2, 4, 9), "thang_2_cap_nhat.csv"),
+        ("U2", 10, D(2026, 2, 4, 10), "thang_2.xlsx"),  # unchanged: the first file's version stays
+        ("U3", 4, None, "thang_2_cap_nhat.csv"),
+    ]
+    assert rows(tmp_db, "SELECT dossier_code, load_id, status_code FROM stg_dossier_versions "
+                        "ORDER BY dossier_code, load_id") == [
+        ("U1", 1, 4), ("U1", 2, 10), ("U2", 1, 10), ("U3", 2, 4)]
+
+
+# --- (5) one corrupt file, one good ---------------------------------------------------------------
+
+
+def _bad_and_good(folder: Path) -> tuple[Path, Path]:
+    bad, good = folder / "hong.xlsx", folder / "tot.xlsx"
+    write_truncated_xlsx(bad, SCENARIO * 5)
+    write_dossier_xlsx(good, SCENARIO)
+    return bad, good
+
+
+def test_corrupt_file_fails_alone(tmp_db, exports_dir):
+    bad, good = _bad_and_good(exports_dir)
+    reports = load_files([bad, good], tmp_db)
+    assert [r.status for r in reports] == ["failed", "loaded"]
+    assert "tệp «hong.xlsx»" in reports[0].error and "không đọc được tệp Excel" in reports[0].error
+    assert reports[0].summary().startswith("LỖI  hong.xlsx")
+    assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(12,)]
+    assert rows(tmp_db, "SELECT file_name FROM load_log") == [("tot.xlsx",)]
+
+
+def test_every_kind_of_non_export_is_a_failed_report(tmp_db, exports_dir):
+    files = {
+        "rong.xlsx": lambda p: p.write_bytes(b""),
+        "anh.xlsx": write_png_as_xlsx,
+        "lop_hoc.xlsx": write_other_xlsx,
+        "bi_cat.xlsx": lambda p: write_truncated_xlsx(p, SCENARIO * 5),
+        "chi_tieu_de.xlsx": lambda p: write_dossier_xlsx(p, []),
+    }
+    for name, writer in files.items():
+        writer(exports_dir / name)
+    good = exports_dir / "tot.xlsx"
+    write_dossier_xlsx(good, SCENARIO)
+    reports = load_files([exports_dir / n for n in files] + [good], tmp_db)
+    assert [r.status for r in reports] == ["failed"] * len(files) + ["loaded"]
+    for name, report in zip(files, reports):
+        assert f"tệp «{name}»" in report.error and "Cách xử lý:" in report.error
+    # Failed files are not recorded as loaded: fixed and re-exported, they load next time.
+    assert rows(tmp_db, "SELECT file_name FROM load_log") == [("tot.xlsx",)]
+
+
+def test_cli_exit_code_with_a_corrupt_file(tmp_db, exports_dir, capsys):
+    bad, good = _bad_and_good(exports_dir)
+    png = exports_dir / "anh.xlsx"
+    write_png_as_xlsx(png)
+    assert main(["load", str(bad), str(png), str(good), "--db", str(tmp_db)]) == 1
+    out = capsys.readouterr().out
+    assert "LỖI  hong.xlsx" in out and "LỖI  anh.xlsx" in out and "ĐÃ NẠP  tot.xlsx" in out
+    assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(12,)]
+    assert main(["load", str(good), "--db", str(tmp_db)]) == 0  # already loaded is not a failure
+
+
+def test_unforeseen_error_in_one_file_does_not_stop_the_others(tmp_db, exports_dir, monkeypatch):
+    bad, good = exports_dir / "la.xlsx", exports_dir / "tot.xlsx"
+    write_dossier_xlsx(bad, SCENARIO)
+    write_dossier_xlsx(good, SCENARIO[:3])
+    original = etl.load.extract_file
+
+    def extract(path, name=None):
+        if Path(path).name == "la.xlsx":
+            raise ValueError("a shape nobody foresaw")
+        return original(path, name)
+
+    monkeypatch.setattr(etl.load, "extract_file", extract)
+    reports = load_files([bad, good], tmp_db)
+    assert [r.status for r in reports] == ["failed", "loaded"]
+    assert "tệp «la.xlsx»" in reports[0].error and "a shape nobody foresaw" in reports[0].error
+    assert rows(tmp_db, "SELECT dossier_code FROM dossiers ORDER BY 1") == [("A1",), ("A2",)]
+
+
+# --- (6) a failure mid-write leaves the published database as it was ------------------------------
+
+
+@pytest.fixture
+def published(tmp_db, exports_dir) -> tuple[Path, Path, Path]:
+    """A database with one load published, and two more good exports waiting."""
+    first, second, third = (exports_dir / f"lan_{i}.xlsx" for i in (1, 2, 3))
+    write_dossier_xlsx(first, [dossier("F1", TK, D(2026, 2, 2, 8), D(2026, 2, 4, 17), None, "Đang xử lý")])
+    write_dossier_xlsx(second, [dossier("F2", TK, D(2026, 2, 3, 8), D(2026, 2, 5, 17), None, "Đang xử lý")])
+    write_dossier_xlsx(third, [dossier("F3", HV, D(2026, 2, 4, 8), D(2026, 2, 6, 17), None, "Đang xử lý")])
+    load_files([first], tmp_db)
+    return tmp_db, second, third
+
+
+def _fail_on_call(monkeypatch, target: str, n: int, exc: BaseException):
+    """Let the first n-1 calls of etl.load.<target> run, then raise after the n-th has written."""
+    original = getattr(etl.load, target)
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] >= n:
+            raise exc
+        return result
+
+    monkeypatch.setattr(etl.load, target, wrapper)
+
+
+def test_interrupted_load_leaves_database_byte_identical(published, monkeypatch):
+    db, second, third = published
+    before_version, before_sha = version(db), sha(db)
+    # The second file's merge is interrupted (Ctrl-C, process killed): the first file had already
+    # been written into the working copy, but nothing may be published.
+    _fail_on_call(monkeypatch, "_merge", 2, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        load_files([second, third], db)
+    assert version(db) == before_version
+    assert sha(db) == before_sha
+    assert work_files(db) == []
+    assert rows(db, "SELECT dossier_code FROM dossiers") == [("F1",)]
+
+
+def test_failed_mart_build_leaves_database_byte_identical(published, monkeypatch):
+    db, second, third = published
+    before_version, before_sha = version(db), sha(db)
+    _fail_on_call(monkeypatch, "build_marts", 1, RuntimeError("disk full"))
+    with pytest.raises(RuntimeError):
+        load_files([second, third], db)
+    assert (version(db), sha(db)) == (before_version, before_sha)
+    assert work_files(db) == []
+
+
+def test_first_load_failing_creates_no_database(tmp_db, exports_dir, monkeypatch):
+    export = exports_dir / "ho_so.xlsx"
+    write_dossier_xlsx(export, SCENARIO)
+    _fail_on_call(monkeypatch, "build_marts", 1, RuntimeError("disk full"))
+    with pytest.raises(RuntimeError):
+        load_files([export], tmp_db)
+    assert not tmp_db.exists()
+    assert work_files(tmp_db) == []
+
+
+def test_write_error_rolls_back_that_file_only(published, monkeypatch):
+    db, second, third = published
+    # The merge of the third file writes, then fails: its transaction is rolled back (no dossier,
+    # no load_log row), the second file's load stands.
+    _fail_on_call(monkeypatch, "_merge", 2, RuntimeError("lỗi giả lập"))
+    reports = load_files([second, third], db)
+    assert [r.status for r in reports] == ["loaded", "failed"]
+    assert "không có thay đổi nào được ghi" in reports[1].error
+    assert rows(db, "SELECT dossier_code FROM dossiers ORDER BY 1") == [("F1",), ("F2",)]
+    assert rows(db, "SELECT file_name FROM load_log ORDER BY load_id") == [("lan_1.xlsx",), ("lan_2.xlsx",)]
+    assert rows(db, "SELECT count(*) FROM stg_dossier_versions WHERE dossier_code = 'F3'") == [(0,)]
+    assert work_files(db) == []
+
+
+def test_nothing_new_does_not_republish(published):
+    db, _, _ = published
+    before = (version(db), sha(db))
+    empty_db_reports = load_files([], db)
+    assert empty_db_reports == []
+    assert (version(db), sha(db)) == before
+
+
+# --- (7) readers and the writer in one process ----------------------------------------------------
+
+
+def _two_loads(tmp_db: Path, exports_dir: Path) -> tuple[Path, Path]:
+    first, second = exports_dir / "dot_1.xlsx", exports_dir / "dot_2.xlsx"
+    write_dossier_xlsx(first, SCENARIO)
+    write_dossier_xlsx(second, [dossier("N1", TK, D(2026, 3, 2, 8), D(2026, 3, 4, 17), None, "Đang xử lý"),
+                                dossier("N2", HV, D(2026, 3, 2, 8), D(2026, 3, 4, 17), None, "Đang xử lý")])
+    load_files([first], tmp_db)
+    return first, second
+
+
+def test_open_reader_keeps_its_snapshot(tmp_db, exports_dir):
+    _, second = _two_loads(tmp_db, exports_dir)
+    old = duckdb.connect(str(tmp_db), read_only=True)
+    try:
+        assert old.execute("SELECT count(*) FROM dossiers").fetchall() == [(12,)]
+        [report] = load_files([second], tmp_db)  # the writer works on a copy and swaps it in
+        assert report.status == "loaded"
+        assert old.execute("SELECT count(*) FROM dossiers").fetchall() == [(12,)]
+    finally:
+        old.close()
+    # Once the old reader is gone, a new one sees 12 + 2.
+    assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(14,)]
+
+
+def test_new_reader_sees_new_data_while_old_reader_is_open(tmp_db, exports_dir):
+    _, second = _two_loads(tmp_db, exports_dir)
+    old = duckdb.connect(str(tmp_db), read_only=True)
+    try:
+        load_files([second], tmp_db)
+        new = connect_readonly(tmp_db)
+        try:
+            assert old.execute("SELECT count(*) FROM dossiers").fetchall() == [(12,)]
+            assert new.execute("SELECT count(*) FROM dossiers").fetchall() == [(14,)]
+        finally:
+            new.close()
+    finally:
+        old.close()
+
+
+# --- (8) survey exports ---------------------------------------------------------------------------
+
+REWORDED = "Thành phần hồ sơ và mức phí, lệ phí đúng quy định của pháp luật"  # TT2 reworded by the system
+SURVEY_QUESTIONS = QUESTIONS[:3] + (REWORDED,) + QUESTIONS[4:]
+RESPONDENTS = [
+    # scores in order TC1 TC2 TT1 TT2* CC1 CC2 KQ1 KQ2 PH1 PH2
+    dict(id="P001", unit="Phường Thanh Khê", date=D(2026, 3, 2), gender="Nam",
+         scores=[5, 4, 4, 3, 5, 5, 4, 4, 2, 1], comment="Cán bộ nhiệt tình"),
+    # skipped TC2, TT2*, KQ1
+    dict(id="P002", unit="Xã Hòa Vang", date="03/03/2026", gender="Nữ",
+         scores=[5, None, 4, None, 5, 5, None, 4, 4, 4]),
+    # an answer out of range (6) is dropped with a warning
+    dict(id="P003", unit="Xã Hòa Vang", date="04/03/2026", scores=[4, 4, 4, 4, 4, 4, 4, 4, 4, 6]),
+]
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory) -> tuple[Path, list]:
+    folder = tmp_path_factory.mktemp("survey")
+    export = folder / "khao_sat_quy_1.xlsx"
+    write_survey_xlsx(export, SURVEY_QUESTIONS, RESPONDENTS)
+    db = folder / "cchc.duckdb"
+    return db, load_files([export], db)
+
+
+def test_survey_kind_detected(survey):
+    db, [report] = survey
+    assert (report.status, report.kind, report.rows_read, report.rows_new) == ("loaded", "survey", 3, 3)
+    assert rows(db, "SELECT kind FROM load_log") == [("survey",)]
+
+
+def test_survey_answered_and_satisfied(survey):
+    db, _ = survey
+    # P001: 10 answers; ≥ 4: 5,4,4,5,5,4,4 → 7 (3, 2, 1 are not).
+    # P002: 10 − 3 skipped = 7 answers, all ≥ 4 → 7.
+    # P003: 9 valid answers (the 6 is dropped), all 4 → 9.
+    assert rows(db, "SELECT response_key, unit_code, response_date, answered, satisfied FROM survey_responses "
+                    "ORDER BY response_id") == [
+        ("20209/P001", "20209", date(2026, 3, 2), 10, 7),
+        ("20320/P002", "20320", date(2026, 3, 3), 7, 7),
+        ("20320/P003", "20320", date(2026, 3, 4), 9, 9),
+    ]
+
+
+def test_survey_answers_long_form_with_factors(survey):
+    db, _ = survey
+    # P001 answered all ten: TC1 TC2 → tiep_can 2; TT1 → thu_tuc 1 (TT2 is reworded: no factor);
+    # CC1 CC2 → cong_chuc 2; KQ1 KQ2 → ket_qua 2; PH1 PH2 → phan_hoi 2; unmapped 1.
+    assert rows(db, "SELECT factor_code, count(*) FROM survey_answers WHERE response_key = '20209/P001' "
+                    "GROUP BY ALL ORDER BY factor_code NULLS LAST") == [
+        ("cong_chuc", 2), ("ket_qua", 2), ("phan_hoi", 2), ("thu_tuc", 1), ("tiep_can", 2), (None, 1)]
+    assert rows(db, "SELECT question_code, factor_code, score FROM survey_answers "
+                    "WHERE question_text = $q ORDER BY response_key", {"q": REWORDED}) == [
+        (None, None, 3), (None, None, 4)]  # P001 answered 3, P002 skipped it, P003 answered 4
+    assert rows(db, "SELECT score FROM survey_answers WHERE response_key = '20209/P001' AND question_code = 'PH2'") == [
+        (1,)]
+    # "Giới tính" is a text column, not a question.
+    assert rows(db, "SELECT count(*) FROM survey_answers WHERE question_text = 'Giới tính'") == [(0,)]
+
+
+def test_survey_warnings(survey):
+    db, [report] = survey
+    assert any(f"«{REWORDED}»" in w and "chưa gắn với yếu tố SIPAS" in w for w in report.warnings)
+    assert rows(db, "SELECT severity, reason_code, raw_value FROM rejects") == [("warning", "bad_score", "6")]
+
+
+# --- (9) CLI status and rejects -------------------------------------------------------------------
+
+
+def test_cli_status(rejected, capsys):
+    db, _ = rejected
+    assert main(["status", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "Hồ sơ: 3 · phiếu khảo sát: 0 · dòng bị loại: 6" in out
+    assert "Ngày tiếp nhận từ 02/02/2026 đến 03/02/2026" in out
+    assert "Lần nạp gần nhất:" in out and "(1 tệp đã nạp)" in out
+    assert "Phường Thanh Khê" in out
+
+
+def test_cli_rejects(rejected, capsys):
+    db, _ = rejected
+    assert main(["rejects", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "LOẠI     loi.xlsx [Danh sách] dòng 10: Trạng thái không nhận ra: «Chờ lãnh đạo ký»" in out
+    assert "dòng 12: Ngày hẹn trả 09/02/2026 trước ngày tiếp nhận 10/02/2026" in out
+    assert "(cột «Ngày tiếp nhận»)" in out
+
+
+def test_cli_without_database(tmp_db, capsys):
+    assert main(["status", "--db", str(tmp_db)]) == 1
+    assert "Chưa có cơ sở dữ liệu" in capsys.readouterr().out
+    assert main(["rejects", "--db", str(tmp_db)]) == 1
+
+
+def test_cli_no_rejects(scenario, capsys):
+    db, _ = scenario
+    assert main(["rejects", "--db", str(db)]) == 0
+    assert "Không có dòng nào bị loại." in capsys.readouterr().out

@@ -1,0 +1,263 @@
+"""Raw value → parsed value tables for the ETL value parsers, text folding and unit matching."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from etl.text import clean, fold
+from etl.units import UnitMatcher
+from etl.values import (code_map, map_codes, parse_datetimes, parse_flags, parse_numbers,
+                        parse_processing_time)
+
+
+def one(parser, raw):
+    """Parse a single raw value the way the pipeline does (a one-element text column)."""
+    return parser(pl.Series("v", [raw], dtype=pl.String)).to_list()[0]
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+DATES = [
+    ("05/03/2025", datetime(2025, 3, 5)),
+    ("5/3/2025", datetime(2025, 3, 5)),
+    ("05/03/2025 14:30:15", datetime(2025, 3, 5, 14, 30, 15)),
+    ("05/03/2025 14:30", datetime(2025, 3, 5, 14, 30)),
+    ("14:30:15 05/03/2025", datetime(2025, 3, 5, 14, 30, 15)),  # time first, as some systems print it
+    ("2025-03-05", datetime(2025, 3, 5)),
+    ("2025-03-05 14:30:15", datetime(2025, 3, 5, 14, 30, 15)),  # how a real datetime cell reads
+    ("2025-03-05T14:30:15", datetime(2025, 3, 5, 14, 30, 15)),  # API ISO form
+    ("2025-03-05T14:30:15.250", datetime(2025, 3, 5, 14, 30, 15, 250000)),
+    ("05-03-2025", datetime(2025, 3, 5)),
+    ("05.03.2025", datetime(2025, 3, 5)),
+    # Excel serials: day 45658 is 01/01/2025, so 45700 = 01/01 + 42 days = 12/02/2025; .5 = noon.
+    ("45700.5", datetime(2025, 2, 12, 12, 0)),
+    ("45700", datetime(2025, 2, 12)),
+    ("45700,25", datetime(2025, 2, 12, 6, 0)),  # comma decimal: 0.25 day = 06:00
+    ("29/02/2024", datetime(2024, 2, 29)),  # leap day exists in 2024
+    # Nonsense must come out null ("present but unreadable"), never a guess.
+    ("31/02/2025", None),
+    ("29/02/2025", None),
+    ("01/01/1900", None),  # a placeholder year, not a dossier date
+    ("1900-01-01 00:00:00", None),
+    ("1", None),  # serial 1 = 1900-01-01
+    ("0", None),
+    ("abc", None),
+    ("13/13/2025", None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", DATES)
+def test_parse_date(raw, expected):
+    assert one(parse_datetimes, raw) == expected
+
+
+def test_dates_of_mixed_styles_in_one_column():
+    # One xlsx column can hold a datetime cell, a serial number and a text date at once.
+    raw = pl.Series("v", ["2026-02-02 08:00:00", "46055.375", "05/02/2026", None, "31/02/2026"])
+    # 46055 = 45658 (01/01/2025) + 397 days = 01/01/2025 + 365 → 01/01/2026, + 32 → 02/02/2026; .375 = 09:00.
+    assert parse_datetimes(raw).to_list() == [
+        datetime(2026, 2, 2, 8, 0), datetime(2026, 2, 2, 9, 0), datetime(2026, 2, 5), None, None,
+    ]
+
+
+# --- numbers --------------------------------------------------------------------------------------
+
+NUMBERS = [
+    ("1.234.000", 1_234_000.0),  # dot thousands
+    ("1.234,5", 1234.5),  # comma decimals
+    ("1.234.567,89", 1_234_567.89),
+    ("50000.0", 50000.0),  # a float printed by software: one dot, one decimal
+    ("12.5", 12.5),
+    ("8.000", 8000.0),  # three digits after a single dot: thousands, not 8.0
+    ("8000", 8000.0),
+    ("1,5", 1.5),
+    ("100.000 đ", 100_000.0),
+    ("0", 0.0),
+    ("-3", -3.0),
+    ("abc", None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", NUMBERS)
+def test_parse_number(raw, expected):
+    assert one(parse_numbers, raw) == expected
+
+
+# --- flags ----------------------------------------------------------------------------------------
+
+FLAGS = [
+    ("x", True),
+    ("X", True),
+    ("Có", True),
+    ("có", True),
+    ("1", True),
+    ("true", True),
+    ("Đã số hóa", True),
+    ("Đã đồng bộ", True),
+    ("Không", False),
+    ("0", False),
+    ("Chưa số hóa", False),
+    ("Không có", False),
+    ("", None),
+    ("?", None),
+    # "Đang …" (in progress) is not "Đã …" (done): a dossier being digitised is not digitised yet.
+    ("Đang số hóa", None),
+    ("Đang đồng bộ", None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", FLAGS)
+def test_parse_flag(raw, expected):
+    assert one(parse_flags, raw) == expected
+
+
+# --- statuses -------------------------------------------------------------------------------------
+
+STATUSES = [
+    # national codes as exported
+    ("1", 1), ("2", 2), ("4", 4), ("5", 5), ("9", 9), ("10", 10),
+    # 1 submitted, not yet accepted
+    ("Mới đăng ký", 1), ("Chờ tiếp nhận", 1), ("submitted", 1), ("new", 1),
+    # 2 accepted
+    ("Được tiếp nhận", 2), ("Đã tiếp nhận", 2), ("accepted", 2),
+    # 3 refused
+    ("Không được tiếp nhận", 3), ("Từ chối tiếp nhận", 3), ("refused", 3), ("rejected", 3),
+    # 4 processing
+    ("Đang xử lý", 4), ("Đang giải quyết", 4), ("Đang thụ lý", 4), ("processing", 4), ("in_progress", 4),
+    ("ĐANG GIẢI QUYẾT", 4), ("Dang giai quyet", 4),
+    # 5 supplement requested
+    ("Yêu cầu bổ sung giấy tờ", 5), ("Chờ bổ sung", 5), ("waiting", 5),
+    # 6 payment requested
+    ("Chờ thực hiện nghĩa vụ tài chính", 6), ("Chờ nộp phí", 6), ("waiting_payment", 6),
+    # 7 withdrawn
+    ("Công dân yêu cầu rút hồ sơ", 7), ("Rút hồ sơ", 7), ("withdrawn", 7),
+    # 8 stopped
+    ("Dừng xử lý", 8), ("Tạm dừng", 8), ("stopped", 8), ("cancelled", 8),
+    # 9 processed, result ready
+    ("Đã xử lý xong", 9), ("Hoàn thành", 9), ("Đã có kết quả", 9), ("done", 9), ("completed", 9), ("DONE", 9),
+    # 10 result returned
+    ("Đã trả kết quả", 10), ("Đã trả", 10), ("returned", 10),
+    # the same word typed in NFD or with stray spaces
+    (unicodedata.normalize("NFD", "Đã trả kết quả"), 10), ("  Đã  trả  kết quả ", 10),
+    # not a status: stays unmapped (null) so that the row is rejected naming the value
+    ("Đang chờ phê duyệt", None), ("xyz", None), ("11", None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", STATUSES)
+def test_status_code(raw, expected):
+    mapping = code_map("statuses.csv", "raw", "status_code")
+    assert map_codes(pl.Series("s", [raw]), mapping, pl.Int8).to_list() == [expected]
+
+
+# --- channels -------------------------------------------------------------------------------------
+
+CHANNELS = [
+    ("Trực tiếp", 1, None), ("Tại quầy", 1, None), ("1", 1, None), ("offline", 1, None),
+    ("Trực tuyến", 2, None), ("TRỰC TUYẾN", 2, None), ("Qua mạng", 2, None), ("online", 2, None), ("2", 2, None),
+    ("Trực tuyến toàn trình", 2, "toan_trinh"), ("Mức độ 4", 2, "toan_trinh"),
+    ("Trực tuyến một phần", 2, "mot_phan"), ("Mức độ 3", 2, "mot_phan"),
+    ("Bưu chính công ích", 3, None), ("BCCI", 3, None), ("Qua bưu điện", 3, None), ("3", 3, None),
+    ("Chim bồ câu", None, None),
+]
+
+
+@pytest.mark.parametrize("raw, code, level", CHANNELS)
+def test_channel_code(raw, code, level):
+    series = pl.Series("c", [raw])
+    assert map_codes(series, code_map("channels.csv", "raw", "channel_code"), pl.Int8).to_list() == [code]
+    assert map_codes(series, code_map("channels.csv", "raw", "online_level"), pl.String).to_list() == [level]
+
+
+# --- processing times -----------------------------------------------------------------------------
+
+PROCESSING_TIMES = [
+    ("5 ngày làm việc", (5.0, "working")),
+    ("05 ngày làm việc", (5.0, "working")),
+    ("15 ngày", (15.0, "calendar")),
+    ("30 Ngày", (30.0, "calendar")),
+    ("3", (3.0, "working")),
+    ("1,5 ngày làm việc", (1.5, "working")),
+    ("4 giờ", (0.5, "working")),  # 8 office hours = 1 working day
+    ("", (None, "working")),
+    (None, (None, "working")),
+    ("Theo quy định", (None, "working")),
+]
+
+
+@pytest.mark.parametrize("raw, expected", PROCESSING_TIMES)
+def test_processing_time(raw, expected):
+    assert parse_processing_time(raw) == expected
+
+
+# --- text ------------------------------------------------------------------------------------------
+
+FOLDS = [
+    ("Phường Thanh Khê", "phuongthanhkhe"),
+    (unicodedata.normalize("NFD", "Phường Thanh Khê"), "phuongthanhkhe"),
+    ("PHƯỜNG THANH KHÊ", "phuongthanhkhe"),
+    ("Phường\u00a0Thanh  Khê ", "phuongthanhkhe"),
+    ("Đã trả kết quả", "datraketqua"),
+    ("Sở GD&ĐT", "sogddt"),
+    ("000.00.53.H48-220921-0099", "0000053h482209210099"),
+    (None, ""),
+]
+
+
+@pytest.mark.parametrize("raw, expected", FOLDS)
+def test_fold(raw, expected):
+    assert fold(raw) == expected
+
+
+CLEANS = [
+    ("\u00a0Hộ tịch\u00a0", "Hộ tịch"),
+    (unicodedata.normalize("NFD", "Hộ tịch"), "Hộ tịch"),  # NFD in, NFC out
+    ("\ufeffMã hồ sơ", "Mã hồ sơ"),  # BOM glued to the first header cell
+    ("  a   b ", "a b"),
+    ("   ", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", CLEANS)
+def test_clean(raw, expected):
+    assert clean(raw) == expected
+
+
+# --- units ----------------------------------------------------------------------------------------
+
+UNITS = [
+    # Phường Thanh Khê is ward 20209 of Đà Nẵng in the post-1/7/2025 list (vietnam-provinces).
+    ("Phường Thanh Khê", "20209"),
+    ("UBND phường Thanh Khê", "20209"),
+    ("Ủy ban nhân dân phường Thanh Khê", "20209"),
+    ("P. Thanh Khê", "20209"),
+    ("Phuong Thanh Khe", "20209"),
+    (unicodedata.normalize("NFD", "Phường Thanh Khê"), "20209"),
+    ("20209", "20209"),
+    ("Xã Hòa Vang", "20320"),
+    ("Bộ phận một cửa xã Hòa Vang", "20320"),
+    ("Bộ phận tiếp nhận và trả kết quả xã Hòa Vang", "20320"),
+    ("Sở Tư pháp", "48.STP"),
+    ("STP", "48.STP"),
+    ("Sở GD&ĐT", "48.SGDDT"),
+    ("Chi nhánh Văn phòng đăng ký đất đai", "48.CNVPDKDD"),
+    # not units of this province
+    ("Phường Ba Đình", None),
+    ("Sở Ngoại vụ", None),
+    ("", None),
+    (None, None),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> UnitMatcher:
+    return UnitMatcher.build()
+
+
+@pytest.mark.parametrize("raw, expected", UNITS)
+def test_unit_match(matcher, raw, expected):
+    assert matcher.match(raw) == expected
