@@ -368,17 +368,31 @@ def _one_due(cal: WorkCalendar, row: dict) -> datetime | None:
 
 
 def _processing_times(raw: pl.Series, procedure_codes: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Legal processing time per row: the export's own column, else the procedure catalogue.
+
+    Parsed once per distinct value (exports repeat a few dozen procedures a million times)."""
     catalogue = procedure_catalogue()
-    days, kinds = [], []
-    for text, code in zip(raw.to_list(), procedure_codes.to_list()):
-        d, k = parse_processing_time(text)
-        if d is None and code:
-            row = catalogue.get(_procedure_key(code))
-            if row and row.get("processing_days"):
-                d, k = float(row["processing_days"]), row.get("day_kind") or "working"
-        days.append(d)
-        kinds.append(k)
-    return pl.Series(days, dtype=pl.Float64), pl.Series(kinds, dtype=pl.String)
+    from_text = {t: parse_processing_time(t) for t in raw.drop_nulls().unique().to_list()}
+    from_catalogue = {}
+    for code in procedure_codes.drop_nulls().unique().to_list():
+        row = catalogue.get(_procedure_key(code))
+        if row and row.get("processing_days"):
+            from_catalogue[code] = (float(row["processing_days"]), row.get("day_kind") or "working")
+
+    def lookup(series: pl.Series, table: dict, index: int, dtype) -> pl.Series:
+        mapping = {k: v[index] for k, v in table.items()}
+        return series.replace_strict(mapping, default=None, return_dtype=dtype)
+
+    text_days, text_kind = lookup(raw, from_text, 0, pl.Float64), lookup(raw, from_text, 1, pl.String)
+    cat_days, cat_kind = (lookup(procedure_codes, from_catalogue, 0, pl.Float64),
+                          lookup(procedure_codes, from_catalogue, 1, pl.String))
+    days = pl.select(pl.coalesce(pl.lit(text_days), pl.lit(cat_days))).to_series()
+    kinds = pl.select(
+        pl.when(pl.lit(text_days).is_not_null()).then(pl.lit(text_kind))
+        .when(pl.lit(cat_days).is_not_null()).then(pl.lit(cat_kind))
+        .otherwise(pl.lit("working"))
+    ).to_series()
+    return days.alias("processing_days"), kinds.alias("_day_kind")
 
 
 def _consistency(typed: pl.DataFrame, raw: pl.DataFrame, issues: _Issues) -> None:
