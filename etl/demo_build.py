@@ -20,7 +20,7 @@ def build_demo(db: Path, *, today: date | None = None, seed: int = 2025, scale: 
     exports = db.parent / "demo_exports"
     shutil.rmtree(exports, ignore_errors=True)
     say("Đang tạo tệp xuất mẫu của Thành phố Đà Nẵng…")
-    files = generate(exports, today or date.today(), seed=seed, scale=scale, progress=say)
+    files = generate(exports, today or date.today(), seed=seed, scale=scale, progress=say, workers=2)
     say(f"Đã tạo {len(files)} tệp trong {time.perf_counter() - started:.0f} giây; đang nạp qua ETL…")
     building = db.with_name(db.name + ".demo-building")
     for stale in (building, Path(str(building) + ".wal")):

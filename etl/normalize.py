@@ -224,7 +224,7 @@ def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
         fee_amount=fee,
         rating_code=rating,
         **{c: parsed[c] for c in DATE_COLUMNS},
-        **{c: parse_flags(frame[c]) for c in FLAG_COLUMNS},
+        **{c: _flag(table, frame, c) for c in FLAG_COLUMNS},
     )
     typed = typed.with_columns(
         supplement_count=pl.coalesce(
@@ -239,6 +239,15 @@ def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
     typed = typed.with_columns(source_row=pl.col("_row").cast(pl.Int32))
     names = [c.name for c in DOSSIER_COLUMNS if c.name in typed.columns]
     return _finish(table, typed.select("_row", *names), issues, "dossier", skipped, read, new_fields)
+
+
+def _flag(table: RawTable, frame: pl.DataFrame, column: str) -> pl.Series:
+    """Yes/no columns: a blank cell in a column the export has means no ("x" or blank);
+    a column the export lacks stays unknown (null), never a silent no."""
+    parsed = parse_flags(frame[column])
+    if column in table.columns:
+        parsed = parsed.set(frame[column].is_null(), False)
+    return parsed
 
 
 def _dates(frame: pl.DataFrame, issues: _Issues) -> dict[str, pl.Series]:
@@ -317,7 +326,8 @@ def _due_dates(typed: pl.DataFrame, frame: pl.DataFrame, ctx: Context, issues: _
                                due_source=pl.when(pl.col("due_at").is_not_null()).then(pl.lit("export")))
     extend_given = settings()["timeliness"]["supplement_pause_extends_given_due"]
     need = typed.filter(
-        (pl.col("due_at").is_null() & pl.col("processing_days").is_not_null() & pl.col("received_at").is_not_null())
+        (pl.col("due_at").is_null() & pl.col("processing_days").is_not_null() & pl.col("received_at").is_not_null()
+         & ~pl.col("status_code").is_in(NOT_RECEIVED))
         | (pl.lit(extend_given) & pl.col("due_at").is_not_null() & pl.col("supplemented_at").is_not_null())
     )
     outside = pl.Series("_row", [], dtype=pl.Int64)

@@ -18,6 +18,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cchc.duckdb"
+READ_CATALOG = "cchc"  # the published file, attached read-only
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -90,6 +91,13 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     the current inode.
     """
     con = duckdb.connect(":memory:")
-    con.execute("ATTACH $p AS cchc (READ_ONLY)", {"p": str(path)})
-    con.execute("USE cchc")
+    con.execute(f"ATTACH $p AS {READ_CATALOG} (READ_ONLY)", {"p": str(path)})
+    con.execute(f"USE {READ_CATALOG}")
     return con
+
+
+def reader_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor for one thread (Streamlit sessions run in threads); USE is per cursor."""
+    cursor = con.cursor()
+    cursor.execute(f"USE {READ_CATALOG}")
+    return cursor

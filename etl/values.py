@@ -49,6 +49,8 @@ def parse_datetimes(raw: pl.Series) -> pl.Series:
             micros = (serial.filter(ok) * 86_400_000_000).round(0).cast(pl.Int64)
             values = pl.lit(_EXCEL_EPOCH) + pl.duration(microseconds=micros)
             out = out.scatter(todo.filter(ok), pl.select(values).to_series())
+    # Excel stores times as fractions of a day: 10:40 comes back as 10:39:59.999962.
+    out = out.dt.round("1s")
     year = out.dt.year()
     return out.set((year < MIN_YEAR) | (year > MAX_YEAR), None) if out.null_count() < n else out
 

@@ -23,3 +23,11 @@ def exports_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "exports"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """A small demo province built once per run through the real pipeline (generator → files → ETL)."""
+    from tests.app_support import build_demo_db
+
+    return build_demo_db(tmp_path_factory.mktemp("demo"))

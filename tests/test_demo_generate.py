@@ -1,5 +1,4 @@
-"""Tests of the demo generator: deterministic output, believable volumes and weekly rhythm,
-and export files that speak the ETL's contract (header aliases, spellings, units, snapshots)."""
+"""Tests of the demo generator: determinism, volumes, weekly rhythm, and files that speak the ETL's contract."""
 from __future__ import annotations
 
 import io

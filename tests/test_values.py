@@ -29,7 +29,9 @@ DATES = [
     ("2025-03-05", datetime(2025, 3, 5)),
     ("2025-03-05 14:30:15", datetime(2025, 3, 5, 14, 30, 15)),  # how a real datetime cell reads
     ("2025-03-05T14:30:15", datetime(2025, 3, 5, 14, 30, 15)),  # API ISO form
-    ("2025-03-05T14:30:15.250", datetime(2025, 3, 5, 14, 30, 15, 250000)),
+    # Rounded to the second: Excel date cells come back as 10:39:59.999962 for 10:40:00.
+    ("2025-03-05T14:30:15.250", datetime(2025, 3, 5, 14, 30, 15)),
+    ("2025-03-05 10:39:59.999962", datetime(2025, 3, 5, 10, 40, 0)),
     ("05-03-2025", datetime(2025, 3, 5)),
     ("05.03.2025", datetime(2025, 3, 5)),
     # Excel serials: day 45658 is 01/01/2025, so 45700 = 01/01 + 42 days = 12/02/2025; .5 = noon.

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from etl.store import db_path, version
+from etl.store import db_path, reader_cursor, version
 from queries.connection import open_database
 
 
@@ -27,7 +27,7 @@ def connection() -> duckdb.DuckDBPyConnection | None:
     if current is None:
         return None
     con = _open(str(path), current)
-    return con.cursor() if con is not None else None
+    return reader_cursor(con) if con is not None else None
 
 
 def data_version() -> tuple[int, int] | None:

@@ -1,9 +1,5 @@
-"""Demo data, orchestration layer: plans a demo province's export files (Thành phố Đà Nẵng),
-snapshots the simulation as of each file's export date, adds a few bad rows and writes the
-files; never touches the database.
-
-    python -m etl.demo.generate --out data/demo [--today YYYY-MM-DD] [--seed N] [--scale X]
-"""
+"""Demo data, orchestration layer: plans and writes the Đà Nẵng demo exports as of their export dates; never touches the database."""
+# CLI: python -m etl.demo.generate --out DIR [--today YYYY-MM-DD] [--seed N] [--scale X] [--workers N]
 from __future__ import annotations
 
 import argparse

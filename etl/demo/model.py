@@ -1,5 +1,4 @@
-"""Demo data, simulation layer: simulates a province's units, dossiers and surveys in memory
-with numpy/polars; never writes files and never touches the database."""
+"""Demo data, simulation layer: simulates a province's units, dossiers and surveys in memory; never writes files or touches the database."""
 from __future__ import annotations
 
 from dataclasses import dataclass

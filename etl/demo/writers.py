@@ -1,6 +1,4 @@
-"""Demo data, file layer: renders canonical dossier and survey frames into the export layouts
-one-stop software produces (xlsx, HTML-table .xls, CSV in several encodings); never simulates
-and never touches the database."""
+"""Demo data, file layer: renders canonical frames into one-stop export layouts (xlsx, HTML .xls, CSV); never simulates or touches the database."""
 from __future__ import annotations
 
 import html
@@ -118,7 +116,7 @@ LAYOUTS = {
     "api": ExportStyle(),
     "api_en": ExportStyle(headers="api_en", status="en", channel="en", rating="en", flags="truefalse"),
     "vn": ExportStyle(headers="vn", columns=tuple(VN_COLUMNS), unit="ubnd", status="vn_a", channel="vn",
-                      level="vn", flags="x", rating="vn", dates="excel"),
+                      level="vn", flags="cokhong", rating="vn", dates="excel"),
     "vn_text": ExportStyle(headers="vn_b", columns=tuple(SHORT_COLUMNS), unit="full", status="vn_b",
                            channel="vn", level="vn", flags="cokhong", rating="vn", dates="text"),
     "vn_csv": ExportStyle(headers="vn", columns=tuple(VN_COLUMNS), unit="ubnd", status="vn_a", channel="vn",
@@ -389,7 +387,8 @@ def _bad_received_texts(frame: pl.DataFrame, style: ExportStyle) -> list:
 # ----------------------------------------------------------------------------- HTML .xls
 HTML_COLUMNS = ["dossier_code", "procedure_name", "field_name", "resolving_unit", "applicant_name",
                 "applicant_address", "applicant_phone", "received_at", "due_at", "finished_at",
-                "returned_at", "status", "channel", "online_level", "officer_name", "fee_amount", "note"]
+                "returned_at", "status", "channel", "online_level", "officer_name", "supplement_count",
+                "apology_issued_at", "apology_due_at", "fee_amount", "rating", "note"]
 HTML_DATE_GROUP = {"received_at": "tiếp nhận", "due_at": "hẹn trả", "finished_at": "có kết quả",
                    "returned_at": "trả kết quả"}
 
