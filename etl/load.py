@@ -187,11 +187,12 @@ def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable) -> t
                        for c, t in ((c.name, c) for c in DOSSIER_COLUMNS))
     con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame")
     con.unregister("incoming_frame")
-    return _merge(con, "stg_dossier_current", "stg_dossier_versions", "dossier_code", cols)
+    return _merge(con, "stg_dossier_current", "stg_dossier_superseded", "dossier_code", cols)
 
 
 def _merge(con, current: str, history: str | None, key: str, cols: list[str]) -> tuple[int, int, int]:
-    """Latest load wins: new keys inserted, changed rows replaced (old kept in history), repeats ignored."""
+    """Latest load wins: new keys inserted, changed rows replaced (the replaced version moves to
+    `history`), repeats ignored. New rows are written once, not twice."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE changed AS
         SELECT i.*, c.{key} IS NULL AS is_new
@@ -202,7 +203,8 @@ def _merge(con, current: str, history: str | None, key: str, cols: list[str]) ->
     new, updated = con.execute("SELECT count(*) FILTER (is_new), count(*) FILTER (NOT is_new) FROM changed").fetchall()[0]
     col_list = ", ".join(cols)
     if history:
-        con.execute(f"INSERT INTO {history} ({col_list}) SELECT {col_list} FROM changed")
+        con.execute(f"INSERT INTO {history} ({col_list}) SELECT {col_list} FROM {current} "
+                    f"WHERE {key} IN (SELECT {key} FROM changed WHERE NOT is_new)")
     con.execute(f"DELETE FROM {current} WHERE {key} IN (SELECT {key} FROM changed WHERE NOT is_new)")
     con.execute(f"INSERT INTO {current} ({col_list}) SELECT {col_list} FROM changed")
     return new, updated, total - new - updated
@@ -264,6 +266,8 @@ def ensure_schema(con, refresh: bool = False) -> bool:
     con.execute("CREATE TABLE IF NOT EXISTS ref_fields_discovered (field_code VARCHAR, field_name VARCHAR, "
                 "first_seen_at TIMESTAMP)")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
+    con.execute("CREATE OR REPLACE VIEW stg_dossier_versions AS SELECT * FROM stg_dossier_superseded "
+                "UNION ALL SELECT * FROM stg_dossier_current")
     if not exists or refresh:
         _write_references(con)
         con.execute("DELETE FROM meta WHERE key = 'schema_version'")

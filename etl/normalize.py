@@ -13,7 +13,7 @@ from etl.config import read_rows, settings
 from etl.extract import RawTable
 from etl.headers import column_label
 from etl.schema import DOSSIER_COLUMNS
-from etl.text import clean_expr, fold, fold_words
+from etl.text import clean_columns, fold, fold_words
 from etl.units import UnitMatcher
 from etl.values import (code_map, map_codes, parse_datetimes, parse_flags, parse_numbers,
                         parse_processing_time)
@@ -99,7 +99,7 @@ def _clean(table: RawTable, columns: tuple[str, ...]) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in data.columns]
     data = data.with_columns(missing) if missing else data
     text_cols = [c for c in data.columns if c != "_row"]
-    return data.with_columns([clean_expr(c) for c in text_cols])
+    return clean_columns(data, text_cols)
 
 
 def _skippable(frame: pl.DataFrame, key: str) -> pl.Series:

@@ -110,8 +110,9 @@ REJECTS = Table("rejects", "Rows not loaded (severity 'error') or loaded with a 
     C("raw_row", "VARCHAR", "The whole row as read, JSON", "Dữ liệu gốc"),
 ))
 
-DOSSIER_VERSIONS = Table("stg_dossier_versions", "Every distinct version of every dossier (history).",
-                         DOSSIER_COLUMNS, key=("dossier_code", "load_id"))
+DOSSIER_SUPERSEDED = Table("stg_dossier_superseded", "Earlier versions of dossiers, replaced by a later export. "
+                           "The view stg_dossier_versions adds the current ones: every version ever loaded.",
+                           DOSSIER_COLUMNS, key=("dossier_code", "load_id"))
 DOSSIER_CURRENT = Table("stg_dossier_current", "The latest version of each dossier (latest load wins).",
                         DOSSIER_COLUMNS, key=("dossier_code",))
 
@@ -139,7 +140,7 @@ SURVEY_ANSWERS = Table("stg_survey_answers", "One row per answered question (lon
     C("score", "TINYINT", "Answer 1–5", "Điểm"),
 ), key=("response_key", "question_text"))
 
-TABLES = (LOAD_LOG, REJECTS, DOSSIER_VERSIONS, DOSSIER_CURRENT, SURVEY_RESPONSES, SURVEY_ANSWERS)
+TABLES = (LOAD_LOG, REJECTS, DOSSIER_SUPERSEDED, DOSSIER_CURRENT, SURVEY_RESPONSES, SURVEY_ANSWERS)
 
 # The analyst-facing views (README documents them from these declarations).
 VIEW_DOCS = {

@@ -41,7 +41,7 @@ def writing(path: Path):
         _remove(work)
         if path.exists():
             shutil.copyfile(path, work)
-        session = WriteSession(duckdb.connect(str(work)))
+        session = WriteSession(duckdb.connect(str(work), config={"enable_progress_bar": False}))
         try:
             yield session
             if session.changed:

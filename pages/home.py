@@ -18,11 +18,15 @@ st.title("Tổng quan dữ liệu")
 freshness(summary)
 
 cols = st.columns(5)
-cols[0].metric("Hồ sơ đã nạp", fmt.number(summary.dossiers))
-cols[1].metric("Đơn vị có dữ liệu", fmt.number(summary.units_with_data))
-cols[2].metric("Tiếp nhận từ ngày", fmt.day(summary.first_received))
+cols[0].metric("Hồ sơ đã nạp", fmt.number(summary.dossiers),
+               help="Mỗi mã hồ sơ được tính một lần, theo tệp xuất mới nhất.")
+cols[1].metric("Đơn vị có dữ liệu", fmt.number(summary.units_with_data),
+               help="Số xã, phường, đặc khu, sở, ngành có ít nhất một hồ sơ.")
+cols[2].metric("Tiếp nhận từ ngày", fmt.day(summary.first_received),
+               help=f"Hồ sơ tiếp nhận từ {fmt.day(summary.first_received)} đến {fmt.day(summary.last_received)}.")
 cols[3].metric("Phiếu khảo sát", fmt.number(summary.survey_responses))
-cols[4].metric("Dòng bị loại khi nạp", fmt.number(summary.rejects))
+cols[4].metric("Dòng bị loại khi nạp", fmt.number(summary.rejects),
+               help="Dòng không nạp được (thiếu mã, sai ngày, trạng thái lạ…). Xem chi tiết: python -m etl rejects")
 
 st.plotly_chart(weekly_volume_chart(weekly_volume(con, scope)), width="stretch")
 

@@ -31,8 +31,7 @@ SELECT
     b.channel_code = 2 AS is_online
 FROM base b
 LEFT JOIN ref_calendar cd ON cd.cal_date = b.due_date
-LEFT JOIN ref_calendar cf ON cf.cal_date = b.finished_date
-ORDER BY b.received_date, b.unit_code;
+LEFT JOIN ref_calendar cf ON cf.cal_date = b.finished_date;
 
 CREATE OR REPLACE VIEW dossiers AS SELECT * FROM mart_dossiers;
 CREATE OR REPLACE VIEW survey_responses AS SELECT * EXCLUDE (row_hash) FROM stg_survey_responses;
