@@ -41,7 +41,8 @@ def writing(path: Path):
         _remove(work)
         if path.exists():
             shutil.copyfile(path, work)
-        session = WriteSession(duckdb.connect(str(work), config={"enable_progress_bar": False}))
+        session = WriteSession(duckdb.connect(str(work)))
+        session.con.execute("SET enable_progress_bar = false")
         try:
             yield session
             if session.changed:
