@@ -1,4 +1,4 @@
-"""ETL command line for the office's IT staff: load, demo, status, rejects, rebuild."""
+"""ETL command line for the office's IT staff: load, demo, status, rejects, rebuild, report."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     p_rej.add_argument("--load", type=int, default=None, help="chỉ lần nạp này")
     p_rej.add_argument("--limit", type=int, default=50)
     sub.add_parser("rebuild", help="dựng lại bảng tham chiếu và tổng hợp sau khi sửa cấu hình")
+    p_rep = sub.add_parser("report", help="xuất báo cáo định kỳ (Biểu số 06) ra tệp .xlsx hoặc .csv")
+    p_rep.add_argument("form", choices=["form06"], help="form06: Biểu số 06, tình hình, kết quả giải quyết TTHC")
+    p_rep.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="từ ngày (YYYY-MM-DD)")
+    p_rep.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="đến ngày (YYYY-MM-DD)")
+    p_rep.add_argument("--unit", action="append", default=[], metavar="MÃ",
+                       help="mã đơn vị (lặp lại được); mặc định toàn tỉnh")
+    p_rep.add_argument("--out", type=Path, required=True, help="tệp kết quả: .xlsx (theo mẫu) hoặc .csv")
     for p in sub.choices.values():
         p.add_argument("--db", default=None, help="đường dẫn tệp DuckDB (mặc định data/cchc.duckdb hoặc $CCHC_DB)")
     args = parser.parse_args(argv)
@@ -115,7 +122,57 @@ def cmd_rebuild(args, db: Path) -> int:
     return 0
 
 
-COMMANDS = {"load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild}
+def cmd_report(args, db: Path) -> int:
+    """Biểu số 06 for the whole province (IT staff see every unit) or the units given."""
+    from queries.connection import open_database
+    from queries.filters import Filters, Scope
+    from queries.form06 import form06, missing_unit_codes
+    from reports.form06 import WRITERS, write_form06
+
+    if args.out.suffix.lower() not in WRITERS:
+        print(f"Tệp kết quả «{args.out}» phải có đuôi .xlsx hoặc .csv.", file=sys.stderr)
+        return 2
+    if args.end < args.start:
+        print(f"Ngày kết thúc {args.end:%d/%m/%Y} trước ngày bắt đầu {args.start:%d/%m/%Y}.", file=sys.stderr)
+        return 2
+    con = open_database(db)
+    if con is None:
+        print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…",
+              file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    unknown = missing_unit_codes(con, args.unit)
+    if unknown:
+        print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
+              file=sys.stderr)
+        return 2
+    report = form06(con, Filters(Scope.province(), args.start, args.end, unit_codes=frozenset(args.unit)))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    path = write_form06(report, args.out)
+    print(_form06_summary(report))
+    print(f"Đã ghi {path.resolve()} trong {time.perf_counter() - started:.1f} giây.")
+    return 0
+
+
+def _form06_summary(report) -> str:
+    t = {key: f"{value:,}".replace(",", ".") for key, value in report.total.items() if isinstance(value, int)}
+    scope = "toàn tỉnh" if report.whole_province else ", ".join(report.unit_names)
+    bad = report.unbalanced
+    return "\n".join([
+        f"Biểu số 06 — từ {report.period.start:%d/%m/%Y} đến {report.period.end:%d/%m/%Y} — {scope}",
+        f"  Nhận giải quyết: {t['received_total']} (trực tuyến {t['received_online']}, "
+        f"trực tiếp/bưu chính {t['received_direct']}, từ kỳ trước {t['carried_over']})",
+        f"  Đã giải quyết:   {t['resolved_total']} (trước hạn {t['resolved_early']}, "
+        f"đúng hạn {t['resolved_on_time']}, quá hạn {t['resolved_late']})",
+        f"  Đang giải quyết: {t['pending_total']} (trong hạn {t['pending_within']}, quá hạn {t['pending_overdue']})",
+        f"  Rút, dừng xử lý, không tiếp nhận: {t['withdrawn_stopped_refused']}",
+        "  Cân đối: đúng ở mọi dòng" if bad.height == 0
+        else f"  Cân đối: LỆCH ở {bad.height} dòng: " + "; ".join(bad["field_name"].to_list()),
+    ])
+
+
+COMMANDS = {"load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
+            "report": cmd_report}
 
 if __name__ == "__main__":
     sys.exit(main())
