@@ -1,0 +1,245 @@
+"""Query layer: volumes received, resolved, in progress (page Tiếp nhận & giải quyết); read-only, scope applied.
+
+"Received" everywhere on that page means what Biểu số 06 counts as received in the period
+(Thông tư 01/2020/TT-VPCP): accepted (status ≠ 1) with the received date inside the period, i.e.
+`received_online + received_direct` of `period_counts`. Carried-over dossiers are not in it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from queries.connection import frame
+from queries.dossiers import COUNT_COLUMNS, period_counts
+from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters
+from queries.periods import Period, period_containing
+
+# DOMAIN.md: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích; a missing channel counts as in person.
+CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính công ích"}
+UNKNOWN_PROCEDURE = "Chưa rõ thủ tục"
+
+
+@dataclass(frozen=True)
+class Grain:
+    """A trend bucket size: the date_trunc unit, how many buckets the window holds, one step."""
+
+    unit: str
+    buckets: int
+    step_sql: str
+    label: str
+
+
+# The trend grain is picked from this table, never from text a user typed.
+GRAINS = {
+    "week": Grain("week", 26, "INTERVAL 1 WEEK", "Tuần"),
+    "month": Grain("month", 24, "INTERVAL 1 MONTH", "Tháng"),
+}
+
+
+def grain_for(period: Period) -> str:
+    """Default trend grain: weeks for periods up to about three months, months beyond."""
+    return "week" if period.days <= 95 else "month"
+
+
+def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Form 06 totals of the selection plus `received` (in period): one row, none without dossiers."""
+    counts = period_counts(con, filters, by="total")
+    return counts.with_columns((pl.col("received_online") + pl.col("received_direct")).alias("received"))
+
+
+def by_field(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Form 06 counts per field with its name and `received` (in period), most received first."""
+    names = frame(con, "SELECT field_code AS group_key, field_name FROM fields")
+    return _with_received(period_counts(con, filters, by="field"), names, "field_code", "field_name")
+
+
+def by_unit(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Form 06 counts per unit with its name and `received` (in period), most received first."""
+    names = frame(con, "SELECT unit_code AS group_key, unit_name FROM units")
+    return _with_received(period_counts(con, filters, by="unit"), names, "unit_code", "unit_name")
+
+
+def _with_received(counts: pl.DataFrame, names: pl.DataFrame, code: str, name: str) -> pl.DataFrame:
+    return (
+        counts.join(names, on="group_key", how="left")
+        .with_columns(pl.coalesce(pl.col(name), pl.col("group_key")).alias(name),
+                      (pl.col("received_online") + pl.col("received_direct")).alias("received"))
+        .rename({"group_key": code})
+        .sort(["received", "resolved_total", name], descending=[True, True, False])
+        .select(code, name, "received", *COUNT_COLUMNS)
+    )
+
+
+def by_channel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Received and resolved in the period, and in progress at its end, per channel (all three,
+    zero where none), with each channel's share of received.
+
+    `period_counts` has no channel grouping, so the Form 06 rules are restated here; a test
+    checks that the three channels add up to its totals.
+    """
+    sql = f"""
+        WITH flags AS (
+            SELECT coalesce(d.channel_code, 1) AS channel_code,
+                d.received_date BETWEEN $start AND $end AS in_period,
+                d.is_resolved AND d.finished_date BETWEEN $start AND $end AS resolved,
+                d.status_code NOT IN (3, 7, 8)
+                    AND NOT (d.is_resolved AND d.finished_date <= $end) AS pending,
+                coalesce(d.due_date < $end, FALSE) AS due_before_end
+            FROM dossiers d
+            WHERE d.status_code <> 1 AND d.received_date <= $end
+              AND {SCOPE_SQL} AND {SELECTION_SQL}
+        ), counts AS (
+            SELECT channel_code,
+                count(*) FILTER (in_period) AS received,
+                count(*) FILTER (resolved) AS resolved_total,
+                count(*) FILTER (pending AND NOT due_before_end) AS pending_within,
+                count(*) FILTER (pending AND due_before_end) AS pending_overdue,
+                count(*) FILTER (pending) AS pending_total
+            FROM flags GROUP BY channel_code
+        )
+        SELECT c.channel_code, c.channel_name,
+            coalesce(n.received, 0) AS received,
+            coalesce(n.received, 0) / nullif(sum(n.received) OVER (), 0) AS received_share,
+            coalesce(n.resolved_total, 0) AS resolved_total,
+            coalesce(n.pending_within, 0) AS pending_within,
+            coalesce(n.pending_overdue, 0) AS pending_overdue,
+            coalesce(n.pending_total, 0) AS pending_total
+        FROM (SELECT unnest($channel_codes::INTEGER[]) AS channel_code,
+                     unnest($channel_names::VARCHAR[]) AS channel_name) c
+        LEFT JOIN counts n USING (channel_code)
+        ORDER BY c.channel_code
+    """
+    params = {**filters.params(), "channel_codes": list(CHANNELS), "channel_names": list(CHANNELS.values())}
+    return frame(con, sql, params).with_columns(
+        pl.col("channel_code", "received", "resolved_total", "pending_within", "pending_overdue",
+               "pending_total").cast(pl.Int64))
+
+
+def window_start(end: date, grain: str) -> date:
+    """First day of the trend window ending at `end`: 26 Monday–Sunday weeks or 24 calendar months."""
+    spec = GRAINS[grain]
+    return period_containing(spec.unit, end).shifted(spec.buckets - 1).start
+
+
+def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str = "week") -> pl.DataFrame:
+    """Received and resolved per week (Monday–Sunday) or calendar month, over the window ending at
+    filters.end; every bucket present (zero where none), the last one cut at filters.end.
+
+    Columns: bucket_start, bucket_end, label, received, resolved, in_period (overlaps the period).
+    """
+    spec = GRAINS[grain]  # KeyError for anything outside the allowlist
+    sql = f"""
+        WITH buckets AS (
+            SELECT CAST(b AS DATE) AS bucket_start
+            FROM range($window_start::DATE, $end::DATE + 1, {spec.step_sql}) t(b)
+        ), received AS (
+            SELECT CAST(date_trunc('{spec.unit}', d.received_date) AS DATE) AS bucket_start, count(*) AS n
+            FROM dossiers d
+            WHERE d.status_code <> 1 AND d.received_date BETWEEN $window_start AND $end
+              AND {SCOPE_SQL} AND {SELECTION_SQL}
+            GROUP BY ALL
+        ), resolved AS (
+            SELECT CAST(date_trunc('{spec.unit}', d.finished_date) AS DATE) AS bucket_start, count(*) AS n
+            FROM dossiers d
+            WHERE d.is_resolved AND d.finished_date BETWEEN $window_start AND $end
+              AND {SCOPE_SQL} AND {SELECTION_SQL}
+            GROUP BY ALL
+        )
+        SELECT b.bucket_start,
+               least(CAST(b.bucket_start + {spec.step_sql} - INTERVAL 1 DAY AS DATE), $end::DATE) AS bucket_end,
+               coalesce(r.n, 0) AS received, coalesce(s.n, 0) AS resolved,
+               least(CAST(b.bucket_start + {spec.step_sql} - INTERVAL 1 DAY AS DATE), $end::DATE)
+                   >= $start::DATE AS in_period
+        FROM buckets b
+        LEFT JOIN received r USING (bucket_start)
+        LEFT JOIN resolved s USING (bucket_start)
+        ORDER BY b.bucket_start
+    """
+    params = {**filters.params(), "window_start": window_start(filters.end, grain)}
+    result = frame(con, sql, params).with_columns(pl.col("received", "resolved").cast(pl.Int64))
+    labels = [_bucket_label(grain, s, e) for s, e in zip(result["bucket_start"], result["bucket_end"])]
+    return result.with_columns(pl.Series("label", labels, pl.String)).select(
+        "bucket_start", "bucket_end", "label", "received", "resolved", "in_period")
+
+
+def _bucket_label(grain: str, start: date, end: date) -> str:
+    """'Tuần 02/11 – 08/11/2026', 'Tháng 10/2026'; a bucket cut at the window end says so."""
+    whole = period_containing(GRAINS[grain].unit, start)
+    return whole.label() + ("" if end == whole.end else f" (tính đến {end:%d/%m/%Y})")
+
+
+def matrix(con: duckdb.DuckDBPyConnection, filters: Filters, top_units: int = 20) -> pl.DataFrame:
+    """Dossiers received in the period per unit × field, for the `top_units` units that received most.
+
+    Long form, one row per (unit, field) with dossiers. Also: unit_received and unit_rank (1 = most),
+    field_received (over those units) and units_with_data (all units with dossiers in the selection).
+    """
+    sql = f"""
+        WITH cells AS (
+            SELECT d.unit_code, d.field_code, count(*) AS received
+            FROM dossiers d
+            WHERE d.status_code <> 1 AND d.received_date BETWEEN $start AND $end
+              AND {SCOPE_SQL} AND {SELECTION_SQL}
+            GROUP BY ALL
+        ), unit_totals AS (
+            SELECT c.unit_code, sum(c.received) AS unit_received,
+                   row_number() OVER (ORDER BY sum(c.received) DESC, any_value(u.unit_name), c.unit_code) AS unit_rank,
+                   count(*) OVER () AS units_with_data
+            FROM cells c LEFT JOIN units u USING (unit_code)
+            GROUP BY c.unit_code
+        ), top AS (
+            SELECT c.*, t.unit_received, t.unit_rank, t.units_with_data
+            FROM cells c JOIN unit_totals t USING (unit_code)
+            WHERE t.unit_rank <= $top_units
+        )
+        SELECT t.unit_code, coalesce(u.unit_name, t.unit_code) AS unit_name,
+               t.field_code, coalesce(f.field_name, t.field_code) AS field_name,
+               t.received, t.unit_received, t.unit_rank,
+               sum(t.received) OVER (PARTITION BY t.field_code) AS field_received,
+               t.units_with_data
+        FROM top t
+        LEFT JOIN units u USING (unit_code)
+        LEFT JOIN fields f USING (field_code)
+        ORDER BY t.unit_rank, t.received DESC, field_name
+    """
+    result = frame(con, sql, {**filters.params(), "top_units": top_units})
+    return result.with_columns(pl.col("received", "unit_received", "unit_rank", "field_received",
+                                      "units_with_data").cast(pl.Int64))
+
+
+def top_procedures(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 15) -> pl.DataFrame:
+    """The procedures with most dossiers received in the period, with their field; most first.
+
+    A procedure is its code (its name when the export had no code); the name shown is the one
+    most dossiers carry. Also: resolved in the period and the share of all dossiers received.
+    """
+    sql = f"""
+        WITH scoped AS (
+            SELECT coalesce(d.procedure_code, d.procedure_name, '') AS procedure_key, d.*
+            FROM dossiers d
+            WHERE {SCOPE_SQL} AND {SELECTION_SQL}
+              AND ((d.status_code <> 1 AND d.received_date BETWEEN $start AND $end)
+                   OR (d.is_resolved AND d.finished_date BETWEEN $start AND $end))
+        ), per_procedure AS (
+            SELECT procedure_key,
+                   any_value(procedure_code) AS procedure_code,
+                   mode(procedure_name) AS procedure_name,
+                   mode(field_code) AS field_code,
+                   count(*) FILTER (status_code <> 1 AND received_date BETWEEN $start AND $end) AS received,
+                   count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end) AS resolved
+            FROM scoped GROUP BY procedure_key
+        )
+        SELECT p.procedure_code, coalesce(p.procedure_name, $unknown) AS procedure_name,
+               p.field_code, coalesce(f.field_name, p.field_code) AS field_name,
+               p.received, p.resolved,
+               p.received / sum(p.received) OVER () AS received_share
+        FROM per_procedure p LEFT JOIN fields f USING (field_code)
+        QUALIFY p.received > 0
+        ORDER BY p.received DESC, procedure_name
+        LIMIT $limit
+    """
+    result = frame(con, sql, {**filters.params(), "limit": limit, "unknown": UNKNOWN_PROCEDURE})
+    return result.with_columns(pl.col("received", "resolved").cast(pl.Int64))

@@ -1,0 +1,72 @@
+"""AppTest: the Tiếp nhận & giải quyết page on the demo database: charts, trend grain, empty period."""
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app_support import ROOT
+
+DASHBOARD = str(ROOT / "dashboard.py")
+PAGE = "pages/volumes.py"
+CHARTS = 6  # trend, channels, fields, units, unit × field, procedures
+
+
+def open_volumes(monkeypatch, db: Path, **query: str) -> AppTest:
+    """Run the frame once (st.navigation registers the pages), then switch to the volumes page."""
+    monkeypatch.setenv("CCHC_DB", str(db))
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    for key, value in query.items():
+        app.query_params[key] = value
+    app.run()
+    return app.switch_page(PAGE).run()
+
+
+def chart_titles(app: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
+
+
+def test_volumes_page_draws_every_chart(monkeypatch, demo_db):
+    app = open_volumes(monkeypatch, demo_db, ky="month", tu="2026-10-01", den="2026-10-31")
+    assert not app.exception
+    assert app.title[0].value == "Tiếp nhận & giải quyết"
+    assert app.caption[0].value.startswith("Tháng 10/2026 · Toàn tỉnh")
+    assert any("Dữ liệu đến ngày" in c.value for c in app.caption) or app.warning
+    assert not app.info
+    titles = chart_titles(app)
+    assert len(titles) == CHARTS
+    assert titles[0] == "Số hồ sơ theo tuần"  # a month is short: weeks by default
+    assert "Người dân nộp hồ sơ qua kênh nào?" in titles
+    assert "Lĩnh vực nào nhận nhiều hồ sơ nhất?" in titles
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Tiếp nhận trong kỳ"] not in ("0", "—")
+
+
+def test_trend_switches_to_months(monkeypatch, demo_db):
+    app = open_volumes(monkeypatch, demo_db, ky="month", tu="2026-10-01", den="2026-10-31")
+    app.radio[0].set_value("month").run()
+    assert not app.exception
+    assert chart_titles(app)[0] == "Số hồ sơ theo tháng"
+
+
+def test_a_year_defaults_to_months(monkeypatch, demo_db):
+    app = open_volumes(monkeypatch, demo_db, ky="year", tu="2026-01-01", den="2026-12-31")
+    assert not app.exception
+    assert app.radio[0].value == "month"
+    assert chart_titles(app)[0] == "Số hồ sơ theo tháng"
+
+
+def test_a_period_without_dossiers_says_what_to_change(monkeypatch, demo_db):
+    app = open_volumes(monkeypatch, demo_db, ky="custom", tu="2020-01-01", den="2020-01-31")
+    assert not app.exception
+    assert not app.get("plotly_chart")
+    [info] = app.info
+    assert "không có hồ sơ nào" in info.value and "01/01/2020" in info.value
+    assert "chọn một kỳ" in info.value and "bỏ bớt" in info.value
+
+
+def test_one_unit_from_a_link_keeps_its_name(monkeypatch, demo_db):
+    # The briefing links here with ?dv=<unit code>; the caption names the unit as written.
+    app = open_volumes(monkeypatch, demo_db, ky="month", tu="2026-10-01", den="2026-10-31", dv="20263")
+    assert not app.exception
+    assert app.caption[0].value.startswith("Tháng 10/2026 · Phường Sơn Trà")
+    assert len(app.get("plotly_chart")) == CHARTS
