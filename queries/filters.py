@@ -36,6 +36,9 @@ class Filters:
     end: date  # inclusive
     unit_codes: frozenset[str] = field(default_factory=frozenset)  # empty = every unit in scope
     field_codes: frozenset[str] = field(default_factory=frozenset)  # empty = every field
+    # "Today" for a period still running: in progress is judged overdue against the earlier of
+    # the period end and this date, not against an end that has not come yet. None = period end.
+    as_of: date | None = None
 
     def __post_init__(self):
         if not isinstance(self.scope, Scope):
@@ -52,6 +55,7 @@ class Filters:
             "sel_fields": sorted(self.field_codes),
             "start": self.start,
             "end": self.end,
+            "cut": min(self.end, self.as_of) if self.as_of else self.end,
         }
 
 

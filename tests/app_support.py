@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_TODAY = date(2026, 11, 20)  # fixed so figures are reproducible; a Friday
 DEMO_SCALE = 0.03
+PINNED_TODAY = date(2026, 11, 21)  # the app's "today" in tests: the last complete week is 09–15/11
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -39,7 +40,7 @@ def free_port() -> int:
 def streamlit_server(db: Path):
     """`streamlit run dashboard.py` on a free loopback port, reading `db`; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "CCHC_DB": str(db)}
+    env = {**os.environ, "CCHC_DB": str(db), "CCHC_TODAY": PINNED_TODAY.isoformat()}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

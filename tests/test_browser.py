@@ -31,8 +31,9 @@ def browser():
 
 
 def open_page(browser, url: str):
+    """The data overview page (Tổng quan dữ liệu), with its metrics drawn."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
-    page.goto(url)
+    page.goto(f"{url}/tong-quan")
     page.get_by_text("Tổng quan dữ liệu", exact=True).first.wait_for(timeout=30_000)
     page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=30_000)
     return page
@@ -71,3 +72,43 @@ def test_load_while_app_is_open_shows_new_data_without_restart(browser, demo_db,
         )
         assert dossier_metric(page) == before + 3
         assert page.locator("[data-testid='stException']").count() == 0
+
+
+def no_exception(page) -> None:
+    page.wait_for_timeout(300)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_pages_filters_shared_link_and_form06_download(browser, demo_db, tmp_path):
+    import fastexcel
+
+    with streamlit_server(demo_db) as url:
+        # A shared link opens exactly that view: October 2026, Phường Hải Châu.
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        page.goto(f"{url}/?ky=month&tu=2026-10-01&den=2026-10-31&dv=20242")
+        page.get_by_text("Tháng 10/2026 · Phường Hải Châu").wait_for(timeout=30_000)
+        no_exception(page)
+        # Every page opens from the navigation, keeping the filters.
+        for title in ("Tiếp nhận & giải quyết", "Biểu số 06", "Tổng quan dữ liệu", "Giao ban tuần"):
+            page.get_by_role("link", name=title).first.click()
+            page.get_by_role("heading", name=re.compile(title.split(" –")[0])).first.wait_for(timeout=30_000)
+            page.wait_for_load_state("networkidle")
+            no_exception(page)
+        assert "dv=20242" in page.url and "ky=month" in page.url
+        # Change a filter in the sidebar: the period kind becomes the quarter.
+        page.get_by_label("Kỳ", exact=True).click()
+        page.get_by_role("option", name="Quý", exact=True).click()
+        page.get_by_text(re.compile(r"Quý IV/2026|Quý III/2026")).first.wait_for(timeout=30_000)
+        assert "ky=quarter" in page.url
+        no_exception(page)
+        # The official form downloads as a real .xlsx laid out like the paper form.
+        page.get_by_role("link", name="Biểu số 06").first.click()
+        page.get_by_role("button", name="Tải Excel (.xlsx)").wait_for(timeout=30_000)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Tải Excel (.xlsx)").click()
+        target = tmp_path / "bieu06.xlsx"
+        info.value.save_as(target)
+        sheet = fastexcel.read_excel(target).load_sheet(0, header_row=None, dtypes="string").to_polars()
+        cells = [v for row in sheet.head(8).iter_rows() for v in row if v]
+        assert "Biểu số 06" in cells
+        assert any("TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in c for c in cells)

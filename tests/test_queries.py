@@ -104,3 +104,11 @@ def test_filters_require_an_explicit_scope():
         Filters(None, *NOVEMBER)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Filters(*NOVEMBER)  # type: ignore[call-arg]
+
+
+def test_running_period_judges_overdue_against_today_not_the_future_end(con):
+    # Viewing November on 15/11: D06 (due 20/11) is not overdue yet; D08 (due 13/11) is.
+    running = Filters(Scope.province(), *NOVEMBER, as_of=date(2026, 11, 15))
+    result = rows_by_unit(period_counts(con, running, by="unit"))
+    assert (result[A]["pending_within"], result[A]["pending_overdue"]) == (2, 0)  # D05, D06 within
+    assert (result[B]["pending_within"], result[B]["pending_overdue"]) == (1, 1)  # D09 within, D08 overdue

@@ -21,6 +21,11 @@ def percent(share: float | None, digits: int = 1) -> str:
     return format_percent(share, format="#,##0." + "0" * digits + "%", locale=LOCALE)
 
 
+def sentence(text: str) -> str:
+    """Upper-case the first letter only ('toàn tỉnh' → 'Toàn tỉnh'; names keep their capitals)."""
+    return text[:1].upper() + text[1:]
+
+
 def day(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y") if value else "—"
 

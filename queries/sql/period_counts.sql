@@ -1,9 +1,12 @@
--- Form 06 counts (Thông tư 01/2020/TT-VPCP, Biểu số 06) for one period, grouped by {group_col}.
+-- Form 06 counts (Thông tư 01/2020/TT-VPCP, Biểu số 06) for one period, per group.
 -- Withdrawn (7), stopped (8) and refused (3) dossiers carry no closing date in exports, so they
 -- are counted in the period they were received in and never carried over.
+-- The group keys and GROUP BY clause come from the allowlist GROUPS in queries/dossiers.py;
+-- `u` is the unit's directory row, for grouping by level (cấp tỉnh / cấp xã).
 WITH scoped AS (
-    SELECT d.*, {group_col} AS group_key
+    SELECT d.*, {group_select}
     FROM dossiers d
+    LEFT JOIN units u ON u.unit_code = d.unit_code
     WHERE d.status_code <> 1
       AND d.received_date <= $end
       AND {scope_sql}
@@ -11,7 +14,7 @@ WITH scoped AS (
 ),
 flags AS (
     SELECT
-        group_key,
+        {group_names},
         received_date BETWEEN $start AND $end AS in_period,
         received_date < $start
             AND status_code NOT IN (3, 7, 8)
@@ -22,13 +25,13 @@ flags AS (
             AND NOT (is_resolved AND finished_date <= $end)
             AND (received_date >= $start OR NOT (is_resolved AND finished_date < $start)) AS pending,
         -- pending: accepted by the period end, neither closed otherwise nor finished by then
-        due_date < $end AS due_before_end,
+        due_date < $cut AS due_before_end,  -- $cut: the period end, or today while the period runs
         status_code IN (3, 7, 8) AS closed_other,
         is_online
     FROM scoped
 )
 SELECT
-    group_key,
+    {key_columns},
     count(*) FILTER (in_period AND is_online) AS received_online,
     count(*) FILTER (in_period AND NOT is_online) AS received_direct,
     count(*) FILTER (carried_over) AS carried_over,
@@ -43,5 +46,5 @@ SELECT
     count(*) FILTER (in_period AND closed_other) AS withdrawn_stopped_refused
 FROM flags
 WHERE in_period OR carried_over OR resolved OR pending
-GROUP BY group_key
-ORDER BY group_key
+GROUP BY {group_by}
+ORDER BY {group_names}

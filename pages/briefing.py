@@ -1,0 +1,48 @@
+"""Page: the Monday briefing (Giao ban tuần) — KPIs against the previous period, a paragraph to
+read out, the trend of the last 12 periods and the units needing attention."""
+import streamlit as st
+
+from queries.briefing import field_changes, kpis, overdue_now, trend, units_needing_attention
+from queries.status import database_summary
+from ui import format as fmt
+from ui.briefing_view import attention_table, kpi_cards, trend_chart
+from ui.cache import cached
+from ui.data import connection
+from ui.filters import current_view, today
+from ui.layout import freshness, require_connection
+from ui.narrative import briefing_paragraph
+
+con = connection()
+require_connection(con)
+view = current_view()
+period, filters = view.period, view.filters
+
+st.title("Giao ban tuần")
+st.caption(f"{view.period.label()} · {fmt.sentence(view.unit_label())}"
+           + (f" · {', '.join(view.field_names)}" if view.field_names else ""))
+freshness(cached(database_summary, filters.scope))
+
+previous = period.previous()
+last_year = period.same_last_year()
+now = cached(kpis, filters)
+before = cached(kpis, view.with_period(previous).filters)
+year_ago = cached(kpis, view.with_period(last_year).filters)
+if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
+    st.info(f"Không có hồ sơ nào trong kỳ đang xem ({period.label()}) với bộ lọc đang chọn. Hãy chọn kỳ khác "
+            "(ví dụ tuần trước) hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon="ℹ️")
+    st.stop()
+
+overdue = cached(overdue_now, filters, today())
+kpi_cards(now, before, year_ago, overdue, previous)
+
+attention = cached(units_needing_attention, filters, today())
+moves = cached(field_changes, filters, view.with_period(previous).filters)
+st.markdown("#### Tóm tắt để báo cáo")
+st.info(briefing_paragraph(period, view.unit_label(), now, before, overdue, attention, moves))
+
+periods = tuple(reversed([period.shifted(i) for i in range(12)]))
+st.plotly_chart(trend_chart(cached(trend, filters, periods), period), width="stretch")
+st.markdown("#### Đơn vị cần chú ý")
+st.caption(f"Xếp theo số hồ sơ quá hạn tính đến {fmt.day(today())}, rồi số hồ sơ trễ hạn trong kỳ; "
+           "số đã giải quyết đặt bên cạnh để đơn vị nhỏ không bị xem là kém nhất. Bấm «Xem →» để mở chi tiết.")
+attention_table(attention, view)

@@ -1,0 +1,46 @@
+"""Page: the official report form Biểu số 06 for the selected period and units, with downloads."""
+import streamlit as st
+
+from queries.form06 import form06
+from queries.status import database_summary
+from reports.form06 import form06_csv_bytes, form06_xlsx_bytes
+from ui import format as fmt
+from ui.cache import cached
+from ui.data import connection
+from ui.filters import current_view
+from ui.form06_view import form06_html, unbalanced_names
+from ui.layout import freshness, require_connection
+
+con = connection()
+require_connection(con)
+view = current_view()
+
+st.title("Biểu số 06 – Tình hình, kết quả giải quyết TTHC")
+st.caption(f"Theo Thông tư 01/2020/TT-VPCP · Từ ngày {view.period.start:%d/%m/%Y} đến ngày {view.period.end:%d/%m/%Y}"
+           f" · {fmt.sentence(view.unit_label())}" + (f" · {', '.join(view.field_names)}" if view.field_names else ""))
+freshness(cached(database_summary, view.filters.scope))
+if view.period.kind not in ("report_month", "report_quarter", "report_year", "custom"):
+    st.caption("Gợi ý: báo cáo định kỳ chốt số liệu ngày 14 (Nghị định 09/2019/NĐ-CP); chọn «Kỳ báo cáo …» ở thanh bên.")
+
+report = cached(form06, view.filters)
+if report.rows.height == 0:
+    st.info("Không có hồ sơ nào trong kỳ với bộ lọc đang chọn. Hãy chọn kỳ khác hoặc bỏ bớt đơn vị, lĩnh vực.",
+            icon="ℹ️")
+    st.stop()
+
+bad = unbalanced_names(report)
+if bad:
+    st.warning("Số liệu không cân đối (nhận giải quyết ≠ đã giải quyết + đang giải quyết + rút/dừng/không tiếp "
+               f"nhận) ở: {', '.join(bad)}. Kiểm tra dữ liệu của đơn vị (ngày có kết quả trước ngày tiếp nhận…).",
+               icon="⚠️")
+else:
+    st.caption("Các cột cộng đúng và cân đối: nhận giải quyết = đã giải quyết + đang giải quyết + "
+               "rút, dừng xử lý, không tiếp nhận, ở mọi dòng.")
+
+name = f"bieu06_{view.period.start:%Y%m%d}_{view.period.end:%Y%m%d}"
+left, right, _ = st.columns([1, 1, 3])
+left.download_button("Tải Excel (.xlsx)", form06_xlsx_bytes(report), f"{name}.xlsx", icon=":material/download:",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", type="primary")
+right.download_button("Tải CSV", form06_csv_bytes(report), f"{name}.csv", mime="text/csv",
+                      icon=":material/download:")
+st.html(form06_html(report))

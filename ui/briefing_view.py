@@ -1,0 +1,93 @@
+"""UI pieces of the briefing page: KPI cards, the 12-period trend, the attention table."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from queries.briefing import Kpis
+from queries.periods import Period
+from ui import format as fmt
+from ui.charts import COLORS, base_layout
+from ui.filters import View, link
+from ui.narrative import count_delta, previous_word, rate_delta
+
+VOLUMES_PAGE = "/tiep-nhan-giai-quyet"
+
+
+def kpi_cards(now: Kpis, before: Kpis, year_ago: Kpis, overdue_now: int, previous: Period) -> None:
+    """Seven cards; colours follow meaning: more resolved is green, more late is red."""
+    versus = f"so với {previous_word(previous) if previous.kind != 'custom' else 'kỳ trước'}"
+    last_year = year_ago.received > 0
+
+    def note(text: str, value: str | None = None) -> str:
+        return text + (f" Cùng kỳ năm trước: {value}." if last_year and value is not None else "")
+
+    row1, row2 = st.columns(4), st.columns(4)
+    row1[0].metric("Tiếp nhận", fmt.number(now.received), count_delta(now.received, before.received),
+                   delta_color="off", help=note(f"Hồ sơ tiếp nhận trong kỳ; thay đổi {versus}.",
+                                                fmt.number(year_ago.received)))
+    row1[1].metric("Đã giải quyết", fmt.number(now.resolved), count_delta(now.resolved, before.resolved),
+                   help=note("Hồ sơ có kết quả trong kỳ (trước hạn, đúng hạn và trễ hạn).",
+                             fmt.number(year_ago.resolved)))
+    row1[2].metric("Tỷ lệ đúng hạn", fmt.percent(now.on_time_rate), rate_delta(now.on_time_rate, before.on_time_rate),
+                   help=note("(Trước hạn + đúng hạn) / số đã giải quyết trong kỳ.", fmt.percent(year_ago.on_time_rate)))
+    row1[3].metric("Giải quyết trễ hạn", fmt.number(now.resolved_late),
+                   count_delta(now.resolved_late, before.resolved_late), delta_color="inverse",
+                   help=note("Hồ sơ có kết quả sau ngày hẹn trả, trong kỳ.", fmt.number(year_ago.resolved_late)))
+    row2[0].metric("Đang giải quyết quá hạn", fmt.number(now.pending_overdue),
+                   count_delta(now.pending_overdue, before.pending_overdue), delta_color="inverse",
+                   help=f"Hồ sơ chưa có kết quả và đã quá hạn vào cuối kỳ. Tính đến hôm nay: "
+                        f"{fmt.number(overdue_now)} hồ sơ.")
+    row2[1].metric("Nộp trực tuyến", fmt.percent(now.online_share), rate_delta(now.online_share, before.online_share),
+                   help=note("Tỷ lệ hồ sơ nộp trực tuyến trên số tiếp nhận trong kỳ.", fmt.percent(year_ago.online_share)))
+    row2[2].metric("Mức độ hài lòng", fmt.percent(now.satisfaction_rate),
+                   rate_delta(now.satisfaction_rate, before.satisfaction_rate),
+                   help=f"Tỷ lệ câu trả lời «hài lòng» hoặc «rất hài lòng» (4–5 điểm) trong "
+                        f"{fmt.number(now.survey_responses)} phiếu khảo sát của kỳ.")
+    row2[3].metric("Quá hạn tính đến hôm nay", fmt.number(overdue_now),
+                   help="Hồ sơ chưa có kết quả mà ngày hẹn trả đã qua, tính đến hôm nay (không phụ thuộc kỳ).")
+
+
+def trend_chart(trend: pl.DataFrame, period: Period) -> go.Figure:
+    labels = [f"{s:%d/%m/%y}" for s in trend["period_start"].to_list()]
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=trend["received"].to_list(), name="Tiếp nhận", marker_color=COLORS["received"],
+                hovertext=trend["label"].to_list(), hovertemplate="%{hovertext}: %{y:,d} hồ sơ<extra></extra>")
+    fig.add_bar(x=labels, y=trend["resolved"].to_list(), name="Đã giải quyết", marker_color=COLORS["resolved"],
+                hovertemplate="%{y:,d} hồ sơ<extra>Đã giải quyết</extra>")
+    rate = [None if r is None else r * 100 for r in trend["on_time_rate"].to_list()]
+    fig.add_scatter(x=labels, y=rate, name="Tỷ lệ đúng hạn (%)", yaxis="y2", mode="lines+markers",
+                    line={"color": COLORS["late"], "width": 2}, hovertemplate="%{y:.1f}%<extra>Đúng hạn</extra>")
+    fig.update_layout(barmode="group", hovermode="closest",
+                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 105], "dtick": 20,
+                              "ticksuffix": "%", "showgrid": False})
+    unit = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}.get(period.kind, "kỳ")
+    fig = base_layout(fig, f"Tiếp nhận, giải quyết và tỷ lệ đúng hạn trong 12 {unit} gần nhất")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0, "xanchor": "left", "yanchor": "top"})
+    return fig
+
+
+def attention_table(attention: pl.DataFrame, view: View) -> None:
+    if attention.height == 0:
+        st.success("Không có đơn vị nào có hồ sơ quá hạn hoặc trễ hạn trong kỳ.", icon="✅")
+        return
+    number = lambda c: pl.col(c).map_elements(fmt.number, return_dtype=pl.String)  # noqa: E731
+    shown = attention.select(
+        pl.col("unit_name").alias("Đơn vị"),
+        number("overdue_now").alias("Quá hạn hiện nay"),
+        number("resolved_late").alias("Trễ hạn trong kỳ"),
+        number("resolved").alias("Đã giải quyết"),
+        pl.col("late_rate").map_elements(fmt.percent, return_dtype=pl.String).alias("Tỷ lệ trễ"),
+        number("late_without_apology").alias("Trễ không xin lỗi"),
+        pl.col("unit_code").map_elements(lambda c: link(VOLUMES_PAGE, view, dv=c), return_dtype=pl.String)
+        .alias("Chi tiết"),
+    )
+    st.dataframe(
+        shown, hide_index=True, width="stretch",
+        column_config={
+            "Chi tiết": st.column_config.LinkColumn(display_text="Xem →"),
+            "Trễ không xin lỗi": st.column_config.TextColumn(
+                help="Hồ sơ trễ hạn không có phiếu xin lỗi và hẹn lại ngày trả: lỗi kỷ luật hành chính."),
+        },
+    )
