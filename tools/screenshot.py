@@ -27,6 +27,10 @@ def main() -> None:
         page.wait_for_timeout(1500)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
         page.wait_for_timeout(1000)
+        # Plotly draws after the script finishes: wait until every chart has its SVG.
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+                               ".every(c => c.querySelector('.main-svg'))", timeout=30_000)
+        page.wait_for_timeout(500)
         page.screenshot(path=args.out, full_page=True)
         browser.close()
 
