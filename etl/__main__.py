@@ -73,6 +73,7 @@ def cmd_demo(args, db: Path) -> int:
 
 
 def cmd_status(args, db: Path) -> int:
+    from queries.filters import Scope
     from queries.status import database_summary, unit_counts
     from queries.connection import open_database
 
@@ -80,7 +81,7 @@ def cmd_status(args, db: Path) -> int:
     if con is None:
         print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…")
         return 1
-    s = database_summary(con)
+    s = database_summary(con, Scope.province())  # IT staff on the server: the whole province
     print(f"Cơ sở dữ liệu: {db}")
     print(f"Hồ sơ: {s.dossiers:,} · phiếu khảo sát: {s.survey_responses:,} · dòng bị loại: {s.rejects:,}".replace(",", "."))
     if s.first_received:
@@ -89,7 +90,7 @@ def cmd_status(args, db: Path) -> int:
         print(f"Lần nạp gần nhất: {s.last_load_at:%d/%m/%Y %H:%M} ({s.loads} tệp đã nạp)")
     print()
     print(f"{'Mã':<12} {'Đơn vị':<42} {'Hồ sơ':>9} {'Tiếp nhận gần nhất':>19}")
-    for row in unit_counts(con).iter_rows(named=True):
+    for row in unit_counts(con, Scope.province(), date.today()).iter_rows(named=True):
         last = row["last_received"].strftime("%d/%m/%Y") if row["last_received"] else "—"
         print(f"{row['unit_code']:<12} {row['unit_name'][:42]:<42} {row['dossiers']:>9,} {last:>19}".replace(",", "."))
     return 0

@@ -6,6 +6,7 @@ from queries.status import database_summary, load_history, unit_counts, weekly_v
 from ui import format as fmt
 from ui.charts import weekly_volume_chart
 from ui.data import connection
+from ui.filters import today
 from ui.layout import freshness, require_connection
 from ui.tables import loads_table, units_table
 
@@ -33,7 +34,7 @@ st.plotly_chart(weekly_volume_chart(weekly_volume(con, scope)), width="stretch")
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Dữ liệu theo đơn vị")
-    units_table(unit_counts(con, scope))
+    units_table(unit_counts(con, scope, today()))
 with right:
     st.subheader("Các lần nạp gần đây")
     loads_table(load_history(con, limit=50))

@@ -18,6 +18,7 @@ GROUPS = {
     "field": (("group_key", "d.field_code"),),
     "level": (("group_key", _LEVEL),),
     "total": (("group_key", "'total'"),),
+    "channel": (("group_key", "CAST(coalesce(d.channel_code, 1) AS VARCHAR)"),),  # missing = in person
     "level_field": (("group_level", _LEVEL), ("group_field", "d.field_code")),
 }
 COUNT_COLUMNS = (

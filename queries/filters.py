@@ -23,6 +23,10 @@ class Scope:
     def units(cls, codes) -> "Scope":
         return cls(frozenset(codes), "")
 
+    def params(self) -> dict:
+        """Bound parameters of SCOPE_SQL."""
+        return {"scope_all": self.unit_codes is None, "scope_units": sorted(self.unit_codes or [])}
+
     def allows(self, unit_code: str) -> bool:
         return self.unit_codes is None or unit_code in self.unit_codes
 
@@ -49,8 +53,7 @@ class Filters:
     def params(self) -> dict:
         """Bound parameters for the standard WHERE fragment (see `where_clause`)."""
         return {
-            "scope_all": self.scope.unit_codes is None,
-            "scope_units": sorted(self.scope.unit_codes or []),
+            **self.scope.params(),
             "sel_units": sorted(self.unit_codes),
             "sel_fields": sorted(self.field_codes),
             "start": self.start,

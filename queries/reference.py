@@ -17,7 +17,7 @@ def units(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
         WHERE $scope_all OR list_contains($scope_units::VARCHAR[], u.unit_code)
         ORDER BY unit_level DESC, unit_name
         """,
-        {"scope_all": scope.unit_codes is None, "scope_units": sorted(scope.unit_codes or [])},
+        scope.params(),
     )
 
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-from queries.connection import frame
-from queries.filters import Scope
+from queries.connection import frame, one_row
+from queries.filters import SCOPE_SQL, Scope
 
 
 @dataclass(frozen=True)
@@ -23,34 +23,26 @@ class DatabaseSummary:
     units_with_data: int
 
 
-def database_summary(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> DatabaseSummary:
-    scope = scope or Scope.province()
-    params = {"scope_all": scope.unit_codes is None, "scope_units": sorted(scope.unit_codes or [])}
-    row = con.execute(
-        """
+def database_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> DatabaseSummary:
+    """What is loaded for this viewer: counts, received-date range, last load."""
+    sql = f"""
+        WITH d AS (SELECT * FROM dossiers d WHERE {SCOPE_SQL}),
+             s AS (SELECT * FROM survey_responses d WHERE {SCOPE_SQL})
         SELECT
-            (SELECT count(*) FROM dossiers d WHERE $scope_all OR list_contains($scope_units::VARCHAR[], d.unit_code)),
-            (SELECT count(*) FROM survey_responses s
-              WHERE $scope_all OR list_contains($scope_units::VARCHAR[], s.unit_code)),
+            (SELECT count(*) FROM d),
+            (SELECT count(*) FROM s),
             (SELECT count(DISTINCT (load_id, source_row, file_name)) FROM rejects WHERE severity = 'error'),
             (SELECT count(*) FROM load_log),
-            (SELECT min(received_date) FROM dossiers d
-              WHERE $scope_all OR list_contains($scope_units::VARCHAR[], d.unit_code)),
-            (SELECT max(received_date) FROM dossiers d
-              WHERE $scope_all OR list_contains($scope_units::VARCHAR[], d.unit_code)),
+            (SELECT min(received_date) FROM d),
+            (SELECT max(received_date) FROM d),
             (SELECT max(loaded_at) FROM load_log),
-            (SELECT count(DISTINCT unit_code) FROM dossiers d
-              WHERE $scope_all OR list_contains($scope_units::VARCHAR[], d.unit_code))
-        """,
-        params,
-    ).fetchall()[0]
-    return DatabaseSummary(*row)
+            (SELECT count(DISTINCT unit_code) FROM d)
+    """
+    return DatabaseSummary(*one_row(con, sql, scope.params()))
 
 
-def unit_counts(con: duckdb.DuckDBPyConnection, scope: Scope | None = None,
-                as_of: date | None = None) -> pl.DataFrame:
+def unit_counts(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pl.DataFrame:
     """Dossiers per unit of the directory (zero where none), latest received date and the days since."""
-    scope = scope or Scope.province()
     return frame(
         con,
         """
@@ -61,7 +53,7 @@ def unit_counts(con: duckdb.DuckDBPyConnection, scope: Scope | None = None,
         WHERE $scope_all OR list_contains($scope_units::VARCHAR[], u.unit_code)
         GROUP BY ALL ORDER BY dossiers DESC, u.unit_name
         """,
-        {**_scope_params(scope), "as_of": as_of or date.today()},
+        {**scope.params(), "as_of": as_of},
     )
 
 
@@ -72,11 +64,11 @@ def weekly_volume(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
         """
         WITH received AS (
             SELECT date_trunc('week', received_date) AS week_start, count(*) AS n
-            FROM dossiers d WHERE received_date IS NOT NULL AND status_code NOT IN (1, 3) AND """ + _SCOPE + """
+            FROM dossiers d WHERE received_date IS NOT NULL AND status_code NOT IN (1, 3) AND """ + SCOPE_SQL + """
             GROUP BY ALL
         ), resolved AS (
             SELECT date_trunc('week', finished_date) AS week_start, count(*) AS n
-            FROM dossiers d WHERE is_resolved AND """ + _SCOPE + """
+            FROM dossiers d WHERE is_resolved AND """ + SCOPE_SQL + """
             GROUP BY ALL
         )
         SELECT CAST(coalesce(r.week_start, s.week_start) AS DATE) AS week_start,
@@ -84,15 +76,8 @@ def weekly_volume(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
         FROM received r FULL JOIN resolved s USING (week_start)
         ORDER BY week_start
         """,
-        _scope_params(scope),
+        scope.params(),
     )
-
-
-_SCOPE = "($scope_all OR list_contains($scope_units::VARCHAR[], d.unit_code))"
-
-
-def _scope_params(scope: Scope) -> dict:
-    return {"scope_all": scope.unit_codes is None, "scope_units": sorted(scope.unit_codes or [])}
 
 
 def load_history(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pl.DataFrame:

@@ -75,47 +75,21 @@ def _with_received(counts: pl.DataFrame, names: pl.DataFrame, code: str, name: s
 
 def by_channel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Received and resolved in the period, and in progress at its end, per channel (all three,
-    zero where none), with each channel's share of received.
-
-    `period_counts` has no channel grouping, so the Form 06 rules are restated here; a test
-    checks that the three channels add up to its totals.
-    """
-    sql = f"""
-        WITH flags AS (
-            SELECT coalesce(d.channel_code, 1) AS channel_code,
-                d.received_date BETWEEN $start AND $end AS in_period,
-                d.is_resolved AND d.finished_date BETWEEN $start AND $end AS resolved,
-                d.status_code NOT IN (3, 7, 8)
-                    AND NOT (d.is_resolved AND d.finished_date <= $end) AS pending,
-                coalesce(d.due_date < $end, FALSE) AS due_before_end
-            FROM dossiers d
-            WHERE d.status_code <> 1 AND d.received_date <= $end
-              AND {SCOPE_SQL} AND {SELECTION_SQL}
-        ), counts AS (
-            SELECT channel_code,
-                count(*) FILTER (in_period) AS received,
-                count(*) FILTER (resolved) AS resolved_total,
-                count(*) FILTER (pending AND NOT due_before_end) AS pending_within,
-                count(*) FILTER (pending AND due_before_end) AS pending_overdue,
-                count(*) FILTER (pending) AS pending_total
-            FROM flags GROUP BY channel_code
-        )
-        SELECT c.channel_code, c.channel_name,
-            coalesce(n.received, 0) AS received,
-            coalesce(n.received, 0) / nullif(sum(n.received) OVER (), 0) AS received_share,
-            coalesce(n.resolved_total, 0) AS resolved_total,
-            coalesce(n.pending_within, 0) AS pending_within,
-            coalesce(n.pending_overdue, 0) AS pending_overdue,
-            coalesce(n.pending_total, 0) AS pending_total
-        FROM (SELECT unnest($channel_codes::INTEGER[]) AS channel_code,
-                     unnest($channel_names::VARCHAR[]) AS channel_name) c
-        LEFT JOIN counts n USING (channel_code)
-        ORDER BY c.channel_code
-    """
-    params = {**filters.params(), "channel_codes": list(CHANNELS), "channel_names": list(CHANNELS.values())}
-    return frame(con, sql, params).with_columns(
-        pl.col("channel_code", "received", "resolved_total", "pending_within", "pending_overdue",
-               "pending_total").cast(pl.Int64))
+    zero where none), with each channel's share of received: Form 06 counts by channel."""
+    counts = period_counts(con, filters, by="channel")
+    channels = pl.DataFrame({"group_key": [str(c) for c in CHANNELS], "channel_name": list(CHANNELS.values())})
+    joined = channels.join(counts, on="group_key", how="left", maintain_order="left").with_columns(
+        pl.col(c).fill_null(0) for c in COUNT_COLUMNS
+    ).with_columns(
+        channel_code=pl.col("group_key").cast(pl.Int64),
+        received=pl.col("received_online") + pl.col("received_direct"),
+    )
+    total = joined["received"].sum()
+    return joined.select(
+        "channel_code", "channel_name", "received",
+        (pl.col("received") / total if total else pl.lit(None, pl.Float64)).alias("received_share"),
+        "resolved_total", "pending_within", "pending_overdue", "pending_total",
+    )
 
 
 def window_start(end: date, grain: str) -> date:

@@ -130,12 +130,17 @@ def _state_from_url(unit_names: dict, field_names: dict) -> None:
     st.session_state["f_fields"] = [c for c in _codes(params.get("lv")) if c in field_names]
 
 
-def _state_to_url(view: View) -> None:
-    wanted = {"ky": view.period.kind, "tu": view.period.start.isoformat(), "den": view.period.end.isoformat()}
+def _url_params(view: View) -> dict[str, str]:
+    params = {"ky": view.period.kind, "tu": view.period.start.isoformat(), "den": view.period.end.isoformat()}
     if view.filters.unit_codes:
-        wanted["dv"] = ",".join(sorted(view.filters.unit_codes))
+        params["dv"] = ",".join(sorted(view.filters.unit_codes))
     if view.filters.field_codes:
-        wanted["lv"] = ",".join(sorted(view.filters.field_codes))
+        params["lv"] = ",".join(sorted(view.filters.field_codes))
+    return params
+
+
+def _state_to_url(view: View) -> None:
+    wanted = _url_params(view)
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
@@ -153,12 +158,7 @@ def _codes(text: str | None) -> list[str]:
 
 def link(page_path: str, view: View, **overrides: str) -> str:
     """A relative link to another page with this view's filters (plus overrides) in the URL."""
-    params = {"ky": view.period.kind, "tu": view.period.start.isoformat(), "den": view.period.end.isoformat()}
-    if view.filters.unit_codes:
-        params["dv"] = ",".join(sorted(view.filters.unit_codes))
-    if view.filters.field_codes:
-        params["lv"] = ",".join(sorted(view.filters.field_codes))
-    params.update(overrides)
+    params = {**_url_params(view), **overrides}
     from urllib.parse import urlencode
 
     return f"{page_path}?{urlencode(params)}"
