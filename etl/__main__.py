@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from datetime import date
@@ -176,4 +177,5 @@ COMMANDS = {"load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects":
             "report": cmd_report}
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `python -m etl status | head` ends quietly
     sys.exit(main())

@@ -378,3 +378,18 @@ def write_other_xlsx(path: Path) -> None:
     """A spreadsheet that is not an export at all: a class list."""
     write_plain_xlsx(path, [["DANH SÁCH HỌC SINH LỚP 10A1"], [], ["STT", "Họ và tên", "Lớp", "Điểm toán"],
                             [1, "Nguyễn Văn An", "10A1", 8.5], [2, "Trần Thị Bình", "10A1", 9]])
+
+
+def load_text_exports(folder: Path, exports: dict[str, str]) -> Path:
+    """Write hand-made CSV exports (name → text), load them through the real ETL, and insist that
+    every file loaded with no rejected row; returns the database path."""
+    from etl.load import load_files
+
+    paths = []
+    for name, text in exports.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        paths.append(folder / name)
+    db = folder / "test.duckdb"
+    reports = load_files(paths, db)
+    assert all(r.status == "loaded" and r.rows_rejected == 0 for r in reports), [r.summary() for r in reports]
+    return db

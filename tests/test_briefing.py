@@ -4,7 +4,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from etl.load import load_files
+from tests.fixtures_exports import load_text_exports
 from queries.briefing import field_changes, kpis, overdue_now, units_needing_attention
 from queries.filters import Filters, Scope
 from queries.periods import Period
@@ -37,14 +37,10 @@ R3,Phường Hải Châu,20/11/2026,5,5,5
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("briefing")
-    (folder / "hoso.csv").write_text(DOSSIERS, encoding="utf-8")
-    (folder / "khaosat.csv").write_text(SURVEY, encoding="utf-8")
-    reports = load_files([folder / "hoso.csv", folder / "khaosat.csv"], folder / "b.duckdb")
-    assert [r.kind for r in reports] == ["dossier", "survey"] and not any(r.rows_rejected for r in reports)
-    connection = duckdb.connect(str(folder / "b.duckdb"), read_only=True)
-    yield connection
-    connection.close()
+    db = load_text_exports(tmp_path_factory.mktemp("briefing"), {"hoso.csv": DOSSIERS, "khaosat.csv": SURVEY})
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM survey_responses").fetchall() == [(3,)]
+        yield connection
 
 
 def week_filters(scope=Scope.province(), period=WEEK):

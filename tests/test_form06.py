@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from etl.__main__ import main as cli
-from etl.load import load_files
+from tests.fixtures_exports import load_text_exports
 from queries.connection import open_database
 from queries.dossiers import period_counts
 from queries.filters import Filters, Scope
@@ -104,13 +104,7 @@ KEYS = ("level", "row_kind", "stt", "field_code", "field_name") + COUNTS
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("form06")
-    export = folder / "bieu06.csv"
-    export.write_text(EXPORT, encoding="utf-8")
-    path = folder / "f06.duckdb"
-    [report] = load_files([export], path)
-    assert report.status == "loaded" and report.rows_rejected == 0, report
-    return path
+    return load_text_exports(tmp_path_factory.mktemp("form06"), {"bieu06.csv": EXPORT})
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.load import load_files
+from tests.fixtures_exports import load_text_exports
 from queries.dossiers import period_counts
 from queries.filters import Filters, Scope
 
@@ -49,15 +49,9 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    folder = tmp_path_factory.mktemp("queries")
-    export = folder / "thang11.csv"
-    export.write_text(EXPORT, encoding="utf-8")
-    db = folder / "q.duckdb"
-    [report] = load_files([export], db)
-    assert report.status == "loaded" and report.rows_rejected == 0, report
-    connection = duckdb.connect(str(db), read_only=True)
-    yield connection
-    connection.close()
+    db = load_text_exports(tmp_path_factory.mktemp("queries"), {"thang11.csv": EXPORT})
+    with duckdb.connect(str(db), read_only=True) as connection:
+        yield connection
 
 
 def rows_by_unit(frame) -> dict[str, dict]:

@@ -4,7 +4,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from etl.load import load_files
+from tests.fixtures_exports import load_text_exports
 from queries import volumes
 from queries.dossiers import period_counts
 from queries.filters import Filters, Scope
@@ -42,15 +42,9 @@ V14,Phường Thanh Khê,Hộ tịch,{KS},Đăng ký khai sinh,,10/11/2026,12/11
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    folder = tmp_path_factory.mktemp("volumes")
-    export = folder / "thang11.csv"
-    export.write_text(EXPORT, encoding="utf-8")
-    db = folder / "v.duckdb"
-    [report] = load_files([export], db)
-    assert report.status == "loaded" and report.rows_rejected == 0, report
-    connection = duckdb.connect(str(db), read_only=True)
-    yield connection
-    connection.close()
+    db = load_text_exports(tmp_path_factory.mktemp("volumes"), {"thang11.csv": EXPORT})
+    with duckdb.connect(str(db), read_only=True) as connection:
+        yield connection
 
 
 def province(**kwargs) -> Filters:
