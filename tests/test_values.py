@@ -263,3 +263,22 @@ def matcher() -> UnitMatcher:
 @pytest.mark.parametrize("raw, expected", UNITS)
 def test_unit_match(matcher, raw, expected):
     assert matcher.match(raw) == expected
+
+
+def test_unit_crosswalk_maps_an_old_unit_to_todays(monkeypatch):
+    """Exports from before 01/07/2025 name old units; unit_crosswalk.csv maps them to today's."""
+    import etl.units as units
+
+    real = units.read_rows
+
+    def rows(name):
+        if name == "unit_crosswalk.csv":  # a made-up old ward, for the mechanism only
+            return [{"old_name": "Phường Cũ Thử Nghiệm", "old_code": "99999", "new_unit_code": "20209",
+                     "valid_until": "2025-06-30", "note": ""}]
+        return real(name)
+
+    monkeypatch.setattr(units, "read_rows", rows)
+    matcher = units.UnitMatcher.build()
+    assert matcher.match("UBND phường Cũ Thử Nghiệm") == "20209"
+    assert matcher.match("99999") == "20209"
+    assert matcher.match("Phường Thanh Khê") == "20209"
