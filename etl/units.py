@@ -90,6 +90,7 @@ class UnitMatcher:
                 keys[key] = next(iter(codes))
         for row in read_rows("unit_crosswalk.csv"):
             keys.setdefault(fold(row["old_name"]), row["new_unit_code"])
+            keys.setdefault(strip_prefix(row["old_name"]), row["new_unit_code"])
             if row.get("old_code"):
                 keys.setdefault(fold(row["old_code"]), row["new_unit_code"])
         return cls(keys)
