@@ -106,3 +106,18 @@ def test_running_period_judges_overdue_against_today_not_the_future_end(con):
     result = rows_by_unit(period_counts(con, running, by="unit"))
     assert (result[A]["pending_within"], result[A]["pending_overdue"]) == (2, 0)  # D05, D06 within
     assert (result[B]["pending_within"], result[B]["pending_overdue"]) == (1, 1)  # D09 within, D08 overdue
+
+
+def test_home_page_weekly_volume_and_unit_freshness(con):
+    from queries.status import unit_counts, weekly_volume
+
+    weeks = {r["week_start"]: (r["received"], r["resolved"]) for r in weekly_volume(con, Scope.province()).to_dicts()}
+    # Received by Monday-week (status 1 excluded): D02 | D01 D08 | D03 D04 | D06 D07 | D05 | D09 D10.
+    # Resolved by finish week: D02 29/10 | D01 02/11, D03 05/11 | D04 10/11 | D08 01/12.
+    assert weeks == {date(2026, 10, 19): (1, 0), date(2026, 10, 26): (2, 1), date(2026, 11, 2): (2, 2),
+                     date(2026, 11, 9): (2, 1), date(2026, 11, 23): (1, 0), date(2026, 11, 30): (2, 1)}
+    units = {r["unit_code"]: r for r in unit_counts(con, Scope.province(), date(2026, 12, 5)).to_dicts()}
+    # Thanh Khê: 7 dossiers, last received 25/11 → 10 days before 05/12; Hải Châu: 4, last 01/12 → 4 days.
+    assert (units[A]["dossiers"], units[A]["last_received"], units[A]["days_since_last"]) == (7, date(2026, 11, 25), 10)
+    assert (units[B]["dossiers"], units[B]["last_received"], units[B]["days_since_last"]) == (4, date(2026, 12, 1), 4)
+    assert units["20320"]["dossiers"] == 0 and units["20320"]["last_received"] is None  # Xã Hòa Vang: no data
