@@ -12,7 +12,7 @@ from ui.charts import COLORS, base_layout
 from ui.filters import View, link
 from ui.narrative import count_delta, previous_word, rate_delta
 
-VOLUMES_PAGE = "/tiep-nhan-giai-quyet"
+VOLUMES_PAGE = "tiep-nhan-giai-quyet"  # relative: works under server.baseUrlPath too
 
 
 def kpi_cards(now: Kpis, before: Kpis, year_ago: Kpis, overdue_now: int, previous: Period) -> None:

@@ -73,7 +73,9 @@ def sidebar_view(con, scope: Scope) -> View:
 
 
 def keep_alive() -> None:
-    """Keep filter choices while a page without the sidebar filters is shown."""
+    """Keep filter choices while a page without the sidebar filters is shown; forget the view,
+    so that a page reading it without the sidebar having run fails loudly, not with stale data."""
+    st.session_state.pop(_STATE, None)
     for key in ("f_kind", "f_period", "f_range", "f_units", "f_fields"):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
