@@ -22,7 +22,7 @@ with st.sidebar:
 con = connection()
 scope = Scope.province()  # access control (roles, scopes) arrives with its own issue
 if con is not None and navigation.title in FILTERED:
-    sidebar_view(con, scope)
+    sidebar_view(scope)
 else:
     keep_alive()
 navigation.run()

@@ -232,14 +232,19 @@ def _span(value: str | None) -> int:
 
 
 def _decode(raw: bytes, name: str) -> str:
+    return _decode_with_encoding(raw, name)[0]
+
+
+def _decode_with_encoding(raw: bytes, name: str) -> tuple[str, str]:
+    """(text, 'utf-8' | 'cp1258'); a BOM means UTF-8."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace")
+        return raw[3:].decode("utf-8", errors="replace"), "utf-8"
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        return raw.decode("cp1258")  # Windows-1258, still common from older Vietnamese software
+        return raw.decode("cp1258"), "cp1258"  # Windows-1258, still common from older Vietnamese software
     except UnicodeDecodeError as exc:
         raise EtlError(
             "không nhận ra bảng mã ký tự của tệp (không phải UTF-8 hay Windows-1258).",
@@ -253,7 +258,7 @@ def _csv_table(raw: bytes, name: str) -> RawTable:
             "tệp không phải văn bản CSV, Excel hay bảng HTML (có byte nhị phân).",
             "Chỉ nạp tệp .xlsx, .xls hoặc .csv xuất từ phần mềm một cửa.", file=name,
         )
-    text = _decode(raw, name)
+    text, encoding = _decode_with_encoding(raw, name)
     head_lines = text[:200_000].splitlines()[:HEADER_SCAN_ROWS]
     delimiter = _sniff_delimiter(head_lines)
     head_rows = list(csv.reader(head_lines, delimiter=delimiter))
@@ -271,10 +276,11 @@ def _csv_table(raw: bytes, name: str) -> RawTable:
         )
     _require_columns(header, name, None)
     skip = header.start + header.depth
-    body = text if not raw.startswith(b"\xef\xbb\xbf") else text
+    # Polars reads UTF-8 only: hand it the original bytes when they are UTF-8, else re-encode.
+    body = _strip_bom(raw) if encoding == "utf-8" else text.encode("utf-8")
     try:
         data = pl.read_csv(
-            io.BytesIO(body.encode("utf-8")) if not _is_plain_utf8(raw) else io.BytesIO(_strip_bom(raw)),
+            io.BytesIO(body),
             has_header=False, skip_rows=skip, separator=delimiter, infer_schema=False,
             truncate_ragged_lines=True, quote_char='"',
         )
@@ -286,16 +292,6 @@ def _csv_table(raw: bytes, name: str) -> RawTable:
     # Cleaned like the Excel titles: NFC, so the period regex also reads NFD / Windows-1258 text.
     titles = tuple(c for r in head_rows[: header.start] for t in r if (c := clean(t)))
     return _build_table(data, header, name, None, titles, first_data_row=skip + 1)
-
-
-def _is_plain_utf8(raw: bytes) -> bool:
-    try:
-        raw[:1_000_000].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut at the 1 MB boundary is still UTF-8
-        if exc.start < 999_996:
-            return False
-    return True
 
 
 def _strip_bom(raw: bytes) -> bytes:

@@ -34,6 +34,7 @@ def header_map() -> HeaderMap:
     return HeaderMap(aliases)
 
 
+@lru_cache(maxsize=None)
 def column_label(kind: str, canonical: str) -> str:
     """The first alias of a canonical column: the Vietnamese name shown in messages."""
     for row in read_rows("header_aliases.csv"):

@@ -21,7 +21,7 @@ from etl.schema import (BUSINESS_COLUMNS, DOSSIER_COLUMNS, LOAD_LOG, REJECTS, SU
                         TABLES)
 from etl.store import writing
 from etl.text import fmt_int
-from etl.units import UnitMatcher, directory
+from etl.units import directory
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCHEMA_VERSION = "1"

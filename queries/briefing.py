@@ -61,9 +61,7 @@ def satisfaction(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, 
         SELECT coalesce(sum(d.satisfied), 0), coalesce(sum(d.answered), 0), count(*)
         FROM survey_responses d
         WHERE d.response_date BETWEEN $start AND $end AND d.answered > 0
-          AND {SCOPE_SQL}
-          AND (len($sel_units::VARCHAR[]) = 0 OR list_contains($sel_units::VARCHAR[], d.unit_code))
-          AND (len($sel_fields::VARCHAR[]) = 0 OR list_contains($sel_fields::VARCHAR[], d.field_code))
+          AND {SCOPE_SQL} AND {SELECTION_SQL}
     """
     satisfied, answers, responses = one_row(con, sql, filters.params())
     return {"satisfied_answers": int(satisfied), "survey_answers": int(answers), "survey_responses": int(responses)}

@@ -1,6 +1,5 @@
 """Query layer figures against a hand-worked miniature export (Form 06 counts, scope)."""
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest

@@ -48,7 +48,7 @@ def today() -> date:
     return date.fromisoformat(pinned) if pinned else date.today()
 
 
-def sidebar_view(con, scope: Scope) -> View:
+def sidebar_view(scope: Scope) -> View:
     """Render the shared filters in the sidebar and return the view they describe."""
     units = cached(unit_list, scope)
     fields = cached(field_list)

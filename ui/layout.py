@@ -8,6 +8,7 @@ import streamlit as st
 from etl.config import settings
 from queries.status import DatabaseSummary
 from ui import format as fmt
+from ui.filters import today as current_day
 
 NO_DATABASE = (
     "Chưa có dữ liệu. Để xem thử với dữ liệu mẫu, chạy `python -m etl demo`; để nạp tệp xuất từ phần mềm "
@@ -24,7 +25,7 @@ def require_connection(con) -> None:
 
 def freshness(summary: DatabaseSummary, today: date | None = None) -> None:
     """'Dữ liệu đến ngày …, nạp lúc …' and a warning when the newest load is old."""
-    today = today or date.today()
+    today = today or current_day()
     text = f"Dữ liệu đến ngày {fmt.day(summary.last_received)}, nạp lúc {fmt.moment(summary.last_load_at)}."
     limit = settings()["freshness"]["stale_after_days"]
     if summary.last_load_at and (today - summary.last_load_at.date()).days > limit:
