@@ -1,18 +1,17 @@
 """Page: what is loaded and how fresh it is (Tổng quan dữ liệu)."""
 import streamlit as st
 
-from queries.filters import Scope
 from queries.status import database_summary, load_history, unit_counts, weekly_volume
 from ui import format as fmt
 from ui.charts import weekly_volume_chart
 from ui.data import connection
-from ui.filters import today
+from ui.filters import current_scope, today
 from ui.layout import freshness, require_connection
 from ui.tables import loads_table, units_table
 
 con = connection()
 require_connection(con)
-scope = Scope.province()  # access control (roles, scopes) arrives with its own issue
+scope = current_scope()
 summary = database_summary(con, scope)
 
 st.title("Tổng quan dữ liệu")

@@ -14,14 +14,17 @@ class Scope:
 
     unit_codes: frozenset[str] | None
     label: str = ""
+    # May this viewer read applicants' names, phones, addresses and ID numbers unmasked?
+    # Query functions that return personal data mask it in SQL unless this is True.
+    personal_data: bool = False
 
     @classmethod
-    def province(cls) -> "Scope":
-        return cls(None, "Toàn tỉnh")
+    def province(cls, personal_data: bool = False) -> "Scope":
+        return cls(None, "Toàn tỉnh", personal_data)
 
     @classmethod
-    def units(cls, codes) -> "Scope":
-        return cls(frozenset(codes), "")
+    def units(cls, codes, personal_data: bool = False) -> "Scope":
+        return cls(frozenset(codes), "", personal_data)
 
     def params(self) -> dict:
         """Bound parameters of SCOPE_SQL."""

@@ -16,6 +16,7 @@ def run_app(monkeypatch, db: Path, page: str | None = None, params: dict | None 
     for key, value in (params or {}).items():
         app.query_params[key] = value
     if page:
+        app.run()  # the frame (dashboard.py) must run first: it sets the viewer's scope
         app.switch_page(page)
     return app.run()
 
