@@ -7,7 +7,8 @@ from etl.config import settings
 from etl.units import directory
 from queries.filters import Scope
 from ui.data import connection
-from ui.filters import keep_alive, set_scope, sidebar_view
+from ui.filters import keep_alive, sidebar_view
+from ui.session import Viewer, set_viewer
 
 st.set_page_config(page_title="Bảng điều hành CCHC", page_icon="🏛️", layout="wide")
 
@@ -45,7 +46,7 @@ con = connection()
 # Access control (roles, scopes) arrives with its own issue; until then the local viewer sees
 # the whole province, personal data masked unless settings.toml [privacy] says otherwise.
 scope = Scope.province(personal_data=settings()["privacy"]["show_personal_data"])
-set_scope(scope)
+set_viewer(Viewer("local", "Người dùng trên máy này", "local", scope))
 if con is not None and navigation.title in filtered:
     sidebar_view(scope)
 else:

@@ -5,7 +5,8 @@ from queries.status import database_summary, load_history, unit_counts, weekly_v
 from ui import format as fmt
 from ui.charts import weekly_volume_chart
 from ui.data import connection
-from ui.filters import current_scope, today
+from ui.filters import today
+from ui.session import current_scope
 from ui.layout import freshness, require_connection
 from ui.tables import loads_table, units_table
 

@@ -21,7 +21,6 @@ from ui.cache import cached
 HISTORY = {"week": 104, "month": 36, "quarter": 12, "year": 5, "report_month": 36, "report_quarter": 12,
            "report_year": 5}
 _STATE = "_view"
-_SCOPE = "_scope"
 
 
 @dataclass(frozen=True)
@@ -47,16 +46,6 @@ def today() -> date:
     """Today, or $CCHC_TODAY (ISO date) to replay a past Monday or to pin tests and demos."""
     pinned = os.environ.get("CCHC_TODAY")
     return date.fromisoformat(pinned) if pinned else date.today()
-
-
-def set_scope(scope: Scope) -> None:
-    """The frame records the signed-in viewer's scope once per run; pages read it back."""
-    st.session_state[_SCOPE] = scope
-
-
-def current_scope() -> Scope:
-    """The viewer's scope for pages that do not read the sidebar filters."""
-    return st.session_state[_SCOPE]
 
 
 def sidebar_view(scope: Scope) -> View:
