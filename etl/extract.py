@@ -32,7 +32,7 @@ class RawTable:
 
     file: str
     sheet: str | None
-    kind: str  # "dossier" | "survey"
+    kind: str  # "dossier" | "survey" | "rating"
     header_rows: tuple[int, ...]
     columns: dict[str, str]  # canonical → header text as written
     extra_columns: tuple[str, ...]  # header texts that map to nothing (warning, not error)
@@ -325,7 +325,7 @@ def _table_from_grid(grid: pl.DataFrame, name: str, sheet: str | None) -> RawTab
 
 # Columns without which no row of a kind can load (STYLE.md: a missing required column is one
 # error naming the file, sheet and column, not a reject on every row).
-REQUIRED_COLUMNS = {"dossier": ("dossier_code",), "survey": ()}
+REQUIRED_COLUMNS = {"dossier": ("dossier_code",), "survey": (), "rating": ("rating",)}
 
 
 def _require_columns(header: _Header, name: str, sheet: str | None) -> None:
@@ -352,14 +352,21 @@ def _find_header(head: pl.DataFrame) -> _Header | None:
     return best if best is not None and len(best.mapping) >= MIN_HEADER_MATCHES else None
 
 
+# Headers that only one kind of export has weigh more than shared ones ("Mã hồ sơ", "Đơn vị"):
+# survey questions and "Mã phiếu"; a rating export's date, level and criteria columns.
+_VOTE_WEIGHTS = {("survey", "q:"): 3, ("survey", "response_id"): 3, ("rating", "c:"): 3,
+                 ("rating", "rating_date"): 2, ("rating", "rating"): 2}
+
+
 def _score_header(start: int, rows: list[list[str | None]]) -> _Header:
     names = _combine_header_rows(rows)
     hmap = header_map()
-    votes: dict[str, int] = {"dossier": 0, "survey": 0}
+    votes: dict[str, int] = {"dossier": 0, "survey": 0, "rating": 0}
     for text in names:
         for kind, canonical in hmap.lookup(text).items():
-            votes[kind] += 3 if canonical.startswith("q:") or canonical == "response_id" else 1
-    kind = "survey" if votes["survey"] > votes["dossier"] else "dossier"
+            votes[kind] += _VOTE_WEIGHTS.get((kind, canonical[:2] if canonical[1:2] == ":" else canonical), 1)
+    # Ties go to the older kinds: dossier, then survey.
+    kind = max(votes, key=lambda k: (votes[k], -list(votes).index(k)))
     mapping: dict[int, str] = {}
     for j, text in enumerate(names):
         canonical = hmap.canonical(text, kind)

@@ -31,6 +31,8 @@ def header_map() -> HeaderMap:
         aliases.setdefault(fold(row["alias"]), {}).setdefault(row["kind"], row["canonical"])
     for row in read_rows("survey_questions.csv"):
         aliases.setdefault(fold(row["question"]), {}).setdefault("survey", "q:" + row["question_code"])
+    for row in read_rows("rating_criteria.csv"):
+        aliases.setdefault(fold(row["header"]), {}).setdefault("rating", "c:" + row["criterion_code"])
     return HeaderMap(aliases)
 
 

@@ -16,15 +16,16 @@ from etl.calendar import default_calendar
 from etl.config import config_path, read_rows, settings
 from etl.errors import EtlError
 from etl.extract import RawTable, extract_file
-from etl.normalize import UNKNOWN_FIELD, Context, Normalized, normalize_dossiers, normalize_survey
-from etl.schema import (BUSINESS_COLUMNS, DOSSIER_COLUMNS, LOAD_LOG, REJECTS, SURVEY_ANSWERS, SURVEY_RESPONSES,
-                        TABLES)
+from etl.normalize import (REJECT_SCHEMA, UNKNOWN_FIELD, Context, Normalized, normalize_dossiers, normalize_ratings,
+                           normalize_survey)
+from etl.schema import (BUSINESS_COLUMNS, DOSSIER_COLUMNS, LOAD_LOG, RATING_CRITERIA, RATINGS, REJECTS, SURVEY_ANSWERS,
+                        SURVEY_RESPONSES, TABLES)
 from etl.store import writing
 from etl.text import fmt_int
 from etl.units import directory
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: superseded-versions table, ratings, appraisal scores
 Progress = Callable[[str], None]
 
 
@@ -42,15 +43,22 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     load_id: int | None = None
+    unmapped_questions: int = 0  # survey questions not in survey_questions.csv (warning rejects)
+    unlinked_ratings: int = 0  # ratings naming a dossier code not loaded (warning rejects)
 
     def summary(self) -> str:
         if self.status == "failed":
             return f"LỖI  {self.file}: {self.error}"
         if self.status == "already_loaded":
             return f"BỎ QUA  {self.file}: tệp này đã được nạp trước đó (lần nạp {self.load_id}), không có gì thay đổi."
+        notes = ""
+        if self.unmapped_questions:
+            notes += f" · {fmt_int(self.unmapped_questions)} câu hỏi chưa gắn yếu tố SIPAS (xem rejects)"
+        if self.unlinked_ratings:
+            notes += f" · {fmt_int(self.unlinked_ratings)} đánh giá chưa khớp hồ sơ (xem rejects)"
         return (f"ĐÃ NẠP  {self.file}: đọc {fmt_int(self.rows_read)} dòng · thêm mới {fmt_int(self.rows_new)} · "
                 f"cập nhật {fmt_int(self.rows_updated)} · không đổi {fmt_int(self.rows_unchanged)} · "
-                f"bị loại {fmt_int(self.rows_rejected)}")
+                f"bị loại {fmt_int(self.rows_rejected)}" + notes)
 
 
 def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, progress: Progress | None = None,
@@ -133,7 +141,8 @@ def normalize_table(table: RawTable, ctx: Context) -> Normalized:
     if not ({"resolving_unit", "receiving_unit", "unit"} & set(table.columns)):
         unit = next((u for line in table.title_lines if (u := ctx.units.match(line))), None)
     local = Context(ctx.calendar, ctx.units, unit)
-    return normalize_survey(table, local) if table.kind == "survey" else normalize_dossiers(table, local)
+    normalizer = {"survey": normalize_survey, "rating": normalize_ratings}.get(table.kind, normalize_dossiers)
+    return normalizer(table, local)
 
 
 def _write(con, path: Path, name: str, sha: str, user: str,
@@ -142,11 +151,18 @@ def _write(con, path: Path, name: str, sha: str, user: str,
     report = FileReport(name, "loaded", kind=results[0][1].kind, load_id=load_id)
     for table, norm in results:
         _insert_fields(con, norm.new_fields)
+        rejects = norm.rejects
         if norm.kind == "dossier":
             new, updated, unchanged = _merge_dossiers(con, norm.rows, load_id, table)
+        elif norm.kind == "rating":
+            new, updated, unchanged = _merge_ratings(con, norm.rows, norm.answers, load_id, table)
+            unlinked = _unlinked_ratings(con, norm.rows)
+            report.unlinked_ratings += unlinked.height
+            rejects = pl.concat([rejects, unlinked])
         else:
             new, updated, unchanged = _merge_survey(con, norm.rows, norm.answers, load_id, table)
-        _insert_rejects(con, norm.rejects, load_id, table)
+        report.unmapped_questions += rejects.filter(pl.col("reason_code") == "unmapped_question").height
+        _insert_rejects(con, rejects, load_id, table)
         rejected = norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
         report.rows_read += norm.rows_read
         report.rows_skipped += norm.rows_skipped
@@ -157,6 +173,11 @@ def _write(con, path: Path, name: str, sha: str, user: str,
         report.warnings += list(norm.warnings)
         if table.extra_columns:
             report.warnings.append("Cột không dùng đến: " + ", ".join(f"«{c}»" for c in table.extra_columns))
+    if report.unmapped_questions:
+        report.warnings.insert(0, f"{report.unmapped_questions} câu hỏi chưa gắn với yếu tố SIPAS (các dòng dưới).")
+    if report.unlinked_ratings:
+        report.warnings.insert(0, f"{report.unlinked_ratings} đánh giá ghi mã hồ sơ chưa có trong dữ liệu: vẫn được "
+                                  "nạp và tính cho đơn vị, nhưng chưa khớp hồ sơ (xem rejects).")
     periods = [t.period for t, _ in results if t.period]
     log = {
         "load_id": load_id, "loaded_at": datetime.now(), "loaded_by": user, "file_name": name,
@@ -235,6 +256,49 @@ def _merge_survey(con, rows: pl.DataFrame, answers: pl.DataFrame, load_id: int,
     return counts
 
 
+def _merge_ratings(con, rows: pl.DataFrame, criteria: pl.DataFrame, load_id: int,
+                   table: RawTable) -> tuple[int, int, int]:
+    """Latest load wins per rating key: a new rating of the same dossier replaces the old one."""
+    incoming = rows.drop("_row").with_columns(load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file))
+    digest = criteria.group_by("rating_key").agg(
+        pl.concat_str([pl.col("criterion_code"), pl.col("score").cast(pl.String)], separator="=").sort()
+        .str.join("|").alias("_criteria"))
+    incoming = incoming.join(digest, on="rating_key", how="left")
+    con.register("incoming_frame", incoming.to_arrow())
+    business = ("rating_id", "dossier_code", "unit_code", "rated_at", "rating_code", "comment", "_criteria")
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in RATINGS.columns if c.name != "row_hash")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select}, {_hash_expr(business)} AS row_hash "
+                "FROM incoming_frame")
+    con.unregister("incoming_frame")
+    counts = _merge(con, "stg_ratings", None, "rating_key", RATINGS.names())
+    con.register("criteria_frame", criteria.to_arrow())
+    ccols = ", ".join(RATING_CRITERIA.names())
+    con.execute("DELETE FROM stg_rating_criteria WHERE rating_key IN (SELECT rating_key FROM changed)")
+    con.execute(f"INSERT INTO stg_rating_criteria ({ccols}) SELECT {ccols} FROM criteria_frame "
+                "WHERE rating_key IN (SELECT rating_key FROM changed)")
+    con.unregister("criteria_frame")
+    return counts
+
+
+def _unlinked_ratings(con, rows: pl.DataFrame) -> pl.DataFrame:
+    """Warning lines for ratings naming a dossier code that no loaded export has (yet): the
+    rating is kept and counted under its unit; the `ratings` view links it once the dossier loads."""
+    coded = rows.filter(pl.col("dossier_code").is_not_null()).select("_row", "dossier_code")
+    con.register("coded_frame", coded.to_arrow())
+    unknown = pl.from_arrow(con.sql(
+        "SELECT c._row, c.dossier_code FROM coded_frame c WHERE c.dossier_code NOT IN "
+        "(SELECT dossier_code FROM stg_dossier_current) ORDER BY c._row").to_arrow_table())
+    con.unregister("coded_frame")
+    return pl.DataFrame({
+        "source_row": unknown["_row"], "severity": "warning", "reason_code": "unknown_dossier",
+        "column_name": "Mã hồ sơ", "raw_value": unknown["dossier_code"],
+        "message": [f"Mã hồ sơ «{c}» chưa có trong dữ liệu hồ sơ đã nạp. Đánh giá vẫn được nạp và tính cho đơn vị, "
+                    "nhưng chưa khớp hồ sơ: kiểm tra mã, hoặc nạp tệp hồ sơ có mã này (đánh giá sẽ tự khớp)."
+                    for c in unknown["dossier_code"].to_list()],
+        "dossier_code": unknown["dossier_code"], "raw_row": None,
+    }, schema=REJECT_SCHEMA)
+
+
 def _insert_rejects(con, rejects: pl.DataFrame, load_id: int, table: RawTable) -> None:
     if rejects.height == 0:
         return
@@ -259,8 +323,11 @@ def _insert_fields(con, new_fields: pl.DataFrame) -> None:
 
 
 def ensure_schema(con, refresh: bool = False) -> bool:
-    """Create tables if absent and (re)write reference tables from config. True if created."""
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'load_log'").fetchall()[0][0] > 0
+    """Create tables if absent, migrate a database made by an earlier version, and (re)write
+    reference tables from config. True if created. Runs inside the load's transaction."""
+    exists = _has_table(con, "load_log")
+    if exists:
+        _migrate(con)
     for table in TABLES:
         con.execute(table.ddl())
     con.execute("CREATE TABLE IF NOT EXISTS ref_fields_discovered (field_code VARCHAR, field_name VARCHAR, "
@@ -268,11 +335,28 @@ def ensure_schema(con, refresh: bool = False) -> bool:
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
     con.execute("CREATE OR REPLACE VIEW stg_dossier_versions AS SELECT * FROM stg_dossier_superseded "
                 "UNION ALL SELECT * FROM stg_dossier_current")
+    if exists and not _has_table(con, "ref_rating_criteria") and not refresh:  # made before rating exports
+        _write_frame(con, "ref_rating_criteria", pl.DataFrame(read_rows("rating_criteria.csv")))
     if not exists or refresh:
         _write_references(con)
-        con.execute("DELETE FROM meta WHERE key = 'schema_version'")
-        con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
+    con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+    con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
     return not exists
+
+
+def _has_table(con, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchall()[0][0] > 0
+
+
+def _migrate(con) -> None:
+    """Schema version 1 kept every dossier version, the current one included, in the table
+    stg_dossier_versions; version 2 keeps only superseded versions in stg_dossier_superseded
+    and makes stg_dossier_versions a view over both. Tables added since (ratings, appraisal
+    scores) are created empty by the DDL that follows."""
+    if _has_table(con, "stg_dossier_versions"):
+        con.execute("CREATE TABLE stg_dossier_superseded AS SELECT v.* FROM stg_dossier_versions v "
+                    "ANTI JOIN stg_dossier_current c USING (dossier_code, load_id, row_hash)")
+        con.execute("DROP TABLE stg_dossier_versions")
 
 
 def _write_references(con) -> None:
@@ -286,11 +370,16 @@ def _write_references(con) -> None:
         "ref_survey_questions": pl.DataFrame(read_rows("survey_questions.csv")),
         "ref_survey_factors": pl.DataFrame(read_rows("survey_factors.csv")),
         "ref_procedures": _procedures_frame(),
+        "ref_rating_criteria": pl.DataFrame(read_rows("rating_criteria.csv")),
     }
     for name, frame in frames.items():
-        con.register("ref_frame", frame.to_arrow())
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ref_frame")
-        con.unregister("ref_frame")
+        _write_frame(con, name, frame)
+
+
+def _write_frame(con, name: str, frame: pl.DataFrame) -> None:
+    con.register("ref_frame", frame.to_arrow())
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ref_frame")
+    con.unregister("ref_frame")
 
 
 def _procedures_frame() -> pl.DataFrame:

@@ -483,6 +483,20 @@ def normalize_survey(table: RawTable, ctx: Context) -> Normalized:
                       result.new_fields, answers, result.warnings)
 
 
+def _unmapped_question(issues: _Issues, text: str, answers: int) -> None:
+    """A question column the survey_questions.csv table does not know: its answers load (they
+    count in the overall rate) but belong to no SIPAS factor; one warning line names it."""
+    header_row = issues.table.header_rows[0] if issues.table.header_rows else None
+    issues.parts.append(pl.DataFrame({
+        "source_row": [header_row], "severity": ["warning"], "reason_code": ["unmapped_question"],
+        "column_name": [text], "raw_value": [text],
+        "message": [(f"Câu hỏi chưa gắn với yếu tố SIPAS: «{text}». {answers} câu trả lời vẫn được nạp và tính vào "
+                     "tỷ lệ hài lòng chung, nhưng chưa thuộc yếu tố nào. Thêm câu hỏi (đúng cách viết này) vào "
+                     "etl/config/survey_questions.csv kèm mã câu hỏi và yếu tố, rồi chạy «python -m etl rebuild».")],
+        "dossier_code": [None], "raw_row": [None],
+    }, schema=REJECT_SCHEMA))
+
+
 def _answers(frame: pl.DataFrame, typed: pl.DataFrame, question_cols: list[str],
              issues: _Issues) -> tuple[pl.DataFrame, tuple[str, ...]]:
     questions = {r["question_code"]: r for r in read_rows("survey_questions.csv")}
@@ -501,6 +515,7 @@ def _answers(frame: pl.DataFrame, typed: pl.DataFrame, question_cols: list[str],
         else:
             code, text, factor = None, col[3:], None
             warnings.append(f"Câu hỏi chưa gắn với yếu tố SIPAS: «{text}» (thêm vào etl/config/survey_questions.csv).")
+            _unmapped_question(issues, text, int(score.is_between(1, 5).sum()))
         ok = score.is_between(1, 5).fill_null(False)
         parts.append(pl.DataFrame({
             "_row": frame["_row"].filter(ok), "question_code": code, "question_text": text,
@@ -510,3 +525,91 @@ def _answers(frame: pl.DataFrame, typed: pl.DataFrame, question_cols: list[str],
     empty = pl.DataFrame(schema={"_row": pl.Int64, "question_code": pl.String, "question_text": pl.String,
                                  "factor_code": pl.String, "score": pl.Int8})
     return (pl.concat(parts) if parts else empty), tuple(warnings)
+
+
+# --- ratings -------------------------------------------------------------------------------------
+
+RATING_SCHEMA = {"_row": pl.Int64, "criterion_code": pl.String, "criterion_text": pl.String, "score": pl.Int8}
+
+
+def normalize_ratings(table: RawTable, ctx: Context) -> Normalized:
+    """Rating exports of the public-service portal: one row per rating (DOMAIN.md, 'Satisfaction').
+
+    Whether the dossier code is known is the loader's question (it needs the database)."""
+    base = ("rating_id", "dossier_code", "unit", "rating_date", "rating", "comment")
+    frame = _clean(table, base)
+    criteria_cols = [c for c in frame.columns if c.startswith("c:")]
+    skip = _skippable(frame, "dossier_code") & frame["rating"].is_null()
+    skipped = int(skip.sum())
+    frame = frame.filter(~skip)
+    issues = _Issues(table, frame)
+    unit_map = ctx.units.match_many(frame["unit"].drop_nulls().unique().to_list())
+    units = frame["unit"].replace_strict(unit_map, default=None, return_dtype=pl.String)
+    units = pl.select(pl.coalesce(pl.lit(units), pl.lit(ctx.file_unit))).to_series()
+    issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
+               "Đơn vị không có trong danh mục: «{value}». Kiểm tra tên đơn vị (theo danh mục sau sắp xếp từ "
+               "01/7/2025) hoặc thêm vào etl/config/departments.csv / unit_crosswalk.csv.")
+    issues.add(units.is_null() & frame["unit"].is_null(), "missing_unit", "unit", None,
+               "Thiếu đơn vị được đánh giá: dòng không ghi đơn vị và tiêu đề tệp không nêu tên đơn vị. "
+               "Bổ sung cột «Đơn vị».")
+    rated_at = parse_datetimes(frame["rating_date"])
+    issues.add(rated_at.is_null(), "bad_date", "rating_date", "rating_date",
+               "Ngày đánh giá thiếu hoặc không đọc được: «{value}». Ghi ngày dạng dd/mm/yyyy (có thể kèm giờ).")
+    level = map_codes(frame["rating"], code_map("ratings.csv", "raw", "rating_code"), pl.Int8)
+    issues.add(level.is_null(), "unknown_rating", "rating", "rating",
+               "Mức độ hài lòng thiếu hoặc không nhận ra: «{value}». Dùng Rất hài lòng / Hài lòng / Không hài lòng, "
+               "hoặc thêm cách viết vào etl/config/ratings.csv rồi nạp lại tệp.")
+    typed = frame.select("_row", "rating_id", "dossier_code", "comment").with_columns(
+        unit_code=units, rated_at=rated_at, rating_code=level, source_row=pl.col("_row").cast(pl.Int32),
+        field_code=pl.lit(None, pl.String))  # a rating's field is its dossier's (see the `ratings` view)
+    # Without a dossier code or rating id, the rating itself is its identity (a later export
+    # repeating it must not count it twice).
+    row_key = pl.concat_str([pl.col("unit_code"), pl.col("rated_at").dt.strftime("%Y-%m-%d %H:%M:%S"),
+                             pl.col("rating_code").cast(pl.String), pl.col("comment").fill_null("")], separator="|")
+    typed = typed.with_columns(rating_key=pl.when(pl.col("dossier_code").is_not_null())
+                               .then(pl.format("hs:{}", "dossier_code"))
+                               .when(pl.col("rating_id").is_not_null())
+                               .then(pl.format("id:{}/{}", "unit_code", "rating_id"))
+                               .otherwise(pl.concat_str([pl.lit("row:"), row_key])))
+    criteria = _criteria(frame, criteria_cols, issues)
+    typed = _dedupe_ratings(typed, issues)
+    result = _finish(table, typed, issues, "rating", skipped, frame.height,
+                     pl.DataFrame(schema={"field_code": pl.String, "field_name": pl.String}))
+    criteria = criteria.join(result.rows.select("_row", "rating_key"), on="_row").drop("_row")
+    return Normalized("rating", result.rows, result.rejects, result.rows_read, result.rows_skipped, result.new_fields,
+                      criteria, result.warnings)
+
+
+def _criteria(frame: pl.DataFrame, columns: list[str], issues: _Issues) -> pl.DataFrame:
+    """Criteria scored 2 (good), 1 (fair) or 0 (poor); another value is dropped with a warning."""
+    parts = []
+    for col in columns:
+        score = parse_numbers(frame[col])
+        ok = score.is_in([0.0, 1.0, 2.0]).fill_null(False)
+        issues.add(frame[col].is_not_null() & ~ok, "bad_criterion_score", col, col,
+                   "Điểm tiêu chí phải là 2, 1 hoặc 0, gặp «{value}». Điểm này bị bỏ, đánh giá vẫn được nạp.",
+                   "warning")
+        parts.append(pl.DataFrame({
+            "_row": frame["_row"].filter(ok), "criterion_code": col[2:],
+            "criterion_text": issues.table.columns.get(col, col[2:]), "score": score.filter(ok).cast(pl.Int8),
+        }, schema=RATING_SCHEMA))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=RATING_SCHEMA)
+
+
+def _dedupe_ratings(typed: pl.DataFrame, issues: _Issues) -> pl.DataFrame:
+    """The same dossier rated twice in one export: the latest rating counts, the earlier is set aside."""
+    errors = issues.error_rows()
+    valid = typed.filter(~pl.col("_row").is_in(errors.implode()))
+    ranked = valid.sort("rated_at", "_row")
+    last = ranked.group_by("rating_key").agg(pl.col("_row").last().alias("_kept"))
+    dup = valid.join(last, on="rating_key").filter(pl.col("_row") != pl.col("_kept"))
+    if dup.height:
+        kept = dict(zip(dup["_row"].to_list(), dup["_kept"].to_list()))
+        frame = issues.frame
+        issues.frame = frame.with_columns(
+            _msg=pl.col("_row").replace_strict(kept, default=None, return_dtype=pl.Int64).cast(pl.String))
+        issues.add(pl.Series(issues.frame["_row"].is_in(list(kept))), "duplicate_in_file", "dossier_code", "_msg",
+                   "Hồ sơ này được đánh giá nhiều lần trong tệp; đánh giá mới nhất (dòng {value}) được giữ, "
+                   "dòng này bị bỏ.")
+        issues.frame = frame
+    return typed

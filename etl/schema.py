@@ -82,7 +82,7 @@ LOAD_LOG = Table("load_log", "One row per file loaded (or skipped as already loa
     C("file_name", "VARCHAR", "File name", "Tên tệp"),
     C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes", "Mã băm tệp"),
     C("file_bytes", "BIGINT", "File size", "Dung lượng (byte)"),
-    C("kind", "VARCHAR", "'dossier' or 'survey'", "Loại"),
+    C("kind", "VARCHAR", "'dossier', 'survey', 'rating' or 'appraisal' (emulation-contest scores)", "Loại"),
     C("sheets", "VARCHAR", "Sheets read", "Trang tính"),
     C("period_from", "DATE", "Period stated in the title rows, if any", "Từ ngày"),
     C("period_to", "DATE", "End of that period", "Đến ngày"),
@@ -140,13 +140,56 @@ SURVEY_ANSWERS = Table("stg_survey_answers", "One row per answered question (lon
     C("score", "TINYINT", "Answer 1–5", "Điểm"),
 ), key=("response_key", "question_text"))
 
-TABLES = (LOAD_LOG, REJECTS, DOSSIER_SUPERSEDED, DOSSIER_CURRENT, SURVEY_RESPONSES, SURVEY_ANSWERS)
+RATING_COLUMNS = (
+    C("rating_key", "VARCHAR", "'hs:' + dossier code when the rating names one (a later rating of the same dossier "
+      "replaces it), else 'id:' + unit + '/' + rating id, else 'row:' + md5 of unit, time, level, comment", "Khóa đánh giá"),
+    C("rating_id", "VARCHAR", "Rating id as exported (Mã đánh giá), if any", "Mã đánh giá"),
+    C("dossier_code", "VARCHAR", "Dossier rated, if given; see `dossiers`", "Mã hồ sơ"),
+    C("unit_code", "VARCHAR", "Unit rated; see `units`", "Đơn vị"),
+    C("rated_at", "TIMESTAMP", "When the citizen rated", "Thời điểm đánh giá"),
+    C("rating_code", "TINYINT", "3 Rất hài lòng, 2 Hài lòng, 1 Không hài lòng (ratings.csv)", "Mức độ hài lòng"),
+    C("comment", "VARCHAR", "Free-text comment", "Ý kiến"),
+)
+RATINGS = Table("stg_ratings", "Per-dossier ratings from rating exports of the public-service portal "
+                "(one row per rating key; latest load wins).", RATING_COLUMNS + (
+    C("row_hash", "VARCHAR", "md5 of the rating and its criteria", "Mã băm dòng"),
+    C("load_id", "INTEGER", "Load; see `load_log`", "Lần nạp"),
+    C("source_file", "VARCHAR", "File", "Tệp nguồn"),
+    C("source_row", "INTEGER", "Row in file", "Dòng"),
+), key=("rating_key",))
+
+RATING_CRITERIA = Table("stg_rating_criteria", "Criteria scores of a rating, long form (2 good, 1 fair, 0 poor).", (
+    C("rating_key", "VARCHAR", "See `ratings`", "Khóa đánh giá"),
+    C("criterion_code", "VARCHAR", "Criterion code from rating_criteria.csv", "Mã tiêu chí"),
+    C("criterion_text", "VARCHAR", "Criterion as written in the file", "Tiêu chí"),
+    C("score", "TINYINT", "Score 2, 1 or 0", "Điểm"),
+), key=("rating_key", "criterion_code"))
+
+APPRAISAL_SCORES = Table("appraisal_scores", "Appraised scores of the emulation contest (thi đua CCHC), imported "
+                         "from appraisers' spreadsheets: one row per scheme, period, unit and criterion (latest "
+                         "import wins).", (
+    C("scheme_code", "VARCHAR", "Scoring scheme (scoring/schemes/<code>.toml)", "Bộ tiêu chí"),
+    C("period_key", "VARCHAR", "Period: '2026' (year), '2026-Q3' (quarter) or '2026-01-01_2026-06-30' (custom)", "Kỳ"),
+    C("unit_code", "VARCHAR", "Unit appraised; see `units`", "Đơn vị"),
+    C("criterion_code", "VARCHAR", "Appraised criterion of the scheme", "Tiêu chí"),
+    C("score", "DOUBLE", "Points given, 0 to the criterion's maximum", "Điểm"),
+    C("load_id", "INTEGER", "Import that wrote it; see `load_log`", "Lần nạp"),
+    C("source_file", "VARCHAR", "Spreadsheet it came from", "Tệp nguồn"),
+    C("source_row", "INTEGER", "Row in that spreadsheet (as Excel shows it)", "Dòng"),
+), key=("scheme_code", "period_key", "unit_code", "criterion_code"))
+
+TABLES = (LOAD_LOG, REJECTS, DOSSIER_SUPERSEDED, DOSSIER_CURRENT, SURVEY_RESPONSES, SURVEY_ANSWERS, RATINGS,
+          RATING_CRITERIA,
+          APPRAISAL_SCORES)
 
 # The analyst-facing views (README documents them from these declarations).
 VIEW_DOCS = {
     "dossiers": "Current dossiers with derived columns (one row per dossier).",
     "survey_responses": "Survey respondents.",
     "survey_answers": "Survey answers, one per question.",
+    "ratings": "Satisfaction ratings, one per rating: rating exports plus the ratings dossier exports carry "
+               "(a rating export wins for the same dossier).",
+    "rating_criteria": "Criteria scores of ratings (2/1/0), one row per rating and criterion.",
     "units": "Unit directory (communes, wards, special zone, departments).",
     "fields": "Fields (lĩnh vực).",
     "calendar": "Days with working-day flags and the running working-day number.",
@@ -165,6 +208,34 @@ DERIVED_COLUMNS = (
     C("late_working_days", "INTEGER", "Working days from due to finish, resolved late only", "Số ngày trễ"),
     C("due_wd_seq", "INTEGER", "Working-day number of the due date (see `calendar`)", ""),
     C("is_online", "BOOLEAN", "channel_code = 2", "Trực tuyến"),
+)
+
+RATINGS_VIEW_COLUMNS = (
+    C("rating_key", "VARCHAR", "Unique key: the stored key for a rating export, 'hs:' + dossier code for a dossier "
+      "export's rating", "Khóa đánh giá"),
+    C("source", "VARCHAR", "'rating_export' (a rating export) or 'dossier_export' (the rating column of a dossier "
+      "export)", "Nguồn"),
+    C("rating_id", "VARCHAR", "Rating id as exported, if any", "Mã đánh giá"),
+    C("dossier_code", "VARCHAR", "Dossier rated, if given", "Mã hồ sơ"),
+    C("is_linked", "BOOLEAN", "The dossier code is found in `dossiers`", "Khớp hồ sơ"),
+    C("unit_code", "VARCHAR", "Unit rated (the export's unit, else the dossier's unit)", "Đơn vị"),
+    C("field_code", "VARCHAR", "Field of the linked dossier; null when not linked", "Lĩnh vực"),
+    C("rated_at", "TIMESTAMP", "When rated; for a dossier export's rating, when the result was returned "
+      "(else finished)", "Thời điểm đánh giá"),
+    C("rating_date", "DATE", "rated_at as a date", "Ngày đánh giá"),
+    C("rating_code", "TINYINT", "3 Rất hài lòng, 2 Hài lòng, 1 Không hài lòng", "Mức độ hài lòng"),
+    C("is_satisfied", "BOOLEAN", "rating_code 2 or 3", "Hài lòng"),
+    C("comment", "VARCHAR", "Free-text comment", "Ý kiến"),
+    C("load_id", "INTEGER", "Load; see `load_log`", "Lần nạp"),
+    C("source_file", "VARCHAR", "File", "Tệp nguồn"),
+    C("source_row", "INTEGER", "Row in file", "Dòng"),
+)
+RATING_CRITERIA_VIEW_COLUMNS = (
+    C("rating_key", "VARCHAR", "See `ratings`", "Khóa đánh giá"),
+    C("criterion_code", "VARCHAR", "Criterion code from rating_criteria.csv", "Mã tiêu chí"),
+    C("criterion_name", "VARCHAR", "Criterion name from rating_criteria.csv", "Tiêu chí"),
+    C("criterion_text", "VARCHAR", "Criterion as written in the file", "Tiêu chí (theo tệp)"),
+    C("score", "TINYINT", "Score 2, 1 or 0", "Điểm"),
 )
 
 # Reference views: built from config and packages; declared here for the docs and checked by a test.
@@ -202,16 +273,19 @@ def documented_columns() -> dict[str, tuple[Column, ...]]:
     out = {"dossiers": DOSSIER_COLUMNS + DERIVED_COLUMNS}
     out["survey_responses"] = tuple(c for c in SURVEY_RESPONSES.columns if c.name != "row_hash")
     out["survey_answers"] = SURVEY_ANSWERS.columns
+    out["ratings"] = RATINGS_VIEW_COLUMNS
+    out["rating_criteria"] = RATING_CRITERIA_VIEW_COLUMNS
     for table in REFERENCE_VIEWS:
         out[table.name] = table.columns
     out["load_log"] = LOAD_LOG.columns
     out["rejects"] = REJECTS.columns
+    out["appraisal_scores"] = APPRAISAL_SCORES.columns
     return out
 
 
 def markdown() -> str:
     """The README's 'SQL surface' section, generated from the declarations."""
-    docs = {**VIEW_DOCS, "load_log": LOAD_LOG.doc, "rejects": REJECTS.doc}
+    docs = {**VIEW_DOCS, "load_log": LOAD_LOG.doc, "rejects": REJECTS.doc, "appraisal_scores": APPRAISAL_SCORES.doc}
     parts = []
     for name, columns in documented_columns().items():
         parts.append(f"#### `{name}`\n{docs[name]}\n")

@@ -70,7 +70,7 @@ def read_export(path: Path) -> tuple[str, list[str], pl.DataFrame]:
     headers = [v for v in grid.row(header_at)]
     body = grid.slice(header_at + 1)
     body.columns = [h or f"_{i}" for i, h in enumerate(headers)]
-    kind = "survey" if "Mã phiếu" in headers else "dossier"
+    kind = "survey" if "Mã phiếu" in headers else "rating" if "Ngày đánh giá" in headers else "dossier"
     key = "Mã phiếu" if kind == "survey" else headers[1]
     return kind, headers, body.filter(pl.col(key).is_not_null())
 
@@ -197,13 +197,16 @@ def test_dossier_codes_unique_text(full_sim):
 def test_headers_are_known_aliases(tables):
     aliases = alias_map()
     questions = {r["question"] for r in read_rows("survey_questions.csv")}
+    first_wordings = set({r["question_code"]: r["question"] for r in reversed(read_rows("survey_questions.csv"))}.values())
+    criteria = {r["header"] for r in read_rows("rating_criteria.csv")}
     for path, (kind, headers, _) in tables.items():
         for header in headers:
-            if header in (None, "STT") or (kind == "survey" and header in questions):
+            if header in (None, "STT") or (kind == "survey" and header in questions) or (
+                    kind == "rating" and header in criteria):
                 continue
             assert (kind, fold(header)) in aliases, f"{path.name}: {header!r}"
         if kind == "survey":
-            assert questions <= set(headers), path.name
+            assert first_wordings <= set(headers), path.name
 
 
 def test_values_use_known_spellings_units_and_fields(tables):

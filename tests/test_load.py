@@ -295,6 +295,34 @@ def test_later_export_updates_and_keeps_history(tmp_db, exports_dir):
         ("U1", 1, 4), ("U1", 2, 10), ("U2", 1, 10), ("U3", 2, 4)]
 
 
+def test_database_from_schema_version_1_is_migrated_on_the_next_load(tmp_db, exports_dir):
+    """Version 1 kept every version (current included) in a table stg_dossier_versions; the next
+    load turns it into superseded rows plus a view, without losing or doubling a version."""
+    first = exports_dir / "t2.csv"
+    write_dossier_csv(first, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),
+        dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", "04/02/2026 10:00:00", "Đã trả kết quả"),
+    ])
+    load_files([first], tmp_db)
+    with duckdb.connect(str(tmp_db)) as con:  # rewrite it the way version 1 stored it
+        con.execute("CREATE TABLE legacy AS SELECT * FROM stg_dossier_versions")
+        con.execute("DROP VIEW stg_dossier_versions")
+        con.execute("DROP TABLE stg_dossier_superseded")
+        con.execute("ALTER TABLE legacy RENAME TO stg_dossier_versions")
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    later = exports_dir / "t2_cap_nhat.csv"
+    write_dossier_csv(later, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "04/02/2026 09:00:00", "Đã trả kết quả"),
+    ])
+    [report] = load_files([later], tmp_db)
+    assert report.status == "loaded" and report.rows_updated == 1
+    # U1 had version 1 (load 1) and now version 2 (load 2); U2 only its first version.
+    assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_superseded") == [("U1", 1)]
+    assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_versions ORDER BY 1, 2") == [
+        ("U1", 1), ("U1", 2), ("U2", 1)]
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+
+
 # --- (5) one corrupt file, one good ---------------------------------------------------------------
 
 
@@ -553,7 +581,10 @@ def test_survey_answers_long_form_with_factors(survey):
 def test_survey_warnings(survey):
     db, [report] = survey
     assert any(f"«{REWORDED}»" in w and "chưa gắn với yếu tố SIPAS" in w for w in report.warnings)
-    assert rows(db, "SELECT severity, reason_code, raw_value FROM rejects") == [("warning", "bad_score", "6")]
+    # The unmapped question is reported once, on the header row (its answers still load).
+    assert rows(db, "SELECT severity, reason_code, raw_value FROM rejects ORDER BY reason_code") == [
+        ("warning", "bad_score", "6"), ("warning", "unmapped_question", REWORDED)]
+    assert report.unmapped_questions == 1
 
 
 # --- (9) CLI status and rejects -------------------------------------------------------------------

@@ -34,7 +34,7 @@ def loads_table(loads: pl.DataFrame) -> None:
     shown = loads.select(
         pl.col("loaded_at").alias("Thời điểm"),
         pl.col("file_name").alias("Tệp"),
-        pl.col("kind").replace_strict({"dossier": "Hồ sơ", "survey": "Khảo sát"}, default="").alias("Loại"),
+        pl.col("kind").replace_strict({"dossier": "Hồ sơ", "survey": "Khảo sát", "rating": "Đánh giá"}, default="").alias("Loại"),
         *(pl.col(c).map_elements(fmt.number, return_dtype=pl.String).alias(label) for c, label in
           (("rows_new", "Thêm mới"), ("rows_updated", "Cập nhật"), ("rows_rejected", "Bị loại"))),
         pl.col("loaded_by").alias("Người nạp"),

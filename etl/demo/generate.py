@@ -16,8 +16,9 @@ import numpy as np
 import polars as pl
 
 from etl.config import read_rows
-from etl.demo.model import CANONICAL, STATE_COLUMNS, Simulation, simulate, simulate_surveys, snapshot, snapshot_exprs
-from etl.demo.writers import (write_csv_export, write_html_xls, write_survey_xlsx,
+from etl.demo.model import (CANONICAL, STATE_COLUMNS, Simulation, simulate, simulate_ratings, simulate_surveys,
+                            snapshot, snapshot_exprs)
+from etl.demo.writers import (write_csv_export, write_html_xls, write_rating_xlsx, write_survey_xlsx,
                               write_xlsx_export)
 from etl.text import fold_words
 
@@ -30,6 +31,8 @@ DEFECT_RATE = 0.0005
 DEFECT_KINDS = ("status", "due_before_received", "date", "unknown_unit", "duplicate_code")
 UNKNOWN_UNIT = "Ban Quản lý Khu kinh tế mở Chu Lai"
 SURVEYS_PER_HALF_YEAR = 2500
+RATINGS_PER_HALF_YEAR = 2000
+UNKNOWN_RATED_DOSSIERS = 4  # per rating export: codes no one-stop export has
 UPDATE_TITLE = "DANH SÁCH HỒ SƠ TIẾP NHẬN VÀ CẬP NHẬT TRẠNG THÁI TRONG 30 NGÀY"
 
 
@@ -220,7 +223,11 @@ def inject_defects(shown: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.Da
 
 # ----------------------------------------------------------------------------- surveys
 def plan_survey_exports(sim: Simulation, rng: np.random.Generator, scale: float) -> list[ExportJob]:
-    questions = read_rows("survey_questions.csv")
+    # One column per question code, in its first wording (survey_questions.csv also lists rewordings).
+    first: dict[str, dict[str, str]] = {}
+    for row in read_rows("survey_questions.csv"):
+        first.setdefault(row["question_code"], row)
+    questions = list(first.values())
     jobs = []
     half = date(sim.start.year, 1 if sim.start.month <= 6 else 7, 1)
     while half <= sim.today:
@@ -242,6 +249,38 @@ def plan_survey_exports(sim: Simulation, rng: np.random.Generator, scale: float)
     return jobs
 
 
+# ----------------------------------------------------------------------------- portal ratings
+def plan_rating_exports(sim: Simulation, rng: np.random.Generator, scale: float) -> list[ExportJob]:
+    """Two rating exports of the portal, both pulled today (after every dossier export): the
+    previous half-year (level only) and the current one (with the nine criteria)."""
+    as_of = final_time(sim.today)
+    current = date(sim.today.year, 1 if sim.today.month <= 6 else 7, 1)
+    previous = date(current.year - (current.month == 1), 7 if current.month == 1 else 1, 1)
+    jobs = []
+    for half, with_criteria in ((previous, False), (current, True)):
+        end = date(half.year, 6, 30) if half.month == 1 else date(half.year, 12, 31)
+        lo, hi = max(half, sim.start), min(end, sim.today)
+        if lo > hi:
+            continue
+        share = ((hi - lo).days + 1) / 182.0
+        n = max(40, int(round(RATINGS_PER_HALF_YEAR * scale * share)))
+        frame = simulate_ratings(sim, (lo, hi), as_of, n, rng, _criteria_headers() if with_criteria else [],
+                                 UNKNOWN_RATED_DOSSIERS)
+        if frame.height:
+            label = f"{half.year}_H{1 + (half.month > 1)}"
+            jobs.append(ExportJob(f"{as_of:%Y%m%d}_danh_gia_cong_dvc_{label}.xlsx",
+                                  Scheme("danh_gia", "6mo", "rating"), as_of, (lo, hi), frame))
+    return jobs
+
+
+def _criteria_headers() -> list[str]:
+    """The first wording of each criterion in rating_criteria.csv (nine columns)."""
+    first: dict[str, str] = {}
+    for row in read_rows("rating_criteria.csv"):
+        first.setdefault(row["criterion_code"], row["header"])
+    return list(first.values())
+
+
 # ----------------------------------------------------------------------------- writing
 LEGACY_LEVELS_BEFORE = date(2025, 7, 1)
 
@@ -252,6 +291,8 @@ def write_job(job: ExportJob, out_dir: Path) -> Path:
     options = dict(scheme.options)
     if scheme.kind == "survey":
         return write_survey_xlsx(job.frame, path, period=job.period, unit_style=options.get("unit", "ubnd"))
+    if scheme.kind == "rating":
+        return write_rating_xlsx(job.frame, path, period=job.period)
     if scheme.layout.startswith("vn") and job.period[1] < LEGACY_LEVELS_BEFORE:
         options.setdefault("level", "legacy")
     if scheme.kind == "xlsx":
@@ -276,6 +317,7 @@ def generate(out_dir: Path, today: date, seed: int = 2025, scale: float = 1.0,
         f"({clock.perf_counter() - started:.1f} s)")
     jobs, defects = plan_dossier_exports(sim, np.random.default_rng([seed, 1]))
     jobs += plan_survey_exports(sim, np.random.default_rng([seed, 2]), scale)
+    jobs += plan_rating_exports(sim, np.random.default_rng([seed, 3]), scale)
     say("Dòng lỗi cố ý: " + ", ".join(f"{k}={v}" for k, v in defects.items()))
     jobs.sort(key=lambda j: (j.as_of, j.name))
     paths = write_jobs(jobs, out, workers)

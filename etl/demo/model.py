@@ -929,3 +929,55 @@ def _survey_comments(rng, mean: np.ndarray, late: np.ndarray) -> pl.Series:
             topic = "thoi_gian" if late[i] and rng.random() < 0.6 else topics[rng.integers(len(topics))]
             out.append(COMPLAINTS[topic][rng.integers(len(COMPLAINTS[topic]))])
     return pl.Series(out, dtype=pl.String)
+
+
+# ----------------------------------------------------------------------------- portal ratings
+RATING_COMMENTS_UNHAPPY = ["Chờ lâu, không được báo trước khi trễ hẹn.", "Cán bộ thái độ cộc lốc.",
+                           "Phải bổ sung hồ sơ nhiều lần.", "Hệ thống dịch vụ công hay lỗi, mất mạng.",
+                           "Phí, lệ phí chưa được niêm yết rõ."]
+RATING_COMMENTS_HAPPY = ["Giải quyết nhanh, đúng hẹn.", "Cán bộ hướng dẫn tận tình.",
+                         "Nộp trực tuyến thuận tiện, thanh toán qua mạng nhanh."]
+
+
+def simulate_ratings(sim: Simulation, period: tuple[date, date], as_of: datetime, n: int,
+                     rng: np.random.Generator, criteria: list[str], unknown: int) -> pl.DataFrame:
+    """Portal ratings of returned dossiers in `period` (the level each dossier's citizen gave),
+    a few naming dossier codes no export has, and optionally the nine criteria scored 2/1/0."""
+    lo, hi = period
+    done = sim.truth.filter(
+        (pl.col("returned_at") >= datetime.combine(lo, datetime.min.time()))
+        & (pl.col("returned_at") <= min(as_of, datetime.combine(hi, datetime.max.time())))
+        & (pl.col("end_status") == 0) & (pl.col("rating_value") > 0))
+    if done.height == 0 or n <= 0:
+        return pl.DataFrame()
+    rows = done[np.sort(rng.choice(done.height, size=min(n, done.height), replace=False))]
+    k = rows.height
+    level = rows["rating_value"].to_numpy()
+    late = rows["late_truth"].to_numpy()
+    lag = rng.integers(0, 4 * 24 * 60, k)
+    rated = [min(r + timedelta(minutes=int(m)), as_of) for r, m in zip(rows["returned_at"].to_list(), lag)]
+    says = rng.random(k) < np.where(level == 1, 0.7, 0.1)
+    comment = [None if not s else (RATING_COMMENTS_UNHAPPY if lv == 1 else RATING_COMMENTS_HAPPY)[
+        rng.integers(len(RATING_COMMENTS_UNHAPPY if lv == 1 else RATING_COMMENTS_HAPPY))]
+        for s, lv in zip(says, level)]
+    out = pl.DataFrame({"dossier_code": rows["dossier_code"], "unit": rows["resolving_unit"],
+                        "rated_at": pl.Series(rated, dtype=pl.Datetime("us")),
+                        "rating": pl.Series(level, dtype=pl.Int8), "comment": pl.Series(comment, dtype=pl.String)})
+    if unknown:
+        # Codes the portal knows but no one-stop export has (a unit that never exported them).
+        pick = rng.choice(k, size=min(unknown, k), replace=False)
+        ghost = out[np.sort(pick)].with_columns(
+            pl.col("dossier_code").str.replace(r"-\d(\d{3})$", "-9${1}").alias("dossier_code"),
+            pl.lit(1, pl.Int8).alias("rating"), pl.lit("Hồ sơ trễ hẹn, gọi điện không ai nghe.").alias("comment"))
+        out = pl.concat([out, ghost])
+        late = np.concatenate([late, np.ones(ghost.height, dtype=late.dtype)])
+    if criteria:
+        levels = out["rating"].to_numpy()
+        base = np.where(levels == 3, 1.9, np.where(levels == 2, 1.4, 0.5))
+        for i, header in enumerate(criteria):
+            raw = base - (0.9 * late if i == 0 else 0.0) + rng.normal(0, 0.45, out.height)
+            score = np.clip(np.rint(raw), 0, 2).astype(np.int8)
+            blank = rng.random(out.height) < 0.03
+            out = out.with_columns(_where(blank, pl.lit(None, dtype=pl.Int8), pl.Series(score)).alias(header))
+    cols = [c for c in out.columns if c != "comment"] + ["comment"]
+    return out.select(cols).sort("rated_at", "dossier_code")

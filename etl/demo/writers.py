@@ -479,3 +479,39 @@ def write_survey_xlsx(frame: pl.DataFrame, path: Path, *, period: tuple[date, da
                 sheet.write_number(r, j + 1, value)
     book.close()
     return path
+
+
+def write_rating_xlsx(frame: pl.DataFrame, path: Path, *, period: tuple[date, date]) -> Path:
+    """Rating export of the public-service portal: one row per rating, level as words, the
+    criteria (when present) as 2/1/0 columns."""
+    labels = {3: "Rất hài lòng", 2: "Hài lòng", 1: "Không hài lòng"}
+    cells = frame.with_columns(pl.col("unit").replace(unit_labels("full")),
+                               pl.col("rating").replace_strict(labels, return_dtype=pl.String))
+    headers = {"dossier_code": "Mã hồ sơ", "unit": "Đơn vị", "rated_at": "Ngày đánh giá",
+               "rating": "Mức độ hài lòng", "comment": "Ý kiến"}
+    columns = cells.columns
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties({"created": FIXED_PROPERTIES_TIME, "author": "Cổng dịch vụ công"})
+    sheet = book.add_worksheet("DanhGia")
+    bold = book.add_format({"bold": True})
+    stamp = book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    sheet.write_string(0, 0, "KẾT QUẢ ĐÁNH GIÁ MỨC ĐỘ HÀI LÒNG TRONG GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", bold)
+    sheet.write_string(1, 0, f"(Từ ngày {period[0]:%d/%m/%Y} đến ngày {period[1]:%d/%m/%Y})")
+    sheet.write_string(3, 0, ROW_NUMBER_HEADER, bold)
+    for j, col in enumerate(columns):
+        sheet.write_string(3, j + 1, headers.get(col, col), bold)
+    for i, values in enumerate(zip(*[cells[c].to_list() for c in columns])):
+        r = i + 4
+        sheet.write_number(r, 0, i + 1)
+        for j, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, datetime):
+                sheet.write_number(r, j + 1, (value - EXCEL_EPOCH).total_seconds() / 86400, stamp)
+            elif isinstance(value, str):
+                sheet.write_string(r, j + 1, value)
+            else:
+                sheet.write_number(r, j + 1, value)
+    book.close()
+    return Path(path)

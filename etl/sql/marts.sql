@@ -35,7 +35,20 @@ LEFT JOIN ref_calendar cf ON cf.cal_date = b.finished_date;
 
 CREATE OR REPLACE VIEW dossiers AS SELECT * FROM mart_dossiers;
 CREATE OR REPLACE VIEW survey_responses AS SELECT * EXCLUDE (row_hash) FROM stg_survey_responses;
-CREATE OR REPLACE VIEW survey_answers AS SELECT * FROM stg_survey_answers;
+-- A question first loaded unmapped picks up its code and factor once it is added to
+-- survey_questions.csv and `python -m etl rebuild` has refreshed ref_survey_questions
+-- (matched on the wording folded: no diacritics, case, spaces or punctuation).
+CREATE OR REPLACE VIEW survey_answers AS
+SELECT a.response_key, coalesce(a.question_code, q.question_code) AS question_code, a.question_text,
+       coalesce(a.factor_code, q.factor_code) AS factor_code, a.score
+FROM stg_survey_answers a
+LEFT JOIN (
+    SELECT regexp_replace(lower(strip_accents(replace(replace(question, 'đ', 'd'), 'Đ', 'd'))), '[^a-z0-9]', '', 'g')
+               AS folded, any_value(question_code) AS question_code, any_value(factor_code) AS factor_code
+    FROM ref_survey_questions GROUP BY ALL
+) q ON a.question_code IS NULL
+   AND q.folded = regexp_replace(lower(strip_accents(replace(replace(a.question_text, 'đ', 'd'), 'Đ', 'd'))),
+                                 '[^a-z0-9]', '', 'g');
 CREATE OR REPLACE VIEW units AS SELECT * FROM ref_units;
 CREATE OR REPLACE VIEW fields AS
     SELECT field_code, field_name, TRUE AS in_catalogue FROM ref_fields
@@ -45,3 +58,28 @@ CREATE OR REPLACE VIEW fields AS
 CREATE OR REPLACE VIEW calendar AS SELECT * FROM ref_calendar;
 CREATE OR REPLACE VIEW status_codes AS SELECT * FROM ref_status_codes;
 CREATE OR REPLACE VIEW procedures AS SELECT * FROM ref_procedures;
+
+-- Ratings: one source for the satisfaction page. A rating export's row wins over the rating a
+-- dossier export carries for the same dossier; a dossier export's rating is dated when the
+-- result was returned (else finished), since those exports carry no rating date.
+CREATE OR REPLACE TABLE mart_ratings AS
+SELECT r.rating_key, 'rating_export' AS source, r.rating_id, r.dossier_code,
+       d.dossier_code IS NOT NULL AS is_linked, coalesce(r.unit_code, d.unit_code) AS unit_code,
+       d.field_code, r.rated_at, CAST(r.rated_at AS DATE) AS rating_date, r.rating_code,
+       r.rating_code IN (2, 3) AS is_satisfied, r.comment, r.load_id, r.source_file, r.source_row
+FROM stg_ratings r
+LEFT JOIN mart_dossiers d ON d.dossier_code = r.dossier_code
+UNION ALL
+SELECT 'hs:' || d.dossier_code, 'dossier_export', NULL, d.dossier_code, TRUE, d.unit_code, d.field_code,
+       coalesce(d.returned_at, d.finished_at), CAST(coalesce(d.returned_at, d.finished_at) AS DATE), d.rating_code,
+       d.rating_code IN (2, 3), NULL, d.load_id, d.source_file, d.source_row
+FROM mart_dossiers d
+WHERE d.rating_code IS NOT NULL AND coalesce(d.returned_at, d.finished_at) IS NOT NULL
+  AND d.dossier_code NOT IN (SELECT dossier_code FROM stg_ratings WHERE dossier_code IS NOT NULL);
+
+CREATE OR REPLACE VIEW ratings AS SELECT * FROM mart_ratings;
+CREATE OR REPLACE VIEW rating_criteria AS
+SELECT c.rating_key, c.criterion_code, n.criterion_name, c.criterion_text, c.score
+FROM stg_rating_criteria c
+LEFT JOIN (SELECT criterion_code, any_value(criterion_name) AS criterion_name FROM ref_rating_criteria GROUP BY ALL) n
+    USING (criterion_code);
