@@ -34,6 +34,7 @@ if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
 
 overdue = cached(overdue_now, filters, today())
 kpi_cards(now, before, year_ago, overdue, previous)
+st.page_link("pages/late.py", label="Xem hồ sơ trễ hạn, quá hạn và sắp đến hạn", icon=":material/arrow_forward:")
 
 attention = cached(units_needing_attention, filters, today())
 moves = cached(field_changes, filters, view.with_period(previous).filters)
@@ -44,5 +45,5 @@ periods = tuple(reversed([period.shifted(i) for i in range(12)]))
 st.plotly_chart(trend_chart(cached(trend, filters, periods), period), width="stretch")
 st.markdown("#### Đơn vị cần chú ý")
 st.caption(f"Xếp theo số hồ sơ quá hạn tính đến {fmt.day(today())}, rồi số hồ sơ trễ hạn trong kỳ; "
-           "số đã giải quyết đặt bên cạnh để đơn vị nhỏ không bị xem là kém nhất. Bấm «Xem →» để mở chi tiết.")
+           "số đã giải quyết đặt bên cạnh để đơn vị nhỏ không bị xem là kém nhất. Bấm «Xem →» để mở danh sách hồ sơ trễ hạn của đơn vị.")
 attention_table(attention, view)

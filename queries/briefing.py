@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from queries import satisfaction as sat
 from queries.connection import frame, one_row
 from queries.dossiers import period_counts
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters
@@ -43,7 +44,7 @@ class Kpis:
 def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> Kpis:
     counts = period_counts(con, filters, by="total")
     row = counts.row(0, named=True) if counts.height else {}
-    survey = satisfaction(con, filters)
+    survey = sat.survey_rate(con, filters)  # the satisfaction page's query (queries/satisfaction.py)
     return Kpis(
         received=row.get("received_online", 0) + row.get("received_direct", 0),
         received_online=row.get("received_online", 0),
@@ -51,20 +52,17 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> Kpis:
         resolved_in_time=row.get("resolved_early", 0) + row.get("resolved_on_time", 0),
         resolved_late=row.get("resolved_late", 0),
         pending_overdue=row.get("pending_overdue", 0),
-        **survey,
+        satisfied_answers=survey.satisfied,
+        survey_answers=survey.total,
+        survey_responses=survey.responses,
     )
 
 
 def satisfaction(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
-    """SIPAS satisfaction: answers of 4 or 5 among all answers, survey responses in the period."""
-    sql = f"""
-        SELECT coalesce(sum(d.satisfied), 0), coalesce(sum(d.answered), 0), count(*)
-        FROM survey_responses d
-        WHERE d.response_date BETWEEN $start AND $end AND d.answered > 0
-          AND {SCOPE_SQL} AND {SELECTION_SQL}
-    """
-    satisfied, answers, responses = one_row(con, sql, filters.params())
-    return {"satisfied_answers": int(satisfied), "survey_answers": int(answers), "survey_responses": int(responses)}
+    """SIPAS satisfaction counts (kept for callers of the old name; see queries/satisfaction.py)."""
+    survey = sat.survey_rate(con, filters)
+    return {"satisfied_answers": survey.satisfied, "survey_answers": survey.total,
+            "survey_responses": survey.responses}
 
 
 def overdue_now(con: duckdb.DuckDBPyConnection, filters: Filters, as_of: date) -> int:
@@ -104,7 +102,9 @@ def units_needing_attention(con: duckdb.DuckDBPyConnection, filters: Filters, as
                 count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end AND timeliness = 'late')
                     AS resolved_late,
                 count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end AND timeliness = 'late'
-                                 AND apology_issued_at IS NULL) AS late_without_apology
+                                 -- as on the late page: a slip counts only if issued before the due day
+                                 AND NOT coalesce(CAST(apology_issued_at AS DATE) < due_date, FALSE))
+                    AS late_without_apology
             FROM scoped GROUP BY unit_code
         )
         SELECT p.unit_code, u.unit_name, p.overdue_now, p.resolved, p.resolved_late,

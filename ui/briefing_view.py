@@ -12,7 +12,7 @@ from ui.charts import COLORS, base_layout
 from ui.filters import View, link
 from ui.narrative import count_delta, previous_word, rate_delta
 
-VOLUMES_PAGE = "tiep-nhan-giai-quyet"  # relative: works under server.baseUrlPath too
+LATE_PAGE = "tre-han"  # relative (works under server.baseUrlPath): the unit's late dossiers
 
 
 def kpi_cards(now: Kpis, before: Kpis, year_ago: Kpis, overdue_now: int, previous: Period) -> None:
@@ -80,13 +80,14 @@ def attention_table(attention: pl.DataFrame, view: View) -> None:
         number("resolved").alias("Đã giải quyết"),
         pl.col("late_rate").map_elements(fmt.percent, return_dtype=pl.String).alias("Tỷ lệ trễ"),
         number("late_without_apology").alias("Trễ không xin lỗi"),
-        pl.col("unit_code").map_elements(lambda c: link(VOLUMES_PAGE, view, dv=c), return_dtype=pl.String)
+        pl.col("unit_code").map_elements(lambda c: link(LATE_PAGE, view, dv=c), return_dtype=pl.String)
         .alias("Chi tiết"),
     )
     st.dataframe(
         shown, hide_index=True, width="stretch",
         column_config={
-            "Chi tiết": st.column_config.LinkColumn(display_text="Xem →"),
+            "Chi tiết": st.column_config.LinkColumn(display_text="Xem →",
+                                                   help="Mở trang Trễ hạn của đơn vị, cùng kỳ."),
             "Trễ không xin lỗi": st.column_config.TextColumn(
                 help="Hồ sơ trễ hạn không có phiếu xin lỗi và hẹn lại ngày trả: lỗi kỷ luật hành chính."),
         },

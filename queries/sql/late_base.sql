@@ -1,0 +1,34 @@
+-- Dossiers of the selection with the late-page flags (queries/late.py wraps this in WITH … AS).
+-- Bound: $as_of (today), $start / $end (the period), $soon_days, plus the scope and selection.
+-- {scope_sql} / {selection_sql} are queries.filters.SCOPE_SQL / SELECTION_SQL (code, not user text).
+today AS (
+    -- Working-day number of today; an open dossier counts as if finished now, and "now" on a day
+    -- off counts as the next working morning (the rule the mart uses for finish dates).
+    SELECT c.wd_seq AS seq, c.wd_seq + CASE WHEN c.is_working_day THEN 0 ELSE 1 END AS late_seq
+    FROM calendar c WHERE c.cal_date = $as_of::DATE
+), base AS (
+    SELECT d.*,
+        -- Open: accepted, not resolved, not withdrawn / stopped / refused (as the briefing counts).
+        (NOT d.is_resolved AND d.status_code NOT IN (1, 3, 7, 8)) AS is_open,
+        -- DOMAIN.md, Apology: the slip must be issued at least one day before the due date.
+        CASE WHEN d.apology_issued_at IS NULL THEN 'none'
+             WHEN CAST(d.apology_issued_at AS DATE) < d.due_date THEN 'on_time'
+             ELSE 'too_late' END AS apology_state
+    FROM dossiers d
+    WHERE {scope_sql} AND {selection_sql}
+), flagged AS (
+    SELECT b.*,
+        coalesce(b.is_resolved AND b.finished_date BETWEEN $start AND $end AND b.timeliness = 'late', FALSE)
+            AS is_resolved_late,
+        coalesce(b.is_resolved AND b.finished_date BETWEEN $start AND $end, FALSE) AS is_resolved_in_period,
+        coalesce(b.is_open AND b.due_date < $as_of::DATE, FALSE) AS is_overdue,
+        coalesce(b.is_open AND b.due_date >= $as_of::DATE AND b.due_wd_seq <= t.seq + $soon_days, FALSE)
+            AS is_due_soon
+    FROM base b LEFT JOIN today t ON TRUE
+), late AS (
+    SELECT f.*,
+        CASE WHEN f.is_resolved_late THEN f.late_working_days
+             WHEN f.is_overdue THEN t.late_seq - f.due_wd_seq END AS days_late,
+        (f.is_resolved_late OR f.is_overdue) AND f.apology_state <> 'on_time' AS is_without_apology
+    FROM flagged f LEFT JOIN today t ON TRUE
+)

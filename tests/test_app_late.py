@@ -1,0 +1,73 @@
+"""AppTest of the Trễ hạn page on the demo database: renders, opens filtered from a link, ?hs= opens a dossier."""
+from pathlib import Path
+
+import duckdb
+
+from tests.app_support import PINNED_TODAY
+from tests.test_app import metrics, run_app
+
+OCTOBER = {"ky": "month", "tu": "2026-10-01", "den": "2026-10-31"}
+HAI_CHAU = "20242"
+
+
+def one(db: Path, sql: str, params: dict | None = None):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or {}).fetchall()[0]
+
+
+def vn(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def test_page_renders_with_figures_from_sql(monkeypatch, demo_db):
+    app = run_app(monkeypatch, demo_db, page="pages/late.py", params=OCTOBER)
+    assert not app.exception
+    assert app.title[0].value == "Trễ hạn"
+    (late,) = one(demo_db, "SELECT count(*) FROM dossiers WHERE is_resolved AND timeliness = 'late' "
+                           "AND finished_date BETWEEN '2026-10-01' AND '2026-10-31'")
+    (overdue,) = one(demo_db, "SELECT count(*) FROM dossiers WHERE NOT is_resolved AND status_code NOT IN (1, 3, 7, 8) "
+                              "AND due_date < $today", {"today": PINNED_TODAY})
+    shown = metrics(app)
+    assert shown["Giải quyết trễ hạn"] == vn(late)
+    assert shown["Đang quá hạn"] == vn(overdue)
+    assert {"Tỷ lệ trễ hạn", "Sắp đến hạn", "Trễ hạn không xin lỗi"} <= set(shown)
+    assert app.dataframe, "the late list is drawn"
+    assert any("Bấm vào một dòng để xem chi tiết" in c.value for c in app.caption)
+
+
+def test_link_with_unit_and_period_opens_filtered(monkeypatch, demo_db):
+    app = run_app(monkeypatch, demo_db, page="pages/late.py", params={**OCTOBER, "dv": HAI_CHAU})
+    assert not app.exception
+    assert app.selectbox(key="f_kind").value == "month"
+    assert app.multiselect(key="f_units").value == [HAI_CHAU]
+    (late,) = one(demo_db, "SELECT count(*) FROM dossiers WHERE is_resolved AND timeliness = 'late' AND unit_code = $u "
+                           "AND finished_date BETWEEN '2026-10-01' AND '2026-10-31'", {"u": HAI_CHAU})
+    assert metrics(app)["Giải quyết trễ hạn"] == vn(late)
+    units = set(app.dataframe[0].value["Đơn vị"])
+    assert units <= {"Phường Hải Châu"}
+
+
+def test_hs_in_the_url_opens_the_dossier(monkeypatch, demo_db):
+    code, days = one(demo_db, "SELECT dossier_code, late_working_days FROM dossiers WHERE timeliness = 'late' "
+                              "ORDER BY late_working_days DESC, dossier_code LIMIT 1")
+    app = run_app(monkeypatch, demo_db, page="pages/late.py", params={**OCTOBER, "hs": code})
+    assert not app.exception
+    texts = [m.value for m in app.markdown]
+    assert f"#### Hồ sơ {code}" in texts
+    assert any(t.startswith("Hạn theo quy định:") for t in texts)
+    assert any(f"trễ **{days} ngày làm việc**" in t for t in texts)
+    assert app.query_params["hs"] in (code, [code])  # kept in the URL, so the link can be sent
+    assert metrics(app)["Ngày trễ (ngày làm việc)"] == vn(days)
+
+
+def test_unknown_dossier_in_the_url_says_so(monkeypatch, demo_db):
+    app = run_app(monkeypatch, demo_db, page="pages/late.py", params={**OCTOBER, "hs": "KHONG-CO-HO-SO"})
+    assert not app.exception
+    assert any("Không tìm thấy hồ sơ «KHONG-CO-HO-SO»" in w.value for w in app.warning)
+
+
+def test_briefing_units_link_to_the_late_page(monkeypatch, demo_db):
+    app = run_app(monkeypatch, demo_db, params=OCTOBER)
+    assert not app.exception
+    links = [v for df in app.dataframe if "Chi tiết" in df.value.columns for v in df.value["Chi tiết"]]
+    assert links and all(v.startswith("tre-han?ky=month&tu=2026-10-01&den=2026-10-31&dv=") for v in links)
