@@ -1,4 +1,4 @@
-"""ETL command line for the office's IT staff: load, demo, status, rejects, rebuild, report."""
+"""ETL command line for the office's IT staff: load, demo, status, rejects, rebuild, report, appraisal."""
 from __future__ import annotations
 
 import argparse
@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     p_rep.add_argument("--unit", action="append", default=[], metavar="MÃ",
                        help="mã đơn vị (lặp lại được); mặc định toàn tỉnh")
     p_rep.add_argument("--out", type=Path, required=True, help="tệp kết quả: .xlsx (theo mẫu) hoặc .csv")
+    p_app = sub.add_parser("appraisal", help="nhập điểm thẩm định thi đua CCHC từ bảng tính (.xlsx)")
+    p_app.add_argument("file", type=Path)
+    p_app.add_argument("--scheme", default="chi_so_cchc_xa_vi_du",
+                       help="mã bộ tiêu chí (tệp scoring/schemes/<mã>.toml) hoặc đường dẫn tệp .toml")
+    p_app.add_argument("--period", default=None,
+                       help="kỳ: 2026 (năm), 2026-Q3 (quý), 2026-05 (tháng); mặc định lấy theo cột «Kỳ» của tệp")
     for p in sub.choices.values():
         p.add_argument("--db", default=None, help="đường dẫn tệp DuckDB (mặc định data/cchc.duckdb hoặc $CCHC_DB)")
     args = parser.parse_args(argv)
@@ -45,19 +51,34 @@ def _progress(message: str) -> None:
 
 
 def cmd_load(args, db: Path) -> int:
-    from etl.load import load_files
+    from etl.upload import load_paths
 
     started = time.perf_counter()
-    reports = load_files(list(args.files), db, progress=_progress)
+    # The same size, type and content checks as an upload on the data desk page.
+    reports = load_paths(list(args.files), db, progress=lambda share, msg: share < 1 and _progress(msg))
     for report in reports:
         print(report.summary())
         for warning in report.warnings:
             print(f"    cảnh báo: {warning}")
+    _audit_loads(reports)
     failed = [r for r in reports if r.status == "failed"]
     print(f"Xong trong {time.perf_counter() - started:.1f} giây. Cơ sở dữ liệu: {db}")
     if any(r.rows_rejected for r in reports):
         print("Xem các dòng bị loại: python -m etl rejects")
     return 1 if failed else 0
+
+
+def _audit_loads(reports) -> None:
+    """Who loaded which file, in the access audit log (the data is loaded either way)."""
+    import getpass
+
+    from access import audit
+
+    try:
+        for report in reports:
+            audit.record("load_file", getpass.getuser(), "cli", None, audit.load_detail(report), "cli")
+    except audit.AuditError as error:
+        print(f"cảnh báo: {error}", file=sys.stderr)
 
 
 def cmd_demo(args, db: Path) -> int:
@@ -99,13 +120,14 @@ def cmd_status(args, db: Path) -> int:
 
 def cmd_rejects(args, db: Path) -> int:
     from queries.connection import open_database
+    from queries.filters import Scope
     from queries.status import rejects
 
     con = open_database(db)
     if con is None:
         print(f"Chưa có cơ sở dữ liệu tại {db}.")
         return 1
-    frame = rejects(con, load_id=args.load, limit=args.limit)
+    frame = rejects(con, Scope.province(), load_id=args.load, limit=args.limit)  # IT staff: every unit
     if frame.height == 0:
         print("Không có dòng nào bị loại.")
         return 0
@@ -143,7 +165,7 @@ def cmd_report(args, db: Path) -> int:
               file=sys.stderr)
         return 1
     started = time.perf_counter()
-    unknown = missing_unit_codes(con, args.unit)
+    unknown = missing_unit_codes(con, Scope.province(), args.unit)  # IT staff: every unit
     if unknown:
         print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
               file=sys.stderr)
@@ -173,8 +195,37 @@ def _form06_summary(report) -> str:
     ])
 
 
+def cmd_appraisal(args, db: Path) -> int:
+    """Appraised scores of the emulation contest; every rejected cell printed by row, unit, criterion."""
+    from etl.appraisal import import_appraisal, period_of_file
+    from etl.errors import EtlError
+    from scoring.scheme import SchemeError, load_scheme
+
+    try:
+        scheme = load_scheme(args.scheme)
+    except SchemeError as exc:
+        print("\n".join([str(exc).split(":")[0] + ":", *("  - " + p for p in exc.problems)]), file=sys.stderr)
+        return 2
+    if not args.file.exists():
+        print(f"Không có tệp «{args.file}».", file=sys.stderr)
+        return 2
+    try:
+        period = args.period or period_of_file(args.file.read_bytes(), args.file.name)
+        report = import_appraisal(args.file, db, scheme, period)
+    except EtlError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(report.summary())
+    for warning in report.warnings:
+        print(f"    cảnh báo: {warning}")
+    for reject in report.rejects:
+        print(f"    LOẠI {reject.message}")
+    return 0
+
+
 COMMANDS = {"load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
-            "report": cmd_report}
+            "report": cmd_report,
+            "appraisal": cmd_appraisal}
 
 if __name__ == "__main__":
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `python -m etl status | head` ends quietly

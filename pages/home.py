@@ -37,4 +37,4 @@ with left:
     units_table(unit_counts(con, scope, today()))
 with right:
     st.subheader("Các lần nạp gần đây")
-    loads_table(load_history(con, limit=50))
+    loads_table(load_history(con, scope, limit=50))

@@ -9,6 +9,7 @@ import polars as pl
 
 from queries.connection import frame, one_row
 from queries.filters import SCOPE_SQL, Scope
+from queries.masking import MASKS
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,12 @@ def database_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> DatabaseSu
         SELECT
             (SELECT count(*) FROM d),
             (SELECT count(*) FROM s),
-            (SELECT count(DISTINCT (load_id, source_row, file_name)) FROM rejects WHERE severity = 'error'),
-            (SELECT count(*) FROM load_log),
+            (SELECT count(DISTINCT (load_id, source_row, file_name)) FROM ({_REJECTS}) d
+             WHERE severity = 'error' AND {SCOPE_SQL}),
+            (SELECT count(*) FROM load_log l WHERE {_LOADS_IN_SCOPE}),
             (SELECT min(received_date) FROM d),
             (SELECT max(received_date) FROM d),
-            (SELECT max(loaded_at) FROM load_log),
+            (SELECT max(loaded_at) FROM load_log l WHERE {_LOADS_IN_SCOPE}),
             (SELECT count(DISTINCT unit_code) FROM d)
     """
     return DatabaseSummary(*one_row(con, sql, scope.params()))
@@ -80,17 +82,88 @@ def weekly_volume(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     )
 
 
-def load_history(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pl.DataFrame:
-    return frame(
-        con, "SELECT * FROM load_log ORDER BY load_id DESC LIMIT $limit", {"limit": limit}
-    )
+# Units each load wrote (every stored version of a dossier, and survey responses): a viewer
+# scoped to some units sees the loads and rejected rows of those units only.
+_LOAD_UNITS = """
+    SELECT load_id, coalesce(resolving_unit_code, receiving_unit_code) AS unit_code FROM stg_dossier_versions
+    UNION ALL SELECT load_id, unit_code FROM stg_survey_responses
+"""
+_LOADS_IN_SCOPE = f"($scope_all OR l.load_id IN (SELECT d.load_id FROM ({_LOAD_UNITS}) d WHERE {SCOPE_SQL}))"
 
 
-def rejects(con: duckdb.DuckDBPyConnection, load_id: int | None = None, limit: int = 1000) -> pl.DataFrame:
-    return frame(
-        con, """
-        SELECT * FROM rejects WHERE $load_id IS NULL OR load_id = $load_id
-        ORDER BY load_id DESC, file_name, source_row LIMIT $limit
-        """,
-        {"load_id": load_id, "limit": limit},
-    )
+def load_history(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 200,
+                 files: frozenset[str] = frozenset(), loaded_by: frozenset[str] = frozenset(),
+                 since: date | None = None, until: date | None = None) -> pl.DataFrame:
+    """Loads (newest first) that wrote rows of units in scope, filtered by file names, who
+    loaded, and load date (inclusive); the province sees every load."""
+    sql = f"""
+        SELECT l.* FROM load_log l
+        WHERE ($scope_all OR l.load_id IN (SELECT d.load_id FROM ({_LOAD_UNITS}) d WHERE {SCOPE_SQL}))
+          AND (len($files::VARCHAR[]) = 0 OR list_contains($files::VARCHAR[], l.file_name))
+          AND (len($users::VARCHAR[]) = 0 OR list_contains($users::VARCHAR[], l.loaded_by))
+          AND ($since IS NULL OR CAST(l.loaded_at AS DATE) >= $since)
+          AND ($until IS NULL OR CAST(l.loaded_at AS DATE) <= $until)
+        ORDER BY l.load_id DESC LIMIT $limit
+    """
+    return frame(con, sql, {**scope.params(), "limit": limit, "files": sorted(files), "users": sorted(loaded_by),
+                            "since": since, "until": until})
+
+
+# A rejected row did not load, so its unit is taken from the dossier code when that dossier is
+# stored (a warning, a duplicate, a later export), else from the unit the row names when that is
+# a directory name as written, else from the load when the file held one unit.
+_RAW_UNIT = ("lower(nfc_normalize(trim(coalesce(json_extract_string(r.raw_row, '$.resolving_unit'), "
+             "json_extract_string(r.raw_row, '$.receiving_unit'), json_extract_string(r.raw_row, '$.unit')))))")
+_REJECTS = f"""
+    WITH load_units AS (
+        SELECT load_id, min(unit_code) AS unit_code FROM ({_LOAD_UNITS}) GROUP BY load_id
+        HAVING count(DISTINCT unit_code) = 1
+    ), known AS (SELECT DISTINCT ON (dossier_code) dossier_code, unit_code FROM dossiers),
+    named AS (SELECT DISTINCT ON (name) lower(nfc_normalize(unit_name)) AS name, unit_code FROM units)
+    SELECT r.*, coalesce(k.unit_code, n.unit_code, lu.unit_code) AS unit_code
+    FROM rejects r
+    LEFT JOIN known k ON k.dossier_code = r.dossier_code
+    LEFT JOIN named n ON n.name = {_RAW_UNIT}
+    LEFT JOIN load_units lu ON lu.load_id = r.load_id
+"""
+# The whole row as read holds the applicant's name, phone, address and ID number.
+_PERSONAL = ("applicant_name", "applicant_phone", "applicant_address", "applicant_id_number")
+
+
+def _raw_row_sql() -> str:
+    parts = ", ".join(
+        f"'{key}', " + MASKS[key].replace("{col}", f"json_extract_string(d.raw_row, '$.{key}')") for key in _PERSONAL)
+    return (f"CASE WHEN $personal_data OR d.raw_row IS NULL THEN d.raw_row "
+            f"ELSE json_merge_patch(d.raw_row, json_object({parts})) END AS raw_row")
+
+
+def rejects(con: duckdb.DuckDBPyConnection, scope: Scope, load_id: int | None = None, limit: int = 1000,
+            files: frozenset[str] = frozenset(), severity: str | None = None,
+            reasons: frozenset[str] = frozenset(), unit_code: str | None = None) -> pl.DataFrame:
+    """Rejected and doubtful rows of units in scope (the province also sees rows whose unit is
+    unknown), newest load first; the raw row's personal data masked unless the scope allows it."""
+    sql = f"""
+        SELECT d.* EXCLUDE (raw_row), {_raw_row_sql()}
+        FROM ({_REJECTS}) d
+        WHERE {SCOPE_SQL}
+          AND ($load_id IS NULL OR d.load_id = $load_id)
+          AND (len($files::VARCHAR[]) = 0 OR list_contains($files::VARCHAR[], d.file_name))
+          AND ($severity IS NULL OR d.severity = $severity)
+          AND (len($reasons::VARCHAR[]) = 0 OR list_contains($reasons::VARCHAR[], d.reason_code))
+          AND ($unit IS NULL OR d.unit_code = $unit)
+        ORDER BY d.load_id DESC, d.file_name, d.source_row, d.column_name LIMIT $limit
+    """
+    return frame(con, sql, {**scope.params(), "personal_data": scope.personal_data, "load_id": load_id,
+                            "limit": limit, "files": sorted(files), "severity": severity,
+                            "reasons": sorted(reasons), "unit": unit_code})
+
+
+def reject_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """What the reject filters can offer: one row per (file, severity, reason, unit) with counts."""
+    sql = f"""
+        SELECT d.file_name, max(d.load_id) AS load_id, d.severity, d.reason_code, d.unit_code,
+               count(DISTINCT d.source_row) AS rows
+        FROM ({_REJECTS}) d WHERE {SCOPE_SQL}
+        GROUP BY ALL ORDER BY load_id DESC, d.file_name, d.severity, d.reason_code
+    """
+    return frame(con, sql, scope.params())
