@@ -1,0 +1,307 @@
+"""UI pieces of the Mức độ hài lòng page: KPI cards against the target, rate charts with their 95%
+intervals (greyed below the minimum number of responses), answer distributions, the lowest units,
+dissatisfied ratings linked to their dossier, and the comments table.
+
+Builders only shape what the query layer returned (labels, formats, figures); they never count.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from queries.satisfaction import LEVELS, SOURCES, Rate, RatingMix, Targets
+from ui import format as fmt
+from ui.charts import COLORS, base_layout
+from ui.filters import View, link
+
+LATE_PAGE = "tre-han"  # the late-dossiers page opens a dossier's detail from ?hs=<code>
+GOOD, BELOW, GREY = COLORS["resolved"], "#e07b00", "#c9ccd1"
+SCORE_COLORS = {1: "#c8372d", 2: "#ec8f5e", 3: "#d9d9d9", 4: "#8cc39b", 5: "#2e9d5b"}
+MAX_BARS = 35  # the unit chart shows this many; the full list is in the table under it
+BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
+RATE_COLUMNS = {"survey": ("survey_rate", "survey_answers"), "rating": ("rating_rate", "ratings")}
+N_WORDS = {"survey": "câu trả lời", "rating": "lượt đánh giá"}
+
+
+def _titled(fig: go.Figure, title: str, subtitle: str | None = None) -> go.Figure:
+    base_layout(fig, title)
+    if subtitle:
+        fig.update_layout(title={"subtitle": {"text": subtitle, "font": {"size": 12, "color": COLORS["muted"]}}},
+                          margin={"t": 78})
+    return fig
+
+
+def interval_text(rate: Rate) -> str:
+    span = rate.interval
+    return "—" if span is None else f"{fmt.percent(span[0])} – {fmt.percent(span[1])}"
+
+
+def points(delta: float) -> str:
+    """A difference of rates in percentage points, signed: '+2,5 điểm %', '-3,0 điểm %' (an ASCII
+    minus: st.metric reads it to draw the arrow down and red)."""
+    sign = "+" if delta >= 0 else "-"
+    return f"{sign}{fmt.number(abs(delta) * 100, 1)} điểm %"
+
+
+# --- cards ----------------------------------------------------------------------------------------
+
+
+def kpi_cards(survey: Rate, ratings: Rate, mix: RatingMix, t: Targets) -> None:
+    cards = st.columns(4)
+    for card, rate, source, what in ((cards[0], survey, "survey", f"{fmt.number(survey.responses)} phiếu"),
+                                     (cards[1], ratings, "rating", "")):
+        value = fmt.percent(rate.rate)
+        few = rate.total < t.min_responses
+        delta = None if rate.rate is None or few else f"{points(rate.rate - t.target)} so với mục tiêu"
+        rule = ("Tỷ lệ câu trả lời 4 (hài lòng) hoặc 5 (rất hài lòng) trên tổng số câu trả lời (câu bỏ trống "
+                "không tính)." if source == "survey" else
+                "Tỷ lệ lượt đánh giá «Hài lòng» hoặc «Rất hài lòng» trên tổng số lượt đánh giá (gồm tệp đánh giá "
+                "và cột đánh giá trong tệp hồ sơ).")
+        card.metric(
+            SOURCES[source], value + (" *" if few and rate.rate is not None else ""), delta,
+            help=f"{rule} n = {fmt.number(rate.total)} {N_WORDS[source]}" + (f" ({what})" if what else "")
+                 + f"; khoảng tin cậy 95% (Wilson): {interval_text(rate)}. Mục tiêu: {fmt.percent(t.target, 0)}."
+                 + (f" * Dưới {t.min_responses} {N_WORDS[source]}: chưa đủ để đánh giá." if few else ""))
+        card.caption(f"n = {fmt.number(rate.total)} {N_WORDS[source]}" + (f", {what}" if what else "")
+                     + f" · KTC 95%: {interval_text(rate)}")
+    cards[2].metric("Đánh giá «Không hài lòng»", fmt.number(mix.unhappy),
+                    help=f"Trong {fmt.number(ratings.total)} lượt đánh giá của kỳ: {fmt.number(mix.very)} rất hài "
+                         f"lòng, {fmt.number(mix.satisfied)} hài lòng, {fmt.number(mix.unhappy)} không hài lòng.")
+    cards[2].caption(f"{fmt.number(mix.very)} rất hài lòng · {fmt.number(mix.satisfied)} hài lòng")
+    cards[3].metric("Đánh giá chưa khớp hồ sơ", fmt.number(mix.unlinked),
+                    help="Lượt đánh giá ghi mã hồ sơ không có trong dữ liệu hồ sơ đã nạp: vẫn tính cho đơn vị, "
+                         "nhưng không mở được hồ sơ. Kiểm tra mã, hoặc nạp tệp hồ sơ còn thiếu.")
+    cards[3].caption(f"{fmt.number(mix.from_dossier_exports)} lượt lấy từ cột đánh giá của tệp hồ sơ")
+
+
+# --- rate charts ----------------------------------------------------------------------------------
+
+
+def _colors(rates: list, ns: list, t: Targets) -> list[str]:
+    return [GREY if n < t.min_responses or r is None else GOOD if r >= t.target else BELOW for r, n in zip(rates, ns)]
+
+
+def rate_bars(frame: pl.DataFrame, label: str, rate: str, n: str, t: Targets, title: str, subtitle: str,
+              n_word: str, sort: bool = True) -> go.Figure:
+    """Horizontal bars with the 95% interval as error bars; ranked rows sorted best to worst, rows
+    under the minimum greyed at the bottom (unranked)."""
+    data = frame.filter(pl.col(rate).is_not_null())
+    if sort:
+        data = data.with_columns((pl.col(n) >= t.min_responses).alias("_ranked")).sort(
+            ["_ranked", rate, n], descending=[False, False, False])
+    else:
+        data = data.reverse()  # plotly draws the first row at the bottom
+    rates, ns = data[rate].to_list(), data[n].to_list()
+    low, high = data[rate + "_low"].to_list(), data[rate + "_high"].to_list()
+    names = [f"{name} · {fmt.number(k)}" for name, k in zip(data[label].to_list(), ns)]
+    hover = [f"{name}: {fmt.percent(r)} (n = {fmt.number(k)} {n_word}; KTC 95%: {fmt.percent(lo)} – "
+             f"{fmt.percent(hi)})" + (" — ít dữ liệu, không xếp hạng" if k < t.min_responses else "")
+             for name, r, k, lo, hi in zip(data[label].to_list(), rates, ns, low, high)]
+    fig = go.Figure()
+    fig.add_bar(
+        y=names, x=[r * 100 for r in rates], orientation="h", marker_color=_colors(rates, ns, t),
+        error_x={"type": "data", "symmetric": False, "array": [(h - r) * 100 for h, r in zip(high, rates)],
+                 "arrayminus": [(r - lo) * 100 for r, lo in zip(rates, low)], "color": "#555b65", "thickness": 1.2,
+                 "width": 3},
+        hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+        text=[fmt.percent(r) for r in rates], textposition="inside", insidetextanchor="start",
+        textfont={"color": ["#3d434c" if c == GREY else "white" for c in _colors(rates, ns, t)], "size": 11},
+    )
+    fig.add_vline(x=t.target * 100, line_dash="dash", line_color=COLORS["late"],
+                  annotation_text=f"Mục tiêu {fmt.percent(t.target, 0)}", annotation_position="top")
+    fig.update_layout(height=max(260, 90 + 24 * len(names)), hovermode="closest", bargap=0.3)
+    fig.update_xaxes(range=[0, 101], ticksuffix="%", showgrid=True, gridcolor="#e6e8eb")
+    fig.update_yaxes(tickformat=None, automargin=True, gridcolor="rgba(0,0,0,0)")
+    return _titled(fig, title, subtitle)
+
+
+def unit_chart(units: pl.DataFrame, source: str, t: Targets) -> go.Figure:
+    rate, n = RATE_COLUMNS[source]
+    with_data = units.filter(pl.col(n) > 0)
+    ranked = with_data.filter(pl.col(n) >= t.min_responses).sort(rate)
+    greyed = with_data.filter(pl.col(n) < t.min_responses).sort(n, descending=True)
+    shown = pl.concat([ranked.head(MAX_BARS), greyed.head(max(0, MAX_BARS - ranked.height))])
+    more = with_data.height - shown.height
+    sub = (f"{ranked.height} đơn vị đủ {t.min_responses} {N_WORDS[source]} được xếp từ cao xuống thấp; "
+           f"{greyed.height} đơn vị ít dữ liệu tô xám, không xếp hạng. Vạch đen: khoảng tin cậy 95%."
+           + (f" {more} đơn vị khác xem ở bảng bên dưới." if more > 0 else ""))
+    return rate_bars(shown, "name", rate, n, t, f"Tỷ lệ hài lòng theo đơn vị — {SOURCES[source]}", sub,
+                     N_WORDS[source])
+
+
+def rates_table(frame: pl.DataFrame, label: str, t: Targets) -> None:
+    """Every row with both sources: n, rate and interval; rates below the minimum marked."""
+    def rate_text(rate: str, n: str) -> pl.Expr:
+        return pl.struct(rate, rate + "_low", rate + "_high", n).map_elements(
+            lambda s: "—" if s[rate] is None else (
+                f"{fmt.percent(s[rate])} ({fmt.percent(s[rate + '_low'])} – {fmt.percent(s[rate + '_high'])})"
+                + (" · ít dữ liệu" if s[n] < t.min_responses else "")), return_dtype=pl.String)
+
+    shown = frame.sort("name").select(
+        pl.col("name").alias(label),
+        pl.col("survey_answers").map_elements(fmt.number, return_dtype=pl.String).alias("Câu trả lời khảo sát"),
+        rate_text("survey_rate", "survey_answers").alias("Hài lòng (khảo sát), KTC 95%"),
+        pl.col("ratings").map_elements(fmt.number, return_dtype=pl.String).alias("Lượt đánh giá"),
+        rate_text("rating_rate", "ratings").alias("Hài lòng (đánh giá), KTC 95%"),
+        pl.col("ratings_unhappy").map_elements(fmt.number, return_dtype=pl.String).alias("Không hài lòng"),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * shown.height))
+
+
+def trend_chart(trend: pl.DataFrame, t: Targets, end: date) -> go.Figure:
+    months = [f"{m:%m/%Y}" for m in trend["month"].to_list()]
+    fig = go.Figure()
+    for source, color in (("survey", COLORS["received"]), ("rating", GOOD)):
+        rate, n = RATE_COLUMNS[source]
+        rates, ns = trend[rate].to_list(), trend[n].to_list()
+        low, high = trend[rate + "_low"].to_list(), trend[rate + "_high"].to_list()
+        hover = [("không có dữ liệu" if r is None else
+                  f"{fmt.percent(r)} (n = {fmt.number(k)}; KTC 95%: {fmt.percent(lo)} – {fmt.percent(hi)})"
+                  + (" — ít dữ liệu" if k < t.min_responses else "")) for r, k, lo, hi in zip(rates, ns, low, high)]
+        fig.add_scatter(
+            x=months, y=[None if r is None else r * 100 for r in rates], name=SOURCES[source], mode="lines+markers",
+            line={"color": color, "width": 2}, connectgaps=False,
+            marker={"size": [9 if k >= t.min_responses else 6 for k in ns],
+                    "color": [color if k >= t.min_responses else GREY for k in ns],
+                    "line": {"color": color, "width": 1}},
+            error_y={"type": "data", "symmetric": False, "color": color, "thickness": 1, "width": 3,
+                     "array": [None if r is None else (h - r) * 100 for r, h in zip(rates, high)],
+                     "arrayminus": [None if r is None else (r - lo) * 100 for r, lo in zip(rates, low)]},
+            hovertext=hover, hovertemplate="%{hovertext}<extra>" + SOURCES[source] + "</extra>")
+    fig.add_hline(y=t.target * 100, line_dash="dash", line_color=COLORS["late"],
+                  annotation_text=f"Mục tiêu {fmt.percent(t.target, 0)}", annotation_position="bottom right")
+    fig.update_layout(hovermode="x unified", legend=BOTTOM_LEGEND, margin={"b": 60}, height=380)
+    lows = [lo for lo in trend["survey_rate_low"].to_list() + trend["rating_rate_low"].to_list() if lo is not None]
+    bottom = min([t.target, *lows]) * 100
+    fig.update_yaxes(range=[max(0, (bottom // 10) * 10 - 5), 101], ticksuffix="%", tickformat=None)
+    return _titled(fig, "Tỷ lệ hài lòng 12 tháng gần nhất",
+                   f"Theo tháng đến ngày {fmt.day(end)} (cuối kỳ đang xem), với đơn vị và lĩnh vực đang lọc; "
+                   "điểm xám: ít hơn mức tối thiểu để đánh giá")
+
+
+def question_chart(questions: pl.DataFrame) -> go.Figure:
+    """Answers 1–5 per question as 100% stacked bars (mapped questions in code order)."""
+    data = questions.filter(pl.col("answers") > 0).reverse()
+    labels = [f"{code or '?'} · {_short(text)}" for code, text in
+              zip(data["question_code"].to_list(), data["question_text"].to_list())]
+    total = data["answers"].to_list()
+    words = {1: "1 – Rất không hài lòng", 2: "2 – Không hài lòng", 3: "3 – Bình thường", 4: "4 – Hài lòng",
+             5: "5 – Rất hài lòng"}
+    fig = go.Figure()
+    for score in range(1, 6):
+        counts = data[f"n{score}"].to_list()
+        shares = [c / n * 100 if n else 0 for c, n in zip(counts, total)]
+        fig.add_bar(y=labels, x=shares, orientation="h", name=words[score], marker_color=SCORE_COLORS[score],
+                    customdata=[[c, n] for c, n in zip(counts, total)],
+                    hovertemplate="%{y}<br>" + words[score] + ": %{x:.1f}% (%{customdata[0]:,d} / %{customdata[1]:,d})"
+                                  "<extra></extra>")
+    fig.update_layout(barmode="stack", height=max(280, 110 + 30 * len(labels)), hovermode="closest",
+                      legend=BOTTOM_LEGEND, margin={"b": 60})
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    fig.update_yaxes(tickformat=None, automargin=True)
+    return _titled(fig, "Phân bố câu trả lời theo câu hỏi", "Tỷ lệ mỗi mức điểm 1–5 trên số người trả lời câu đó")
+
+
+def _short(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
+def criteria_chart(criteria: pl.DataFrame) -> go.Figure:
+    data = criteria.reverse()
+    labels = [f"{c} · {name}" for c, name in zip(data["criterion_code"].to_list(), data["criterion_name"].to_list())]
+    fig = go.Figure()
+    for col, name, color in (("n0", "0 điểm", SCORE_COLORS[1]), ("n1", "1 điểm", SCORE_COLORS[3]),
+                             ("n2", "2 điểm", SCORE_COLORS[5])):
+        counts, total = data[col].to_list(), data["answers"].to_list()
+        fig.add_bar(y=labels, x=[c / n * 100 if n else 0 for c, n in zip(counts, total)], orientation="h",
+                    name=name, marker_color=color, customdata=[[c, n] for c, n in zip(counts, total)],
+                    hovertemplate="%{y}<br>" + name + ": %{x:.1f}% (%{customdata[0]:,d} / %{customdata[1]:,d})"
+                                  "<extra></extra>")
+    fig.update_layout(barmode="stack", height=max(260, 110 + 30 * len(labels)), hovermode="closest",
+                      legend=BOTTOM_LEGEND, margin={"b": 60})
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    fig.update_yaxes(tickformat=None, automargin=True)
+    return _titled(fig, "Chín tiêu chí đánh giá trên Cổng DVC", "Tỷ lệ lượt chấm 2, 1, 0 điểm cho mỗi tiêu chí")
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+
+def lowest_table(lowest: pl.DataFrame, source: str, t: Targets) -> None:
+    if lowest.height == 0:
+        st.caption(f"Chưa đơn vị nào có đủ {t.min_responses} {N_WORDS[source]} trong kỳ để xếp hạng. Chọn kỳ dài "
+                   "hơn (quý, năm) ở thanh bên.")
+        return
+    shown = lowest.select(
+        pl.col("name").alias("Đơn vị"),
+        pl.col("rate").map_elements(fmt.percent, return_dtype=pl.String).alias("Tỷ lệ"),
+        pl.struct("rate_low", "rate_high").map_elements(
+            lambda s: f"{fmt.percent(s['rate_low'])} – {fmt.percent(s['rate_high'])}", return_dtype=pl.String)
+        .alias("KTC 95%"),
+        pl.col("n").map_elements(fmt.number, return_dtype=pl.String).alias("n"),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Tỷ lệ": st.column_config.TextColumn(width="small"),
+                                "n": st.column_config.TextColumn(width="small",
+                                                                 help=f"Số {N_WORDS[source]} của đơn vị trong kỳ")})
+
+
+def dissatisfied_table(rows: pl.DataFrame, view: View) -> None:
+    if rows.height == 0:
+        st.success("Không có lượt đánh giá «Không hài lòng» nào trong kỳ với bộ lọc đang chọn.", icon="✅")
+        return
+    shown = rows.select(
+        pl.col("rated_at").alias("Ngày"),
+        pl.col("unit_name").alias("Đơn vị"),
+        pl.struct("dossier_code", "is_linked").map_elements(
+            lambda s: link(LATE_PAGE, view, hs=s["dossier_code"]) if s["is_linked"] else "",
+            return_dtype=pl.String).alias("Hồ sơ"),
+        pl.when(pl.col("dossier_code").is_null()).then(pl.lit("Không ghi mã hồ sơ"))
+        .when(~pl.col("is_linked")).then(pl.format("Mã {} chưa có trong dữ liệu", pl.col("dossier_code")))
+        .otherwise(pl.col("comment").fill_null("")).alias("Ý kiến / ghi chú"),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 38 + 35 * shown.height),
+                 column_config={
+                     "Ngày": st.column_config.DatetimeColumn(format="DD/MM/YYYY", width="small"),
+                     "Hồ sơ": st.column_config.LinkColumn(
+                         display_text=r"hs=([^&]+)", help="Bấm mã để mở chi tiết hồ sơ trên trang Trễ hạn"),
+                     "Ý kiến / ghi chú": st.column_config.TextColumn(width="large"),
+                 })
+
+
+def theme_chart(themes: pl.DataFrame) -> go.Figure:
+    """Comments per complaint theme (most mentioned on top), split by whether the person was unhappy."""
+    data = themes.reverse()
+    names = data["theme"].to_list()
+    unhappy, total = data["unhappy"].to_list(), data["comments"].to_list()
+    fig = go.Figure()
+    fig.add_bar(y=names, x=unhappy, orientation="h", name="Chưa hài lòng", marker_color=SCORE_COLORS[1],
+                hovertemplate="%{y}: %{x:,d} ý kiến của người chưa hài lòng<extra></extra>")
+    fig.add_bar(y=names, x=[a - b for a, b in zip(total, unhappy)], orientation="h", name="Khác",
+                marker_color="#9db4cc", hovertemplate="%{y}: %{x:,d} ý kiến khác<extra></extra>",
+                text=[fmt.number(v) for v in total], textposition="outside", cliponaxis=False)
+    fig.update_layout(barmode="stack", height=110 + 34 * len(names), hovermode="closest", legend=BOTTOM_LEGEND,
+                      margin={"b": 60, "r": 30})
+    fig.update_xaxes(showticklabels=False, showgrid=False, range=[0, max(total + [1]) * 1.15])
+    fig.update_yaxes(tickformat=None, automargin=True, gridcolor="rgba(0,0,0,0)")
+    return _titled(fig, "Chủ đề được nhắc nhiều nhất", "Số ý kiến có từ khóa của chủ đề")
+
+
+def comments_table(rows: pl.DataFrame) -> None:
+    shown = rows.select(
+        pl.col("comment_date").alias("Ngày"),
+        pl.col("comment").alias("Ý kiến"),
+        pl.when(pl.col("source") == "rating")
+        .then(pl.col("rating_code").replace_strict(LEVELS, default="", return_dtype=pl.String))
+        .otherwise(pl.format("Khảo sát, điểm TB {}", pl.col("mean_score").map_elements(
+            lambda v: fmt.number(v, 1), return_dtype=pl.String))).alias("Đánh giá / điểm"),
+        pl.col("unit_name").alias("Đơn vị"),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(460, 38 + 35 * shown.height),
+                 column_config={"Ngày": st.column_config.DateColumn(format="DD/MM/YYYY", width="small"),
+                                "Ý kiến": st.column_config.TextColumn(width="large"),
+                                "Đánh giá / điểm": st.column_config.TextColumn(width="medium"),
+                                "Đơn vị": st.column_config.TextColumn(width="medium")})
