@@ -3,12 +3,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from etl.config import settings
 from etl.units import directory
-from queries.filters import Scope
+from ui.auth import account_box, forbidden, may_open, refuse, sign_in
 from ui.data import connection
 from ui.filters import keep_alive, sidebar_view
-from ui.session import Viewer, set_viewer
 
 st.set_page_config(page_title="Bảng điều hành CCHC", page_icon="🏛️", layout="wide")
 
@@ -28,25 +26,38 @@ PAGES = (
     PageSpec("pages/briefing.py", "Giao ban tuần", ":material/campaign:", "giao-ban", "Điều hành", True),
     PageSpec("pages/volumes.py", "Tiếp nhận & giải quyết", ":material/bar_chart:", "tiep-nhan-giai-quyet",
              "Điều hành", True),
+    PageSpec("pages/late.py", "Trễ hạn", ":material/running_with_errors:", "tre-han", "Điều hành", True),
+    PageSpec("pages/satisfaction.py", "Mức độ hài lòng", ":material/sentiment_satisfied:", "hai-long", "Điều hành",
+             True),
     PageSpec("pages/form06.py", "Biểu số 06", ":material/table_view:", "bieu-06", "Báo cáo", True),
+    PageSpec("pages/ranking.py", "Xếp hạng thi đua", ":material/emoji_events:", "xep-hang", "Báo cáo", False),
     PageSpec("pages/home.py", "Tổng quan dữ liệu", ":material/dataset:", "tong-quan", "Dữ liệu", False),
+    PageSpec("pages/data_desk.py", "Dữ liệu", ":material/upload_file:", "du-lieu", "Dữ liệu", False),
+    PageSpec("pages/admin.py", "Quản trị", ":material/admin_panel_settings:", "quan-tri", "Dữ liệu", False),
 )
 
+# Who is viewing (signed in, or the local viewer when no sign-in is configured); without a
+# signed-in user this shows the sign-in page and stops. Pages a role may open: access/roles.toml.
+viewer = sign_in(spec.url_path for spec in PAGES)
+allowed = [spec for spec in PAGES if may_open(viewer, spec.url_path)]
+if not allowed:
+    refuse("Vai trò của bạn chưa được mở trang nào. Liên hệ quản trị dữ liệu.")
 pages = {spec.title: st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                             default=(spec is PAGES[0])) for spec in PAGES}
+                             default=(spec is allowed[0])) for spec in allowed}
 menu: dict[str, list] = {}
-for spec in PAGES:
+for spec in allowed:
     menu.setdefault(spec.section, []).append(pages[spec.title])
+for spec in PAGES:  # a link to a page outside the role says so (hidden from the menu)
+    if spec not in allowed:
+        menu.setdefault("", []).append(forbidden(spec.title, spec.url_path))
 navigation = st.navigation(menu)
-filtered = {spec.title for spec in PAGES if spec.filtered}
+filtered = {spec.title for spec in allowed if spec.filtered}
 
 with st.sidebar:
     st.markdown(f"**Bảng điều hành cải cách hành chính**  \n{directory()['province_name'][0]}")
+    account_box(viewer)
 con = connection()
-# Access control (roles, scopes) arrives with its own issue; until then the local viewer sees
-# the whole province, personal data masked unless settings.toml [privacy] says otherwise.
-scope = Scope.province(personal_data=settings()["privacy"]["show_personal_data"])
-set_viewer(Viewer("local", "Người dùng trên máy này", "local", scope))
+scope = viewer.scope
 if con is not None and navigation.title in filtered:
     sidebar_view(scope)
 else:

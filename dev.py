@@ -58,16 +58,53 @@ def ensure_chromium() -> None:
 
 def cmd_app(args: list[str]) -> int:
     ensure_venv()
+    address, args = listen_address(args)
+    if address not in LOOPBACK and sign_in_mode() == "local":
+        say(f"Từ chối mở bảng điều hành trên địa chỉ {address}: chưa cấu hình đăng nhập (không có tệp tài khoản, "
+            "không có mục [auth] trong .streamlit/secrets.toml), nên ai trong mạng cũng xem được hồ sơ của người "
+            "dân. Tạo tài khoản trước: .venv/bin/python -m access add TÊN --name \"Họ tên\" --role data_admin "
+            "(xem README, mục Đăng nhập và phân quyền), hoặc bỏ CCHC_ADDRESS để chạy trên máy này (127.0.0.1).")
+        return 2
     db = Path(os.environ.get("CCHC_DB") or ROOT / "data" / "cchc.duckdb")
     if not db.exists():
         say("Chưa có cơ sở dữ liệu: dựng dữ liệu mẫu Thành phố Đà Nẵng qua ETL (lần đầu khoảng 1 phút) …")
         subprocess.run([str(PY), "-m", "etl", "demo", "--if-missing", "--db", str(db)], cwd=ROOT, check=True)
-    command = [str(PY), "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
+    command = [str(PY), "-m", "ui.server", "run", "dashboard.py", "--server.address", address,
                "--browser.gatherUsageStats", "false", *args]
-    say("Mở bảng điều hành: http://127.0.0.1:8501")
+    local_only = sign_in_mode() == "local"
+    say(f"Mở bảng điều hành: http://{'127.0.0.1' if address in LOOPBACK else address}:8501"
+        + (" (chỉ trên máy này: chưa cấu hình đăng nhập)" if local_only else ""))
     os.chdir(ROOT)
     os.execv(str(PY), command)
     return 0
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def listen_address(args: list[str]) -> tuple[str, list[str]]:
+    """The address to listen on: --server.address in args, else $CCHC_ADDRESS, else 127.0.0.1
+    (the option is taken out of args: it is passed once, after the check)."""
+    address = os.environ.get("CCHC_ADDRESS") or "127.0.0.1"
+    rest, i = [], 0
+    while i < len(args):
+        if args[i] == "--server.address" and i + 1 < len(args):
+            address, i = args[i + 1], i + 2
+            continue
+        if args[i].startswith("--server.address="):
+            address = args[i].split("=", 1)[1]
+        else:
+            rest.append(args[i])
+        i += 1
+    return address, rest
+
+
+def sign_in_mode() -> str:
+    """'local' (no accounts, no OIDC), 'accounts' or 'oidc': see access/config.py (standard library only)."""
+    sys.path.insert(0, str(ROOT))
+    from access.config import mode
+
+    return mode()
 
 
 def cmd_test(args: list[str]) -> int:

@@ -14,7 +14,7 @@ import polars as pl
 
 from queries.connection import frame
 from queries.dossiers import period_counts
-from queries.filters import SCOPE_SQL, Filters
+from queries.filters import SCOPE_SQL, Filters, Scope
 from queries.periods import ROMAN, Period
 
 # The 11 count columns of the form, in print order.
@@ -81,11 +81,11 @@ def form06(con: duckdb.DuckDBPyConnection, filters: Filters) -> Form06:
     )
 
 
-def missing_unit_codes(con: duckdb.DuckDBPyConnection, codes) -> list[str]:
-    """The codes among `codes` that name no unit in the directory."""
+def missing_unit_codes(con: duckdb.DuckDBPyConnection, scope: Scope, codes) -> list[str]:
+    """The codes among `codes` that name no unit of the directory within `scope`."""
     wanted = sorted(set(codes))
-    known = frame(con, "SELECT unit_code FROM units WHERE list_contains($codes::VARCHAR[], unit_code)",
-                  {"codes": wanted})
+    known = frame(con, "SELECT unit_code FROM units d WHERE list_contains($codes::VARCHAR[], d.unit_code) AND "
+                  + SCOPE_SQL, {"codes": wanted, **scope.params()})
     found = set(known["unit_code"].to_list()) if known.height else set()
     return [c for c in wanted if c not in found]
 

@@ -5,7 +5,7 @@ import duckdb
 import polars as pl
 
 from queries.connection import frame
-from queries.filters import Scope
+from queries.filters import SCOPE_SQL, Scope
 
 
 def units(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
@@ -21,13 +21,14 @@ def units(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     )
 
 
-def fields(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Fields that have at least one dossier, the catalogue's first."""
+def fields(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    """Fields that have at least one dossier of a unit in scope, the catalogue's first."""
     return frame(
         con,
-        """
+        f"""
         SELECT f.field_code, f.field_name, f.in_catalogue
-        FROM fields f WHERE f.field_code IN (SELECT DISTINCT field_code FROM dossiers)
+        FROM fields f WHERE f.field_code IN (SELECT DISTINCT d.field_code FROM dossiers d WHERE {SCOPE_SQL})
         ORDER BY NOT f.in_catalogue, f.field_name
         """,
+        scope.params(),
     )

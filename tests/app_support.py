@@ -41,7 +41,7 @@ def streamlit_server(db: Path):
     """`streamlit run dashboard.py` on a free loopback port, reading `db`; yields its base URL."""
     port = free_port()
     env = {**os.environ, "CCHC_DB": str(db), "CCHC_TODAY": PINNED_TODAY.isoformat()}
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+    command = [sys.executable, "-m", "ui.server", "run", "dashboard.py", "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

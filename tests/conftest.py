@@ -1,6 +1,7 @@
 """Shared pytest fixtures. ETL export writers live in tests/fixtures_exports.py."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -9,6 +10,22 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # run from any directory without installing the project
     sys.path.insert(0, str(PROJECT_ROOT))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_access_files(tmp_path_factory):
+    """Tests never touch the real accounts file or audit log (data/users.toml, data/audit.duckdb):
+    without a users file the app runs in local mode; audit rows go to a throw-away database."""
+    saved = {k: os.environ.get(k) for k in ("CCHC_USERS", "CCHC_AUDIT_DB")}
+    folder = tmp_path_factory.mktemp("access")
+    os.environ["CCHC_USERS"] = str(folder / "no-users.toml")
+    os.environ["CCHC_AUDIT_DB"] = str(folder / "audit.duckdb")
+    yield folder
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture

@@ -172,8 +172,10 @@ def test_an_empty_period_gives_only_a_zero_total(con):
 
 
 def test_missing_unit_codes(con):
-    assert missing_unit_codes(con, [HAI_CHAU, "XYZ", STP]) == ["XYZ"]
-    assert missing_unit_codes(con, []) == []
+    assert missing_unit_codes(con, Scope.province(), [HAI_CHAU, "XYZ", STP]) == ["XYZ"]
+    assert missing_unit_codes(con, Scope.province(), []) == []
+    # A viewer scoped to one unit is told the others do not exist for it.
+    assert missing_unit_codes(con, Scope.units({HAI_CHAU}), [HAI_CHAU, STP]) == [STP]
 
 
 @pytest.mark.parametrize("raw, safe", [

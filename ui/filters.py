@@ -32,7 +32,8 @@ class View:
 
     def unit_label(self) -> str:
         if not self.unit_names:
-            return "toàn tỉnh" if self.filters.scope.unit_codes is None else "các đơn vị được xem"
+            scope = self.filters.scope
+            return "toàn tỉnh" if scope.unit_codes is None else (scope.label or "các đơn vị được xem")
         return ", ".join(self.unit_names[:3]) + (f" và {len(self.unit_names) - 3} đơn vị khác"
                                                   if len(self.unit_names) > 3 else "")
 
@@ -51,7 +52,7 @@ def today() -> date:
 def sidebar_view(scope: Scope) -> View:
     """Render the shared filters in the sidebar and return the view they describe."""
     units = cached(unit_list, scope)
-    fields = cached(field_list)
+    fields = cached(field_list, scope)
     unit_names = dict(zip(units["unit_code"].to_list(), units["unit_name"].to_list()))
     field_names = dict(zip(fields["field_code"].to_list(), fields["field_name"].to_list()))
     if not st.session_state.get("_view_init"):
@@ -61,7 +62,8 @@ def sidebar_view(scope: Scope) -> View:
         st.markdown("##### Bộ lọc")
         period = _period_picker()
         chosen_units = st.multiselect("Đơn vị", list(unit_names), format_func=unit_names.get, key="f_units",
-                                      placeholder="Toàn tỉnh (gõ để tìm xã, phường, sở…)")
+                                      placeholder="Toàn tỉnh (gõ để tìm xã, phường, sở…)" if scope.unit_codes is None
+                                      else scope.label or "Các đơn vị được xem")
         chosen_fields = st.multiselect("Lĩnh vực", list(field_names), format_func=field_names.get, key="f_fields",
                                        placeholder="Tất cả lĩnh vực")
     view = View(period, Filters(scope, period.start, period.end, frozenset(chosen_units), frozenset(chosen_fields),
@@ -141,8 +143,13 @@ def _url_params(view: View) -> dict[str, str]:
     return params
 
 
+# URL keys a page owns, kept when the shared filters rewrite the URL (hs: late page, dossier code).
+PAGE_KEYS = ("hs",)
+
+
 def _state_to_url(view: View) -> None:
     wanted = _url_params(view)
+    wanted.update({k: st.query_params[k] for k in PAGE_KEYS if k in st.query_params})
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 

@@ -1,0 +1,371 @@
+"""AppTest with sign-in configured: each role signs in through the form and sees only what it may."""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from access import audit
+from access.users import add_user
+from tests.app_support import PINNED_TODAY, ROOT
+
+DASHBOARD = str(ROOT / "dashboard.py")
+PASSWORD = "mat-khau-thu-nghiem"
+WEEK = ("2026-11-09", "2026-11-15")  # the last complete week before the pinned today (21/11/2026)
+
+
+@pytest.fixture(scope="module")
+def units(demo_db) -> tuple[str, str]:
+    """A: the commune the commune viewer leads; B: the busiest other commune (its neighbour)."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT d.unit_code FROM dossiers d JOIN units u USING (unit_code) WHERE u.unit_level = 'xa' "
+            "AND d.status_code <> 1 AND d.received_date BETWEEN $s AND $e GROUP BY 1 ORDER BY count(*) DESC, 1 "
+            "LIMIT 2", {"s": WEEK[0], "e": WEEK[1]}).fetchall()
+    return rows[1][0], rows[0][0]
+
+
+@pytest.fixture(scope="module")
+def users_file(tmp_path_factory, units) -> Path:
+    """One account per role (argon2 hashing is slow on purpose: made once per module)."""
+    path = tmp_path_factory.mktemp("accounts") / "users.toml"
+    a, _ = units
+    add_user(path, "lanhdao", "Trần Văn Tỉnh", "province_leader", [], password=PASSWORD)
+    add_user(path, "chutichxa", "Lê Thị Xã", "unit_leader", [a], password=PASSWORD)
+    add_user(path, "motcua", "Phạm Một Cửa", "office_staff", [a], password=PASSWORD)
+    add_user(path, "quantri", "Hoàng Quản Trị", "data_admin", [], password=PASSWORD)
+    add_user(path, "xa.oidc", "Đỗ Văn Xã", "unit_leader", [a], email="chutich@xa.danang.gov.vn")
+    return path
+
+
+@pytest.fixture
+def accounts(tmp_path, monkeypatch, demo_db, users_file) -> Path:
+    """A private copy of the accounts and a fresh audit database for each test."""
+    path = tmp_path / "users.toml"
+    shutil.copyfile(users_file, path)
+    monkeypatch.setenv("CCHC_USERS", str(path))
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(tmp_path / "audit.duckdb"))
+    monkeypatch.setenv("CCHC_DB", str(demo_db))
+    monkeypatch.setenv("CCHC_TODAY", PINNED_TODAY.isoformat())
+    return path
+
+
+def count(db: Path, sql: str, **params) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params).fetchall()[0][0]
+
+
+def vn(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def open_app(params: dict | None = None) -> AppTest:
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def sign_in(app: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    app.text_input(key="auth_username").input(username)
+    app.text_input(key="auth_password").input(password)
+    next(b for b in app.button if b.label == "Đăng nhập").click()
+    return app.run()
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def test_without_sign_in_only_the_form_is_shown(accounts):
+    app = open_app()
+    assert not app.exception
+    assert app.text_input(key="auth_username").label == "Tên đăng nhập"
+    assert app.text_input(key="auth_password").label == "Mật khẩu"
+    assert not app.metric and not app.title and not app.get("plotly_chart")
+    assert not any("Chế độ máy cục bộ" in c.value for c in app.caption)
+
+
+def test_wrong_password_is_refused_and_audited(accounts):
+    app = sign_in(open_app(), "chutichxa", "sai-mat-khau")
+    assert not app.exception
+    assert app.error[0].value == "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert not app.metric
+    rows = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1))
+    assert rows["action"].to_list() == ["sign_in_failed"]
+
+
+def test_commune_viewer_sees_only_its_commune(accounts, demo_db, units):
+    a, _ = units
+    app = sign_in(open_app(), "chutichxa")
+    assert not app.exception
+    assert app.title[0].value == "Giao ban tuần"
+    # Hand check: the figure is one SQL count over unit A only, never the province nor B.
+    own = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 AND unit_code = $u "
+                         "AND received_date BETWEEN $s AND $e", u=a, s=WEEK[0], e=WEEK[1])
+    province = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 "
+                              "AND received_date BETWEEN $s AND $e", s=WEEK[0], e=WEEK[1])
+    assert 0 < own < province
+    assert metrics(app)["Tiếp nhận"] == vn(own)
+    # The unit picker offers the viewer's unit only.
+    assert app.multiselect(key="f_units").options == [app.multiselect(key="f_units").format_func(a)]
+    # Who and which scope, in the sidebar; personal data masked for this role.
+    account = " ".join(m.value for m in app.sidebar.markdown)
+    assert "Lê Thị Xã" in account and "Lãnh đạo xã, phường, sở, ngành" in account
+    assert "thông tin cá nhân được che" in account
+    # The menu holds the role's pages only.
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("pages/admin.py").run()
+    assert not any(t.value == "Quản trị" for t in app.title)
+
+
+def test_url_naming_another_commune_gives_nothing_from_it(accounts, demo_db, units):
+    a, b = units
+    app = sign_in(open_app({"ky": "week", "tu": WEEK[0], "den": WEEK[1], "dv": b}), "chutichxa")
+    assert not app.exception
+    assert app.multiselect(key="f_units").value == []  # B dropped: not the viewer's
+    theirs = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 AND unit_code = $u "
+                            "AND received_date BETWEEN $s AND $e", u=b, s=WEEK[0], e=WEEK[1])
+    own = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 AND unit_code = $u "
+                         "AND received_date BETWEEN $s AND $e", u=a, s=WEEK[0], e=WEEK[1])
+    assert theirs != own
+    assert metrics(app)["Tiếp nhận"] == vn(own)
+    # The Form 06 page for the same URL: only A's dossiers in the grand total.
+    app.switch_page("pages/form06.py").run()
+    assert not app.exception
+
+
+def test_commune_viewer_late_list_holds_only_its_commune(accounts, demo_db, units):
+    a, b = units
+    app = sign_in(open_app(), "chutichxa")
+    app.switch_page("pages/late.py").run()
+    assert not app.exception
+    tables = [t.value for t in app.dataframe]
+    names = count(demo_db, "SELECT unit_name FROM units WHERE unit_code = $u", u=b)
+    for table in tables:
+        for column in ("Đơn vị", "unit_name"):
+            if column in table.columns:
+                assert names not in set(table[column].astype(str)), "another commune in the late list"
+    logged = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1),
+                           actions=["view_late_list"])
+    row = logged.to_dicts()[0]
+    assert logged.height == 1 and row["unit_codes"] == [a] and row["username"] == "chutichxa"
+    assert "Tuần" in row["detail"]  # the period viewed
+
+
+def test_province_leader_sees_the_province_and_no_admin(accounts, demo_db):
+    app = sign_in(open_app(), "lanhdao")
+    assert not app.exception
+    province = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 "
+                              "AND received_date BETWEEN $s AND $e", s=WEEK[0], e=WEEK[1])
+    assert metrics(app)["Tiếp nhận"] == vn(province)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("pages/data_desk.py").run()
+
+
+def test_office_staff_may_see_personal_data(accounts):
+    app = sign_in(open_app(), "motcua")
+    assert not app.exception
+    account = " ".join(m.value for m in app.sidebar.markdown)
+    assert "Cán bộ bộ phận một cửa" in account and "xem được thông tin cá nhân" in account
+    assert app.session_state["_viewer"].scope.personal_data
+
+
+def test_data_admin_opens_admin_page_without_hashes(accounts):
+    app = sign_in(open_app(), "quantri")
+    app.switch_page("pages/admin.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Quản trị"
+    users = app.dataframe[0].value
+    assert set(users["Tên đăng nhập"]) == {"lanhdao", "chutichxa", "motcua", "quantri", "xa.oidc"}
+    assert not any("argon2" in str(v) for v in users.to_numpy().ravel())
+    log = app.dataframe[1].value
+    assert "Đăng nhập" in set(log["Hoạt động"]) and "quantri" in set(log["Người dùng"])
+
+
+def test_sign_out_returns_to_the_form_and_is_audited(accounts):
+    app = sign_in(open_app(), "lanhdao")
+    next(b for b in app.button if b.label == "Đăng xuất").click()
+    app.run()
+    assert not app.exception
+    assert app.text_input(key="auth_username")
+    assert not app.metric
+    assert app.info[0].value == "Bạn đã đăng xuất."
+    actions = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1))["action"]
+    assert actions.to_list() == ["sign_out", "sign_in"]
+
+
+def test_disabled_account_is_signed_out_at_its_next_action(accounts):
+    from access.users import set_disabled
+
+    app = sign_in(open_app(), "lanhdao")
+    assert app.metric
+    set_disabled(accounts, "lanhdao", True)
+    app.run()
+    assert not app.metric
+    assert "bị khóa" in app.info[0].value
+
+
+def test_idle_session_expires(accounts):
+    app = sign_in(open_app(), "lanhdao")
+    state = app.session_state["_auth"]
+    app.session_state["_auth"] = {**state, "last_seen": datetime.now() - timedelta(hours=2)}
+    app.run()
+    assert not app.metric
+    assert "không thao tác" in app.info[0].value
+
+
+def test_local_mode_notice_without_accounts(monkeypatch, demo_db, tmp_path):
+    monkeypatch.setenv("CCHC_USERS", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(tmp_path / "audit.duckdb"))
+    monkeypatch.setenv("CCHC_DB", str(demo_db))
+    monkeypatch.setenv("CCHC_TODAY", PINNED_TODAY.isoformat())
+    app = open_app()
+    assert not app.exception and app.metric
+    assert any("Chế độ máy cục bộ: chưa cấu hình đăng nhập, chỉ truy cập được từ máy này" in c.value
+               for c in app.sidebar.caption)
+
+
+# --- OIDC (st.login) --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def oidc(accounts, tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "x"\n'
+                       'client_id = "cchc"\nclient_secret = "y"\n'
+                       'server_metadata_url = "https://sso.example.gov.vn/.well-known/openid-configuration"\n')
+    monkeypatch.setattr("access.config.secrets_paths", lambda: (secrets,))
+    return accounts
+
+
+def test_oidc_sign_in_page_offers_the_identity_provider(oidc):
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.user = {"is_logged_in": False}
+    app.run()
+    assert not app.exception
+    assert any(b.label == "Đăng nhập bằng tài khoản cơ quan" for b in app.button)
+    assert app.text_input(key="auth_username")  # password accounts in the same file still work
+    assert not app.metric
+
+
+def test_oidc_user_is_mapped_to_role_and_unit_by_email(oidc, demo_db, units):
+    a, _ = units
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.user = {"is_logged_in": True, "email": "ChuTich@xa.danang.gov.vn", "name": "Đỗ Văn Xã"}
+    app.run()
+    assert not app.exception
+    own = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 AND unit_code = $u "
+                         "AND received_date BETWEEN $s AND $e", u=a, s=WEEK[0], e=WEEK[1])
+    assert metrics(app)["Tiếp nhận"] == vn(own)
+    assert app.session_state["_viewer"].username == "xa.oidc"
+    [row] = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1)).to_dicts()
+    assert (row["action"], row["username"], row["detail"]) == ("sign_in", "xa.oidc", '{"method": "oidc"}')
+
+
+def test_oidc_unknown_email_gets_nothing_but_the_notice(oidc):
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.user = {"is_logged_in": True, "email": "nguoi.la@gmail.com"}
+    app.run()
+    assert not app.exception
+    assert app.error[0].value.startswith("Tài khoản chưa được cấp quyền: nguoi.la@gmail.com")
+    assert not app.metric and not app.title and not app.text_input
+    [row] = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1)).to_dicts()
+    assert (row["action"], row["username"]) == ("access_denied", "nguoi.la@gmail.com")
+
+
+# --- exports -------------------------------------------------------------------------------------------
+
+
+def test_commune_viewer_export_holds_only_its_commune_and_is_audited(accounts, demo_db, units, monkeypatch):
+    import fastexcel
+    import streamlit
+
+    a, b = units
+    captured = {}
+    real = streamlit.download_button
+
+    def spy(label, data, file_name=None, mime=None, **kwargs):
+        captured[file_name] = data  # the deferred file: made (and audited) only when clicked
+        return real(label, data, file_name, mime, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", spy)
+    app = sign_in(open_app({"ky": "week", "tu": WEEK[0], "den": WEEK[1], "dv": b}), "chutichxa")
+    app.switch_page("pages/form06.py").run()
+    assert not app.exception
+    name = f"bieu06_{WEEK[0].replace('-', '')}_{WEEK[1].replace('-', '')}.xlsx"
+    assert audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1),
+                         actions=["export"]).height == 0  # drawing the button exports nothing
+    workbook = captured[name]()  # the click
+    sheet = fastexcel.read_excel(workbook).load_sheet(0, header_row=None).to_polars()
+    total = next(r for r in sheet.iter_rows() if r[1] == "Tổng cộng")
+    # Hand check: online (4) + in person or postal (5) on the total row = A's dossiers received in
+    # the week, one SQL count; B (asked for in the URL) contributes nothing.
+    own = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 AND unit_code = $u "
+                         "AND received_date BETWEEN $s AND $e", u=a, s=WEEK[0], e=WEEK[1])
+    assert int(total[3]) + int(total[4]) == own
+    [row] = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1),
+                          actions=["export"]).to_dicts()
+    assert (row["username"], row["unit_codes"]) == ("chutichxa", [a])
+    assert f'"file": "{name}"' in row["detail"]
+
+
+def test_local_mode_refuses_a_browser_from_another_machine(monkeypatch, demo_db, tmp_path):
+    monkeypatch.setenv("CCHC_USERS", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(tmp_path / "audit.duckdb"))
+    monkeypatch.setenv("CCHC_DB", str(demo_db))
+    monkeypatch.setattr("ui.auth._client", lambda: "192.168.1.20")  # Streamlit says None for loopback
+    app = open_app()
+    assert not app.exception
+    assert not app.metric and not app.title
+    assert "chế độ máy cục bộ" in app.error[0].value and "chỉ mở được trên chính máy chủ" in app.error[0].value
+
+
+def test_broken_accounts_file_stops_everyone_with_a_message(accounts):
+    accounts.write_text("[users.lanhdao\n", encoding="utf-8")
+    app = open_app()
+    assert not app.exception
+    assert not app.metric and not app.text_input
+    assert "bị hỏng" in app.error[0].value
+
+
+def late_export(app: AppTest, monkeypatch) -> list[dict]:
+    """Click the late page's download (through a spy on st.download_button): rows by header."""
+    import fastexcel
+    import streamlit
+
+    captured = {}
+    real = streamlit.download_button
+
+    def spy(label, data, file_name=None, mime=None, **kwargs):
+        captured[label] = data
+        return real(label, data, file_name, mime, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", spy)
+    app.switch_page("pages/late.py").run()
+    assert not app.exception
+    sheet = fastexcel.read_excel(captured["Tải danh sách (.xlsx)"]()).load_sheet(0, header_row=None).to_polars()
+    rows = [list(r) for r in sheet.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if "Mã hồ sơ" in r)
+    return [dict(zip(rows[header], r)) for r in rows[header + 1:] if r[rows[header].index("Mã hồ sơ")]]
+
+
+@pytest.mark.parametrize("username,unmasked", [("chutichxa", False), ("motcua", True)])
+def test_late_export_masks_personal_data_unless_the_role_allows(accounts, demo_db, units, monkeypatch, username,
+                                                                unmasked):
+    a, _ = units
+    app = sign_in(open_app(), username)
+    exported = late_export(app, monkeypatch)
+    assert exported, "the commune has late dossiers in the last complete week"
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        raw = dict(con.execute("SELECT dossier_code, applicant_name FROM dossiers WHERE unit_code = $u",
+                               {"u": a}).fetchall())
+    assert {r["Mã hồ sơ"] for r in exported} <= set(raw)  # only the commune's dossiers
+    named = [r for r in exported if raw[r["Mã hồ sơ"]]]
+    assert named
+    same = [r["Người nộp"] == raw[r["Mã hồ sơ"]] for r in named]
+    assert all(same) if unmasked else not any(same)

@@ -1,0 +1,194 @@
+"""Formula injection: a text cell starting with =, +, -, @ (or tab / CR before them) is written as text,
+never as a formula, in every .xlsx the app writes; read back with fastexcel and from the sheet XML."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+import pytest
+
+from queries.filters import Filters, Scope
+from reports import FORMULA_STARTS, csv_bytes, safe_text
+
+HOSTILE = ('=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(1)", '\t=HYPERLINK("http://x","y")', "\r=1+1",
+           "=cmd|' /C calc'!A0")
+START, END = date(2026, 8, 15), date(2026, 11, 14)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_safe_text_neutralises(value):
+    assert safe_text(value) == "'" + value
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("Nguyễn Văn An", "Nguyễn Văn An"), ("0905 123 456", "0905 123 456"), ("", ""), (None, ""),
+    ("Đất đai - Xây dựng", "Đất đai - Xây dựng"),  # a dash inside the text is harmless
+    (" =1", " =1"),  # spreadsheets do not run a formula after a leading space
+])
+def test_safe_text_leaves_ordinary_text(value, expected):
+    assert safe_text(value) == expected
+
+
+def test_formula_starts_cover_owasp_list():
+    assert set(FORMULA_STARTS) >= {"=", "+", "-", "@", "\t", "\r"}
+
+
+def hostile_frame(frame: pl.DataFrame, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Every text column (or the named ones) filled with the hostile values, cycling."""
+    names = columns or tuple(c for c, t in frame.schema.items() if t == pl.String)
+    values = [HOSTILE[i % len(HOSTILE)] for i in range(frame.height)]
+    return frame.with_columns(pl.Series(c, values, dtype=pl.String) for c in names if c in frame.columns)
+
+
+def cells(data: bytes) -> list[str]:
+    """Every text value of every sheet, read back with fastexcel."""
+    reader = fastexcel.read_excel(data)
+    out = []
+    for name in reader.sheet_names:
+        sheet = reader.load_sheet(name, header_row=None).to_polars()
+        for column in sheet.columns:
+            out += [str(v) for v in sheet[column].to_list() if isinstance(v, str)]
+    return out
+
+
+def formulas(data: bytes) -> list[str]:
+    """The formulas stored in the workbook XML (<f> elements), whatever a reader makes of them."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return [f for name in book.namelist() if name.startswith("xl/worksheets/")
+                for f in re.findall(r"<f[^>]*>(.*?)</f>", book.read(name).decode("utf-8"))]
+
+
+def assert_neutralised(data: bytes) -> None:
+    text = cells(data)
+    assert not any("HYPERLINK" in f or "SUM(1)" in f or "calc" in f for f in formulas(data))
+    for value in ('=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(1)"):
+        assert any(value in t for t in text), f"{value!r} is missing from the sheet: the test wrote nothing"
+    for t in text:
+        stripped = t.lstrip("\t\r")
+        assert not (t.startswith(FORMULA_STARTS) and stripped[:1] in "=+-@"), f"cell {t!r} would run as a formula"
+
+
+# --- one builder per .xlsx the app writes ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    from queries.connection import open_database
+
+    connection = open_database(demo_db)
+    yield connection
+    connection.close()
+
+
+def form06_xlsx(con) -> bytes:
+    from queries.form06 import form06
+    from reports.form06 import form06_xlsx_bytes
+
+    report = form06(con, Filters(Scope.province(), START, END))
+    rows = report.rows.with_columns(
+        pl.Series("field_name", [HOSTILE[i % len(HOSTILE)] for i in range(report.rows.height)], dtype=pl.String))
+    report = dataclasses.replace(report, rows=rows, unit_names=HOSTILE[:3], issuer=HOSTILE[0],
+                                 province_name=HOSTILE[3], whole_province=False)
+    return form06_xlsx_bytes(report)
+
+
+def late_xlsx(con) -> bytes:
+    from queries import late
+    from reports.late import LateReport, late_xlsx_bytes
+
+    filters = Filters(Scope.province(personal_data=True), START, END, as_of=date(2026, 11, 21))
+    rows = hostile_frame(late.late_list(con, filters, "late", "", "days_late", 20),
+                         ("dossier_code", "procedure_name", "field_name", "unit_name", "officer_name",
+                          "applicant_name", "applicant_phone"))
+    report = LateReport(rows=rows, issuer=HOSTILE[0], units_label=HOSTILE[1], period_start=START, period_end=END,
+                        as_of=date(2026, 11, 21), list_label=HOSTILE[2], search=HOSTILE[3], personal_data=True)
+    return late_xlsx_bytes(report)
+
+
+def rejects_xlsx(con) -> bytes:
+    from queries.status import rejects
+    from reports.rejects import rejects_xlsx_bytes
+
+    frame = rejects(con, Scope.province(personal_data=True), None, 20)
+    assert frame.height, "the demo province has rejected rows"
+    return rejects_xlsx_bytes(hostile_frame(frame, ("file_name", "raw_value", "message", "dossier_code",
+                                                    "column_name")))
+
+
+def loads_xlsx(con) -> bytes:
+    from queries.status import load_history
+    from reports.rejects import loads_xlsx_bytes
+
+    return loads_xlsx_bytes(hostile_frame(load_history(con, Scope.province(), 20), ("file_name", "message",
+                                                                                     "loaded_by")))
+
+
+def ranking_xlsx(con) -> bytes:
+    from queries.periods import period_containing
+    from reports.ranking import ranking_xlsx_bytes
+    from scoring.rank import ranking
+    from scoring.scheme import available_schemes, load_scheme
+
+    scheme = load_scheme(available_schemes()[0])
+    rank = ranking(con, Scope.province(), scheme, period_containing("quarter", START), scheme.groups[0])
+    assert rank.units.height
+    rank = dataclasses.replace(rank, units=hostile_frame(rank.units, ("unit_name",)))
+    return ranking_xlsx_bytes(rank, HOSTILE[0])
+
+
+def appraisal_template(con) -> bytes:
+    from reports.ranking import appraisal_template_xlsx
+    from scoring.scheme import available_schemes, load_scheme
+
+    scheme = load_scheme(available_schemes()[0])
+    units = pl.DataFrame({"unit_code": list(HOSTILE[:4]), "unit_name": list(HOSTILE[3:7])})
+    return appraisal_template_xlsx(scheme, "2026-Q4", HOSTILE[0], units)
+
+
+def audit_xlsx(con) -> bytes:
+    from reports.audit import audit_xlsx_bytes
+
+    rows = [(HOSTILE[i], HOSTILE[i + 1], "", HOSTILE[i + 2], HOSTILE[i + 3], HOSTILE[i], "") for i in range(4)]
+    return audit_xlsx_bytes(rows, HOSTILE[0])
+
+
+WRITERS = {
+    "reports.form06.form06_xlsx_bytes": form06_xlsx,
+    "reports.late.late_xlsx_bytes": late_xlsx,
+    "reports.rejects.rejects_xlsx_bytes": rejects_xlsx,
+    "reports.rejects.loads_xlsx_bytes": loads_xlsx,
+    "reports.ranking.ranking_xlsx_bytes": ranking_xlsx,
+    "reports.ranking.appraisal_template_xlsx": appraisal_template,
+    "reports.audit.audit_xlsx_bytes": audit_xlsx,
+}
+
+
+def test_every_xlsx_writer_is_covered():
+    # A new .xlsx writer in reports/ must be added to WRITERS above.
+    found = set()
+    for path in (Path(__file__).parent.parent / "reports").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if "xlsxwriter.Workbook" not in source:
+            continue
+        for name in re.findall(r"^def ([a-z]\w*xlsx\w*)\(", source, flags=re.MULTILINE):
+            found.add(f"reports.{path.stem}.{name}")
+    assert found and found <= set(WRITERS), f"not covered: {sorted(found - set(WRITERS))}"
+
+
+@pytest.mark.parametrize("name", list(WRITERS))
+def test_hostile_cells_are_text_not_formulas(con, name):
+    module = name.rsplit(".", 1)[0]
+    pytest.importorskip(module)
+    assert_neutralised(WRITERS[name](con))
+
+
+def test_csv_exports_neutralise_too():
+    text = csv_bytes([("Mã", "Tên"), *[(v, v) for v in HOSTILE]]).decode("utf-8-sig")
+    for value in HOSTILE:
+        assert "'" + value in text or ("'" + value).replace('"', '""') in text
