@@ -72,7 +72,7 @@ def cmd_app(args: list[str]) -> int:
     command = [str(PY), "-m", "ui.server", "run", "dashboard.py", "--server.address", address,
                "--browser.gatherUsageStats", "false", *args]
     local_only = sign_in_mode() == "local"
-    say(f"Mở bảng điều hành: http://{'127.0.0.1' if address in LOOPBACK else address}:8501"
+    say(f"Mở bảng điều hành: http://{'127.0.0.1' if address in LOOPBACK else address}:{listen_port(args)}"
         + (" (chỉ trên máy này: chưa cấu hình đăng nhập)" if local_only else ""))
     os.chdir(ROOT)
     os.execv(str(PY), command)
@@ -97,6 +97,16 @@ def listen_address(args: list[str]) -> tuple[str, list[str]]:
             rest.append(args[i])
         i += 1
     return address, rest
+
+
+def listen_port(args: list[str]) -> str:
+    """The port Streamlit will use: --server.port in args, else its default 8501."""
+    for i, arg in enumerate(args):
+        if arg == "--server.port" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--server.port="):
+            return arg.split("=", 1)[1]
+    return "8501"
 
 
 def sign_in_mode() -> str:
