@@ -8,6 +8,12 @@ first from N generated dossiers loaded through the real ETL.
 Prints seconds per page and the ratio to the baseline measured in the same run: a bare
 `SELECT count(*) FROM dossiers` round trip through AppTest on the same database.
 Targets (issue 7): warm < 1 s, cold < 3 s on the demo; cold < 3 s on 5M dossiers.
+
+Every page of dashboard.PAGES is timed, plus the late page opened on one dossier (?hs=<code>,
+the latest-finishing late dossier). The viewer is the local one: CCHC_USERS and CCHC_AUDIT_DB
+point into a temporary folder, so the benchmark never reads or writes the accounts or the
+audit log under data/. `--params ky=year` opens the filtered pages on another period;
+`--pages late,ranking` times only the pages whose path contains one of the words.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +29,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ("pages/briefing.py", "pages/volumes.py", "pages/form06.py", "pages/home.py")
+
+def pages() -> list[str]:
+    """Every page declared in the frame (dashboard.PAGES), read from its source: importing
+    dashboard.py would run the Streamlit frame."""
+    import ast
+
+    tree = ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    return [node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "PageSpec" and node.args and isinstance(node.args[0], ast.Constant)]
+
+
+def late_dossier(db: Path) -> str | None:
+    """A late dossier's code for the ?hs= detail (the most recent late finish; read-only)."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("SELECT dossier_code FROM dossiers WHERE timeliness = 'late' "
+                          "ORDER BY finished_date DESC, dossier_code LIMIT 1").fetchall()
+    return row[0][0] if row else None
+
 BASELINE = """
 import streamlit as st
 from ui.data import connection
@@ -44,21 +70,48 @@ def make_big(rows: int, db: Path, today: date) -> None:
     print(f"Loaded {report.rows_new:,} dossiers in {time.perf_counter() - started:.1f} s → {db}", flush=True)
 
 
-def render_times(page: str | None, runs: int) -> tuple[float, float]:
+TRACE: list[tuple[str, float]] = []  # (query function, seconds) of the cold run, with --trace
+
+
+def trace_queries() -> None:
+    """Time every call that goes through ui.cache.cached (the pages' query functions): a cache
+    miss runs the function, a hit returns at once. Patches ui.cache._run, which cached() looks up
+    at each call."""
+    import ui.cache
+
+    original = ui.cache._run
+
+    def timed(target, version_key, args):
+        started = time.perf_counter()
+        try:
+            return original(target, version_key, args)
+        finally:
+            TRACE.append((target, time.perf_counter() - started))
+
+    ui.cache._run = timed
+
+
+def render_times(page: str | None, runs: int, params: dict[str, str] | None = None) -> tuple[float, float]:
     """(cold, median warm) seconds for one page, timed after the frame's first run."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     def once(cold: bool) -> float:
         if page is None:
-            app = AppTest.from_string(BASELINE, default_timeout=120)
+            app = AppTest.from_string(BASELINE, default_timeout=300)
         else:
             # switch_page before the first run would skip the frame (dashboard.py) and its filters.
-            app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+            app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+            for key, value in (params or {}).items():
+                app.query_params[key] = value
+            app.run()
+            if app.exception:
+                raise RuntimeError(f"dashboard.py: {app.exception[0].value}")
             app.switch_page(page)
         if cold:
             st.cache_data.clear()
             st.cache_resource.clear()
+        TRACE.clear()
         started = time.perf_counter()
         app.run()
         elapsed = time.perf_counter() - started
@@ -67,7 +120,9 @@ def render_times(page: str | None, runs: int) -> tuple[float, float]:
         return elapsed
 
     cold = once(cold=True)
+    cold_trace = list(TRACE)
     warm = [once(cold=False) for _ in range(runs)]
+    TRACE[:] = cold_trace
     return cold, statistics.median(warm)
 
 
@@ -77,21 +132,53 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--make-big", type=int, default=0, help="build --db from this many generated dossiers")
     parser.add_argument("--today", type=date.fromisoformat, default=None)
+    parser.add_argument("--params", default="", help="query parameters for every page, e.g. ky=year")
+    parser.add_argument("--pages", default="", help="only pages whose path contains one of these words (comma)")
+    parser.add_argument("--trace", action="store_true", help="after each page, its cold run's slowest query calls")
     args = parser.parse_args()
     today = args.today or date.today()
     if args.make_big:
         make_big(args.make_big, args.db, today)
     os.environ["CCHC_DB"] = str(args.db.resolve())
     os.environ.setdefault("CCHC_TODAY", (today + timedelta(days=1)).isoformat())
-    base_cold, base_warm = render_times(None, args.runs)
-    print(f"\nDatabase: {args.db} · today pinned to {os.environ['CCHC_TODAY']}")
-    print(f"{'page':<22}{'cold s':>9}{'warm s':>9}{'cold/base':>11}{'warm/base':>11}")
-    print(f"{'(baseline count(*))':<22}{base_cold:>9.2f}{base_warm:>9.2f}{1:>11.1f}{1:>11.1f}")
-    for page in PAGES:
-        if not (ROOT / page).exists():
+    # The local viewer (no accounts file) and a throw-away audit log: never data/users.toml, data/audit.duckdb.
+    scratch = Path(tempfile.mkdtemp(prefix="cchc-bench-"))
+    os.environ["CCHC_USERS"] = str(scratch / "users.toml")
+    os.environ["CCHC_AUDIT_DB"] = str(scratch / "audit.duckdb")
+    params = dict(pair.split("=", 1) for pair in args.params.split(",") if pair)
+    words = [w for w in args.pages.split(",") if w]
+    runs: list[tuple[str, str, dict[str, str]]] = []
+    for page in pages():
+        if words and not any(w in page for w in words):
             continue
-        cold, warm = render_times(page, args.runs)
-        print(f"{page:<22}{cold:>9.2f}{warm:>9.2f}{cold / base_cold:>11.1f}{warm / base_warm:>11.1f}", flush=True)
+        runs.append((page, page, params))
+        if page == "pages/late.py":
+            code = late_dossier(args.db)
+            if code:
+                runs.append(("pages/late.py?hs=", page, {**params, "hs": code}))
+    if args.trace:
+        trace_queries()
+    base_cold, base_warm = render_times(None, args.runs)
+    print(f"\nDatabase: {args.db} · today pinned to {os.environ['CCHC_TODAY']}"
+          + (f" · params {params}" if params else "") + f" · warm = median of {args.runs}")
+    print(f"{'page':<26}{'cold s':>9}{'warm s':>9}{'cold/base':>11}{'warm/base':>11}")
+    print(f"{'(baseline count(*))':<26}{base_cold:>9.2f}{base_warm:>9.2f}{1:>11.1f}{1:>11.1f}", flush=True)
+    failed = 0
+    for label, page, page_params in runs:
+        try:
+            cold, warm = render_times(page, args.runs, page_params)
+        except RuntimeError as error:  # one broken page must not hide the others' figures
+            failed += 1
+            print(f"{label:<26}  FAILED: {error}", flush=True)
+            continue
+        print(f"{label:<26}{cold:>9.2f}{warm:>9.2f}{cold / base_cold:>11.1f}{warm / base_warm:>11.1f}", flush=True)
+        if args.trace and TRACE:
+            spent = sum(t for _, t in TRACE)
+            print(f"    cold: {len(TRACE)} cached query calls, {spent:.2f} s in them, {cold - spent:.2f} s outside")
+            for target, seconds in sorted(TRACE, key=lambda x: -x[1])[:6]:
+                print(f"      {seconds:6.2f} s  {target}")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
 """Report layer: the access audit log as .xlsx or .csv; never queries a database, never imports Streamlit."""
 from __future__ import annotations
 
-import io
 import json
 
 import polars as pl
-import xlsxwriter
 
-from reports import csv_bytes, safe_text
+from reports import csv_bytes
+from reports.table import table_xlsx
 
 HEADERS = ("Thời điểm", "Người dùng", "Vai trò", "Hoạt động", "Đơn vị", "Chi tiết", "Máy truy cập")
 WIDTHS = (20, 18, 26, 30, 22, 60, 16)
@@ -70,25 +69,8 @@ def detail_text(detail: str | None, role_labels: dict[str, str] | None = None) -
 
 
 def audit_xlsx_bytes(rows: list[tuple], title: str) -> bytes:
-    """A titled sheet with a header row; every cell is text through `safe_text`."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("Nhật ký")
-    bold = book.add_format({"bold": True, "font_size": 13})
-    head = book.add_format({"bold": True, "bg_color": "#e8eef5", "border": 1, "text_wrap": True})
-    cell = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
-    sheet.write_string(0, 0, safe_text(title), bold)
-    for col, (name, width) in enumerate(zip(HEADERS, WIDTHS)):
-        sheet.set_column(col, col, width)
-        sheet.write_string(2, col, safe_text(name), head)
-    for i, row in enumerate(rows, start=3):
-        for col, value in enumerate(row):
-            sheet.write_string(i, col, safe_text(value), cell)
-    sheet.freeze_panes(3, 0)
-    if rows:
-        sheet.autofilter(2, 0, 2 + len(rows), len(HEADERS) - 1)
-    book.close()
-    return buffer.getvalue()
+    """A titled sheet with a header row; every cell is text (audit_rows gives text) through `safe_text`."""
+    return table_xlsx("Nhật ký", title, HEADERS, rows, WIDTHS)
 
 
 def audit_csv_bytes(rows: list[tuple]) -> bytes:

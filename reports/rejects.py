@@ -3,15 +3,14 @@ their data; never queries the database, never imports Streamlit. Every text cell
 `reports.safe_text` (written with write_string), so a value like "=HYPERLINK(…)" stays text."""
 from __future__ import annotations
 
-import io
 import json
 from datetime import date, datetime
 
 import polars as pl
-import xlsxwriter
 
 from etl.headers import column_label
-from reports import csv_bytes, safe_text
+from reports import csv_bytes
+from reports.table import table_xlsx
 
 # Reason codes written by etl/normalize.py → what a clerk reads.
 REASON_LABELS = {
@@ -88,7 +87,7 @@ def rejects_table(rejects: pl.DataFrame) -> tuple[list[str], list[list]]:
 def rejects_xlsx_bytes(rejects: pl.DataFrame) -> bytes:
     headers, rows = rejects_table(rejects)
     widths = [w for _, _, w in REJECT_COLUMNS] + [18] * (len(headers) - len(REJECT_COLUMNS))
-    return _xlsx("Dòng bị loại", "DANH SÁCH DÒNG BỊ LOẠI KHI NẠP DỮ LIỆU", headers, rows, widths)
+    return table_xlsx("Dòng bị loại", "DANH SÁCH DÒNG BỊ LOẠI KHI NẠP DỮ LIỆU", headers, rows, widths)
 
 
 def rejects_csv_bytes(rejects: pl.DataFrame) -> bytes:
@@ -104,7 +103,7 @@ def loads_table(loads: pl.DataFrame) -> tuple[list[str], list[list]]:
 
 def loads_xlsx_bytes(loads: pl.DataFrame) -> bytes:
     headers, rows = loads_table(loads)
-    return _xlsx("Lịch sử nạp", "LỊCH SỬ NẠP DỮ LIỆU", headers, rows, [w for _, _, w in LOAD_COLUMNS])
+    return table_xlsx("Lịch sử nạp", "LỊCH SỬ NẠP DỮ LIỆU", headers, rows, [w for _, _, w in LOAD_COLUMNS])
 
 
 def loads_csv_bytes(loads: pl.DataFrame) -> bytes:
@@ -123,38 +122,3 @@ def _csv_value(value):
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return value
-
-
-def _xlsx(sheet: str, title: str, headers: list[str], rows: list[list], widths: list[int]) -> bytes:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    ws = book.add_worksheet(sheet)
-    bold = book.add_format({"bold": True, "font_size": 13})
-    head = book.add_format({"bold": True, "bg_color": "#EEF3FA", "border": 1, "text_wrap": True, "valign": "top"})
-    text = book.add_format({"border": 1, "valign": "top", "text_wrap": True})
-    number = book.add_format({"border": 1, "valign": "top", "num_format": "#,##0"})
-    day = book.add_format({"border": 1, "valign": "top", "num_format": "dd/mm/yyyy"})
-    moment = book.add_format({"border": 1, "valign": "top", "num_format": "dd/mm/yyyy hh:mm"})
-    ws.write_string(0, 0, safe_text(title), bold)
-    for j, (header, width) in enumerate(zip(headers, widths)):
-        ws.write_string(2, j, safe_text(header), head)
-        ws.set_column(j, j, width)
-    for i, row in enumerate(rows, start=3):
-        for j, value in enumerate(row):
-            if value is None:
-                ws.write_blank(i, j, None, text)
-            elif isinstance(value, bool):
-                ws.write_string(i, j, "Có" if value else "Không", text)
-            elif isinstance(value, (int, float)):
-                ws.write_number(i, j, value, number)
-            elif isinstance(value, datetime):
-                ws.write_datetime(i, j, value, moment)
-            elif isinstance(value, date):
-                ws.write_datetime(i, j, datetime.combine(value, datetime.min.time()), day)
-            else:
-                ws.write_string(i, j, safe_text(value), text)
-    ws.freeze_panes(3, 0)
-    if rows:
-        ws.autofilter(2, 0, 2 + len(rows), len(headers) - 1)
-    book.close()
-    return buffer.getvalue()

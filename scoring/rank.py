@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 
 from queries.emulation import appraisal_scores, unit_metrics
 from queries.filters import Filters, Scope
-from queries.periods import ROMAN, Period
+from queries.periods import Period
 from scoring.metrics import METRICS, Metric
 from scoring.scheme import GROUPS, MISSING, Criterion, Scheme
 from ui import format as fmt  # pure babel formatting, no Streamlit (checked by tests/test_scoring.py)
@@ -60,9 +60,7 @@ def period_key(period: Period) -> str:
 
 
 def period_title(period: Period) -> str:
-    """'Năm 2026', 'Quý III/2026', 'Từ ngày … đến ngày …'."""
-    if period.kind == "quarter":
-        return f"Quý {ROMAN[(period.start.month - 1) // 3]}/{period.start.year}"
+    """'Năm 2026', 'Quý III/2026', 'Từ 01/01/2026 đến 30/06/2026': the period's own label (Period.label)."""
     return period.label()
 
 

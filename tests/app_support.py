@@ -1,6 +1,7 @@
-"""Test support for the app: a demo database built through the real pipeline, a real server."""
+"""Test support for the app: a demo database built through the real pipeline, AppTest runners, a real server."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,49 @@ PINNED_TODAY = date(2026, 11, 21)  # the app's "today" in tests: the last comple
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def new_page(browser, **options):
+    """A Vietnamese-locale page of the usual desktop size in `browser` (the `browser` fixture)."""
+    return browser.new_page(viewport=VIEWPORT, locale="vi-VN", **options)
+
+
+DASHBOARD = str(ROOT / "dashboard.py")
+
+
+def new_app(params: dict | None = None, timeout: float = 60):
+    """The dashboard under AppTest, not run yet, with `params` in its address."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(DASHBOARD, default_timeout=timeout)
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    return app
+
+
+def open_app(params: dict | None = None, page: str | None = None, timeout: float = 60):
+    """Run the frame, then switch to `page` if given: the frame (dashboard.py) must run first, it registers
+    the pages (st.navigation) and sets the viewer's scope. The environment is the caller's."""
+    app = new_app(params, timeout).run()
+    return app.switch_page(page).run() if page else app
+
+
+def run_app(monkeypatch, db: Path, page: str | None = None, params: dict | None = None, timeout: float = 60):
+    """`open_app` reading `db`, with the app's today pinned to PINNED_TODAY."""
+    monkeypatch.setenv("CCHC_DB", str(db))
+    monkeypatch.setenv("CCHC_TODAY", PINNED_TODAY.isoformat())
+    return open_app(params, page, timeout)
+
+
+def metrics(app) -> dict[str, str]:
+    """The metric cards drawn: label → value as shown."""
+    return {m.label: m.value for m in app.metric}
+
+
+def chart_titles(app) -> list[str]:
+    """The titles of the Plotly charts drawn, in order."""
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
 
 
 def build_demo_db(folder: Path) -> Path:

@@ -48,3 +48,18 @@ def demo_db(tmp_path_factory) -> Path:
     from tests.app_support import build_demo_db
 
     return build_demo_db(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (tests/app_support.py: path, args)."""
+    from tests.app_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `python3 dev.py test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -2,32 +2,13 @@
 from pathlib import Path
 
 import duckdb
-from streamlit.testing.v1 import AppTest
 
-from tests.app_support import PINNED_TODAY, ROOT
-
-DASHBOARD = str(ROOT / "dashboard.py")
-
-
-def run_app(monkeypatch, db: Path, page: str | None = None, params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("CCHC_DB", str(db))
-    monkeypatch.setenv("CCHC_TODAY", PINNED_TODAY.isoformat())
-    app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in (params or {}).items():
-        app.query_params[key] = value
-    if page:
-        app.run()  # the frame (dashboard.py) must run first: it sets the viewer's scope
-        app.switch_page(page)
-    return app.run()
+from tests.app_support import metrics, run_app
 
 
 def count(db: Path, sql: str) -> int:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql).fetchall()[0][0]
-
-
-def metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
 
 
 def test_home_page_shows_what_is_loaded(monkeypatch, demo_db):

@@ -11,9 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from access import audit
 from access.users import add_user
-from tests.app_support import PINNED_TODAY, ROOT
-
-DASHBOARD = str(ROOT / "dashboard.py")
+from tests.app_support import PINNED_TODAY, metrics, new_app, open_app
 PASSWORD = "mat-khau-thu-nghiem"
 WEEK = ("2026-11-09", "2026-11-15")  # the last complete week before the pinned today (21/11/2026)
 
@@ -63,22 +61,11 @@ def vn(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def open_app(params: dict | None = None) -> AppTest:
-    app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in (params or {}).items():
-        app.query_params[key] = value
-    return app.run()
-
-
 def sign_in(app: AppTest, username: str, password: str = PASSWORD) -> AppTest:
     app.text_input(key="auth_username").input(username)
     app.text_input(key="auth_password").input(password)
     next(b for b in app.button if b.label == "Đăng nhập").click()
     return app.run()
-
-
-def metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
 
 
 def test_without_sign_in_only_the_form_is_shown(accounts):
@@ -244,7 +231,7 @@ def oidc(accounts, tmp_path, monkeypatch):
 
 
 def test_oidc_sign_in_page_offers_the_identity_provider(oidc):
-    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app = new_app()
     app.user = {"is_logged_in": False}
     app.run()
     assert not app.exception
@@ -255,7 +242,7 @@ def test_oidc_sign_in_page_offers_the_identity_provider(oidc):
 
 def test_oidc_user_is_mapped_to_role_and_unit_by_email(oidc, demo_db, units):
     a, _ = units
-    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app = new_app()
     app.user = {"is_logged_in": True, "email": "ChuTich@xa.danang.gov.vn", "name": "Đỗ Văn Xã"}
     app.run()
     assert not app.exception
@@ -268,7 +255,7 @@ def test_oidc_user_is_mapped_to_role_and_unit_by_email(oidc, demo_db, units):
 
 
 def test_oidc_unknown_email_gets_nothing_but_the_notice(oidc):
-    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app = new_app()
     app.user = {"is_logged_in": True, "email": "nguoi.la@gmail.com"}
     app.run()
     assert not app.exception

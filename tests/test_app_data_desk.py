@@ -8,9 +8,8 @@ from pathlib import Path
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from tests.app_support import PINNED_TODAY, ROOT
+from tests.app_support import run_app
 
-DASHBOARD = str(ROOT / "dashboard.py")
 PAGE = "pages/data_desk.py"
 EXPORT = """\
 Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái,Hình thức nộp
@@ -21,12 +20,8 @@ APPTEST-0003,Xã Hòa Vang,20/11/2026 10:00,ngày mai,Đang xử lý,Trực ti�
 
 
 def open_desk(monkeypatch, db: Path) -> AppTest:
-    monkeypatch.setenv("CCHC_DB", str(db))
-    monkeypatch.setenv("CCHC_TODAY", PINNED_TODAY.isoformat())
     monkeypatch.setenv("CCHC_AUDIT_DB", str(db.parent / "audit.duckdb"))  # never the project's data/
-    app = AppTest.from_file(DASHBOARD, default_timeout=90)
-    app.run()  # the frame first: it records the viewer
-    return app.switch_page(PAGE).run()
+    return run_app(monkeypatch, db, PAGE, timeout=90)
 
 
 def one(db: Path, sql: str):

@@ -3,8 +3,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.app_support import PINNED_TODAY
-from tests.test_app import metrics, run_app
+from tests.app_support import PINNED_TODAY, metrics, run_app
 
 OCTOBER = {"ky": "month", "tu": "2026-10-01", "den": "2026-10-31"}
 HAI_CHAU = "20242"

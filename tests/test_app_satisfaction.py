@@ -1,31 +1,20 @@
 """AppTest: the Mức độ hài lòng page on the demo database — cards against one SQL query each, charts,
 the comment search, links of dissatisfied ratings to the late page, and the empty period."""
-import json
 import unicodedata
 from pathlib import Path
 
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from tests.app_support import ROOT
+from tests.app_support import chart_titles, run_app
 from ui import format as fmt
 
-DASHBOARD = str(ROOT / "dashboard.py")
 PAGE = "pages/satisfaction.py"
 Q3 = {"ky": "quarter", "tu": "2026-07-01", "den": "2026-09-30"}
 
 
 def open_page(monkeypatch, db: Path, **query: str) -> AppTest:
-    monkeypatch.setenv("CCHC_DB", str(db))
-    app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in query.items():
-        app.query_params[key] = value
-    app.run()
-    return app.switch_page(PAGE).run()
-
-
-def chart_titles(app: AppTest) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
+    return run_app(monkeypatch, db, PAGE, query)
 
 
 def folded(text: str) -> str:

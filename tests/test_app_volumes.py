@@ -1,28 +1,17 @@
 """AppTest: the Tiếp nhận & giải quyết page on the demo database: charts, trend grain, empty period."""
-import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app_support import ROOT
+from tests.app_support import chart_titles, run_app
 
-DASHBOARD = str(ROOT / "dashboard.py")
 PAGE = "pages/volumes.py"
 CHARTS = 6  # trend, channels, fields, units, unit × field, procedures
 
 
 def open_volumes(monkeypatch, db: Path, **query: str) -> AppTest:
     """Run the frame once (st.navigation registers the pages), then switch to the volumes page."""
-    monkeypatch.setenv("CCHC_DB", str(db))
-    app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    for key, value in query.items():
-        app.query_params[key] = value
-    app.run()
-    return app.switch_page(PAGE).run()
-
-
-def chart_titles(app: AppTest) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
+    return run_app(monkeypatch, db, PAGE, query)
 
 
 def test_volumes_page_draws_every_chart(monkeypatch, demo_db):

@@ -1,12 +1,11 @@
 """Real browser: Debian's Chromium, driven by Playwright, against `streamlit run dashboard.py`."""
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from etl.load import load_files
-from tests.app_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.app_support import new_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -18,21 +17,9 @@ BROWSER-0003,Xã Hòa Vang,20/11/2026 10:00,25/11/2026,Đang xử lý,Trực ti�
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python3 dev.py test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def open_page(browser, url: str):
     """The data overview page (Tổng quan dữ liệu), with its metrics drawn."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    page = new_page(browser)
     page.goto(f"{url}/tong-quan")
     page.get_by_text("Tổng quan dữ liệu", exact=True).first.wait_for(timeout=30_000)
     page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=30_000)
@@ -84,7 +71,7 @@ def test_pages_filters_shared_link_and_form06_download(browser, demo_db, tmp_pat
 
     with streamlit_server(demo_db) as url:
         # A shared link opens exactly that view: October 2026, Phường Hải Châu.
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        page = new_page(browser)
         page.goto(f"{url}/?ky=month&tu=2026-10-01&den=2026-10-31&dv=20242")
         page.get_by_text("Tháng 10/2026 · Phường Hải Châu").wait_for(timeout=30_000)
         no_exception(page)

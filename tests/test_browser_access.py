@@ -1,28 +1,15 @@
 """Real browser with sign-in configured: a commune leader signs in through the form and sees only
 the commune's data and the pages of the role; a deep link survives the sign-in."""
 import re
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from access.users import add_user
-from tests.app_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.app_support import new_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "mat-khau-trinh-duyet"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python3 dev.py test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def sign_in(page, username: str, password: str) -> None:
@@ -43,7 +30,7 @@ def test_commune_leader_signs_in_through_the_form(browser, demo_db, tmp_path, mo
     monkeypatch.setenv("CCHC_AUDIT_DB", str(tmp_path / "audit.duckdb"))
 
     with streamlit_server(demo_db) as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        page = new_page(browser)
         # A deep link as the fresh server's very first session, before signing in (ui/server.py
         # keeps Streamlit from treating pages/ as a legacy multipage folder).
         page.goto(f"{url}/tong-quan")
@@ -73,7 +60,7 @@ def test_commune_leader_signs_in_through_the_form(browser, demo_db, tmp_path, mo
         page.close()
 
         # A link to a page outside the role: after signing in, a refusal, never the page.
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        page = new_page(browser)
         page.goto(f"{url}/quan-tri")
         page.get_by_label("Tên đăng nhập").wait_for(timeout=30_000)
         page.wait_for_timeout(1000)

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.app_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.app_support import new_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -17,18 +17,6 @@ BROWSER-DD-2,Phường Hải Châu,20/11/2026 09:00,25/11/2026,Đang xử lý,Tr
 BROWSER-DD-3,Xã Hòa Vang,20/11/2026 10:00,25/11/2026,Đang xử lý,Trực tiếp,
 BROWSER-DD-4,Xã Hòa Vang,31/02/2026 10:00,25/11/2026,Đang xử lý,Trực tiếp,"=HYPERLINK(""http://x.example"")"
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python3 dev.py test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def count(db: Path, sql: str) -> int:
@@ -48,7 +36,7 @@ def test_upload_through_the_page_and_download_rejects(browser, demo_db, tmp_path
     export.write_text(EXPORT, encoding="utf-8")
     empty.write_bytes(b"")
     with streamlit_server(db) as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        page = new_page(browser)
         page.goto(f"{url}/du-lieu")
         page.get_by_role("tab", name="Nạp tệp").wait_for(timeout=30_000)
         page.wait_for_timeout(1000)

@@ -1,30 +1,17 @@
 """Real browser (Debian's Chromium via Playwright): the Trễ hạn page, a row picked in the list opens the
 dossier's detail with its timeline, and the address then carries ?hs= so the link can be sent."""
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.app_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.app_support import new_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python3 dev.py test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def test_pick_a_row_and_see_its_timeline(browser, demo_db, tmp_path):
     with streamlit_server(demo_db) as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        page = new_page(browser)
         page.goto(f"{url}/tre-han?ky=month&tu=2026-10-01&den=2026-10-31")
         page.get_by_text("Danh sách hồ sơ", exact=True).wait_for(timeout=60_000)
         # A deep link as the fresh server's first session: the frame's menu, no "Page not found".
@@ -65,7 +52,7 @@ def test_pick_a_row_and_see_its_timeline(browser, demo_db, tmp_path):
         assert any(row[2] == code for row in cells)
 
         # The address can be sent: opening it again shows the same dossier straight away.
-        other = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        other = new_page(browser)
         other.goto(page.url)
         other.get_by_text(f"Hồ sơ {code}", exact=True).wait_for(timeout=60_000)
         other.locator("[data-testid='stPlotlyChart']").filter(has_text="Diễn biến hồ sơ").locator(

@@ -1,25 +1,12 @@
 """Real browser: the Xếp hạng thi đua page in Debian's Chromium — change the period, select a unit,
 download the ranking and read it back."""
-from pathlib import Path
 
 import fastexcel
 import pytest
 
-from tests.app_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.app_support import new_page, streamlit_server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python3 dev.py test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def settle(page) -> None:
@@ -51,7 +38,7 @@ def pick(page, label: str, option: str) -> None:
 
 def test_change_period_select_unit_and_download(browser, demo_db, tmp_path):
     with streamlit_server(demo_db) as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN", accept_downloads=True)
+        page = new_page(browser, accept_downloads=True)
         page.goto(f"{url}/xep-hang")
         page.get_by_role("heading", name="Xếp hạng thi đua").wait_for(timeout=60_000)
         assert page.get_by_role("dialog").count() == 0  # a deep link as a fresh server's first session

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.app_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.app_support import new_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 Q3 = "ky=quarter&tu=2026-07-01&den=2026-09-30"
@@ -29,34 +29,26 @@ def expected_comments(db: Path, words: str) -> list[str]:
     return sorted(t for t in texts if words in folded(t))
 
 
-def test_search_comments_in_the_browser(demo_db):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python3 dev.py test` installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
+def test_search_comments_in_the_browser(browser, demo_db):
     wanted = expected_comments(demo_db, "thai do")
     assert wanted, "the demo has comments about staff attitude in Q3 2026"
-    with streamlit_server(demo_db) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
-            page.goto(f"{url}/hai-long?{Q3}")  # a deep link as the fresh server's first session
-            page.get_by_role("heading", name="Mức độ hài lòng").wait_for(timeout=60_000)
-            page.wait_for_timeout(1000)
-            assert not page.get_by_role("dialog").is_visible()
-            box = page.get_by_label("Tìm trong ý kiến (không cần gõ dấu)")
-            box.fill("thai do")
-            box.press("Enter")
-            page.get_by_text(f"{len(wanted)} ý kiến chứa «thai do»").wait_for(timeout=30_000)
-            grid = page.locator("[data-testid='stDataFrame']").last
-            grid.scroll_into_view_if_needed()
-            comments = grid.locator("[role=gridcell][aria-colindex='2']")  # the «Ý kiến» column
-            shown: list[str] = []
-            for _ in range(40):  # the table is redrawn a moment after the count above
-                shown = sorted(comments.all_text_contents())
-                if shown == wanted:
-                    break
-                page.wait_for_timeout(250)
-            assert shown == wanted  # every matching comment is listed, and nothing else
-        finally:
-            browser.close()
+    with streamlit_server(demo_db) as url:
+        page = new_page(browser)
+        page.goto(f"{url}/hai-long?{Q3}")  # a deep link as the fresh server's first session
+        page.get_by_role("heading", name="Mức độ hài lòng").wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        assert not page.get_by_role("dialog").is_visible()
+        box = page.get_by_label("Tìm trong ý kiến (không cần gõ dấu)")
+        box.fill("thai do")
+        box.press("Enter")
+        page.get_by_text(f"{len(wanted)} ý kiến chứa «thai do»").wait_for(timeout=30_000)
+        grid = page.locator("[data-testid='stDataFrame']").last
+        grid.scroll_into_view_if_needed()
+        comments = grid.locator("[role=gridcell][aria-colindex='2']")  # the «Ý kiến» column
+        shown: list[str] = []
+        for _ in range(40):  # the table is redrawn a moment after the count above
+            shown = sorted(comments.all_text_contents())
+            if shown == wanted:
+                break
+            page.wait_for_timeout(250)
+        assert shown == wanted  # every matching comment is listed, and nothing else

@@ -158,6 +158,13 @@ def audit_xlsx(con) -> bytes:
     return audit_xlsx_bytes(rows, HOSTILE[0])
 
 
+def table_xlsx(con) -> bytes:
+    from reports.table import table_xlsx as write
+
+    rows = [[HOSTILE[i], HOSTILE[i + 1], None, 3, HOSTILE[i + 2]] for i in range(4)]
+    return write("Bảng", HOSTILE[0], HOSTILE[1:6], rows, [20] * 5)
+
+
 WRITERS = {
     "reports.form06.form06_xlsx_bytes": form06_xlsx,
     "reports.late.late_xlsx_bytes": late_xlsx,
@@ -166,6 +173,7 @@ WRITERS = {
     "reports.ranking.ranking_xlsx_bytes": ranking_xlsx,
     "reports.ranking.appraisal_template_xlsx": appraisal_template,
     "reports.audit.audit_xlsx_bytes": audit_xlsx,
+    "reports.table.table_xlsx": table_xlsx,
 }
 
 

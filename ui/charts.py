@@ -5,6 +5,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 COLORS = {"received": "#1f6fb2", "resolved": "#2e9d5b", "late": "#c8372d", "muted": "#8a8f98"}
+# Under the plot, so that it never runs into a title and its subtitle.
+BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
 
 
 def base_layout(fig: go.Figure, title: str) -> go.Figure:
@@ -18,6 +20,17 @@ def base_layout(fig: go.Figure, title: str) -> go.Figure:
     )
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#e6e8eb", tickformat=",d")
+    return fig
+
+
+def titled(fig: go.Figure, title: str, subtitle: str | None = None, legend_below: bool = False) -> go.Figure:
+    """base_layout, plus a grey subtitle under the title and, if asked, the legend under the plot."""
+    base_layout(fig, title)
+    if subtitle:
+        fig.update_layout(title={"subtitle": {"text": subtitle, "font": {"size": 12, "color": COLORS["muted"]}}},
+                          margin={"t": 78})
+    if legend_below:
+        fig.update_layout(legend=BOTTOM_LEGEND, margin={"b": 70})
     return fig
 
 

@@ -14,7 +14,7 @@ from queries.late import BUCKETS, DossierDetail, LateSummary
 from queries.periods import Period
 from ui import format as fmt
 from etl.config import settings
-from ui.charts import COLORS, base_layout
+from ui.charts import BOTTOM_LEGEND, COLORS, base_layout, titled
 
 OVERDUE_COLOR = "#e07b00"  # open and past due: orange next to the red of "resolved late"
 SOON_COLOR = "#f0b429"
@@ -23,17 +23,6 @@ STATE_LABELS = {"resolved_late": "Đã xong, trễ hạn", "overdue": "Đang qu�
 APOLOGY_LABELS = {"on_time": "Có", "too_late": "Có, nhưng muộn", "none": "Không"}
 NOT_FINISHED = "chưa xong"
 ROWS_SHOWN = 5000  # default of settings.toml [late] list_rows_shown
-BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
-
-
-def _titled(fig: go.Figure, title: str, subtitle: str | None = None, legend_below: bool = True) -> go.Figure:
-    base_layout(fig, title)
-    if subtitle:
-        fig.update_layout(title={"subtitle": {"text": subtitle, "font": {"size": 12, "color": COLORS["muted"]}}},
-                          margin={"t": 78})
-    if legend_below:
-        fig.update_layout(legend=BOTTOM_LEGEND, margin={"b": 70})
-    return fig
 
 
 def rows_shown() -> int:
@@ -88,8 +77,8 @@ def buckets_chart(b: pl.DataFrame) -> go.Figure:
     top = max(b["resolved_late"].max() or 0, b["overdue"].max() or 0, 1)
     fig.update_layout(barmode="group", height=380, hovermode="x unified")
     fig.update_yaxes(title="Số hồ sơ", range=[0, top * 1.2])
-    return _titled(fig, "Trễ bao nhiêu ngày làm việc?",
-                   "Từ ngày hẹn trả đến ngày có kết quả; hồ sơ đang quá hạn tính đến hôm nay")
+    return titled(fig, "Trễ bao nhiêu ngày làm việc?",
+                  "Từ ngày hẹn trả đến ngày có kết quả; hồ sơ đang quá hạn tính đến hôm nay", legend_below=True)
 
 
 def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
@@ -112,8 +101,9 @@ def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
                               "ticksuffix": "%", "showgrid": False, "tickformat": ",.0f"})
     fig.update_layout(yaxis={"title": {"text": "Số hồ sơ trễ hạn"}, "rangemode": "tozero"})
     unit = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}.get(period.kind, "kỳ")
-    return _titled(fig, f"Tỷ lệ trễ hạn trong {t.height} {unit} gần nhất" if t.height > 1 else "Tỷ lệ trễ hạn",
-                   "Cột: số hồ sơ giải quyết trễ hạn; đường: tỷ lệ trên số đã giải quyết (trục phải)")
+    return titled(fig, f"Tỷ lệ trễ hạn trong {t.height} {unit} gần nhất" if t.height > 1 else "Tỷ lệ trễ hạn",
+                  "Cột: số hồ sơ giải quyết trễ hạn; đường: tỷ lệ trên số đã giải quyết (trục phải)",
+                  legend_below=True)
 
 
 def ranking_chart(ranking: pl.DataFrame, min_resolved: int, top: int = 15) -> go.Figure:
@@ -133,9 +123,8 @@ def ranking_chart(ranking: pl.DataFrame, min_resolved: int, top: int = 15) -> go
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
     fig.update_xaxes(title="Tỷ lệ trễ hạn (%)", range=[0, max(widest * 1.7, 1)], showgrid=True,
                      gridcolor="#e6e8eb", tickformat=",.0f")
-    return _titled(fig, "Đơn vị nào có tỷ lệ trễ hạn cao nhất?",
-                   f"Chỉ xếp hạng đơn vị đã giải quyết từ {min_resolved} hồ sơ trong kỳ; trong ngoặc: trễ/đã giải quyết",
-                   legend_below=False)
+    return titled(fig, "Đơn vị nào có tỷ lệ trễ hạn cao nhất?",
+                  f"Chỉ xếp hạng đơn vị đã giải quyết từ {min_resolved} hồ sơ trong kỳ; trong ngoặc: trễ/đã giải quyết")
 
 
 def ranked_units(ranking: pl.DataFrame) -> int:
@@ -175,7 +164,7 @@ def breakdown_chart(b: pl.DataFrame, title: str) -> go.Figure:
                       legend={"traceorder": "normal"})
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
     fig.update_xaxes(title="Số hồ sơ", showgrid=True, gridcolor="#e6e8eb")
-    return _titled(fig, title, f"{b.height} nhóm nhiều hồ sơ trễ nhất (trễ trong kỳ + đang quá hạn)")
+    return titled(fig, title, f"{b.height} nhóm nhiều hồ sơ trễ nhất (trễ trong kỳ + đang quá hạn)", legend_below=True)
 
 
 def _cut(text: str, limit: int = 48) -> str:

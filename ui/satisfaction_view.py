@@ -14,24 +14,15 @@ import streamlit as st
 
 from queries.satisfaction import LEVELS, SOURCES, Rate, RatingMix, Targets
 from ui import format as fmt
-from ui.charts import COLORS, base_layout
+from ui.charts import BOTTOM_LEGEND, COLORS, titled
 from ui.filters import View, link
 
 LATE_PAGE = "tre-han"  # the late-dossiers page opens a dossier's detail from ?hs=<code>
 GOOD, BELOW, GREY = COLORS["resolved"], "#e07b00", "#c9ccd1"
 SCORE_COLORS = {1: "#c8372d", 2: "#ec8f5e", 3: "#d9d9d9", 4: "#8cc39b", 5: "#2e9d5b"}
 MAX_BARS = 35  # the unit chart shows this many; the full list is in the table under it
-BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
 RATE_COLUMNS = {"survey": ("survey_rate", "survey_answers"), "rating": ("rating_rate", "ratings")}
 N_WORDS = {"survey": "câu trả lời", "rating": "lượt đánh giá"}
-
-
-def _titled(fig: go.Figure, title: str, subtitle: str | None = None) -> go.Figure:
-    base_layout(fig, title)
-    if subtitle:
-        fig.update_layout(title={"subtitle": {"text": subtitle, "font": {"size": 12, "color": COLORS["muted"]}}},
-                          margin={"t": 78})
-    return fig
 
 
 def interval_text(rate: Rate) -> str:
@@ -115,7 +106,7 @@ def rate_bars(frame: pl.DataFrame, label: str, rate: str, n: str, t: Targets, ti
     fig.update_layout(height=max(260, 90 + 24 * len(names)), hovermode="closest", bargap=0.3)
     fig.update_xaxes(range=[0, 101], ticksuffix="%", showgrid=True, gridcolor="#e6e8eb")
     fig.update_yaxes(tickformat=None, automargin=True, gridcolor="rgba(0,0,0,0)")
-    return _titled(fig, title, subtitle)
+    return titled(fig, title, subtitle)
 
 
 def unit_chart(units: pl.DataFrame, source: str, t: Targets) -> go.Figure:
@@ -177,7 +168,7 @@ def trend_chart(trend: pl.DataFrame, t: Targets, end: date) -> go.Figure:
     lows = [lo for lo in trend["survey_rate_low"].to_list() + trend["rating_rate_low"].to_list() if lo is not None]
     bottom = min([t.target, *lows]) * 100
     fig.update_yaxes(range=[max(0, (bottom // 10) * 10 - 5), 101], ticksuffix="%", tickformat=None)
-    return _titled(fig, "Tỷ lệ hài lòng 12 tháng gần nhất",
+    return titled(fig, "Tỷ lệ hài lòng 12 tháng gần nhất",
                    f"Theo tháng đến ngày {fmt.day(end)} (cuối kỳ đang xem), với đơn vị và lĩnh vực đang lọc; "
                    "điểm xám: ít hơn mức tối thiểu để đánh giá")
 
@@ -187,22 +178,11 @@ def question_chart(questions: pl.DataFrame) -> go.Figure:
     data = questions.filter(pl.col("answers") > 0).reverse()
     labels = [f"{code or '?'} · {_short(text)}" for code, text in
               zip(data["question_code"].to_list(), data["question_text"].to_list())]
-    total = data["answers"].to_list()
     words = {1: "1 – Rất không hài lòng", 2: "2 – Không hài lòng", 3: "3 – Bình thường", 4: "4 – Hài lòng",
              5: "5 – Rất hài lòng"}
-    fig = go.Figure()
-    for score in range(1, 6):
-        counts = data[f"n{score}"].to_list()
-        shares = [c / n * 100 if n else 0 for c, n in zip(counts, total)]
-        fig.add_bar(y=labels, x=shares, orientation="h", name=words[score], marker_color=SCORE_COLORS[score],
-                    customdata=[[c, n] for c, n in zip(counts, total)],
-                    hovertemplate="%{y}<br>" + words[score] + ": %{x:.1f}% (%{customdata[0]:,d} / %{customdata[1]:,d})"
-                                  "<extra></extra>")
-    fig.update_layout(barmode="stack", height=max(280, 110 + 30 * len(labels)), hovermode="closest",
-                      legend=BOTTOM_LEGEND, margin={"b": 60})
-    fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(tickformat=None, automargin=True)
-    return _titled(fig, "Phân bố câu trả lời theo câu hỏi", "Tỷ lệ mỗi mức điểm 1–5 trên số người trả lời câu đó")
+    bars = [(data[f"n{score}"].to_list(), words[score], SCORE_COLORS[score]) for score in range(1, 6)]
+    fig = _share_bars(labels, data["answers"].to_list(), bars, min_height=280)
+    return titled(fig, "Phân bố câu trả lời theo câu hỏi", "Tỷ lệ mỗi mức điểm 1–5 trên số người trả lời câu đó")
 
 
 def _short(text: str, width: int = 70) -> str:
@@ -212,19 +192,26 @@ def _short(text: str, width: int = 70) -> str:
 def criteria_chart(criteria: pl.DataFrame) -> go.Figure:
     data = criteria.reverse()
     labels = [f"{c} · {name}" for c, name in zip(data["criterion_code"].to_list(), data["criterion_name"].to_list())]
+    bars = [(data[col].to_list(), name, color) for col, name, color in
+            (("n0", "0 điểm", SCORE_COLORS[1]), ("n1", "1 điểm", SCORE_COLORS[3]), ("n2", "2 điểm", SCORE_COLORS[5]))]
+    fig = _share_bars(labels, data["answers"].to_list(), bars, min_height=260)
+    return titled(fig, "Chín tiêu chí đánh giá trên Cổng DVC", "Tỷ lệ lượt chấm 2, 1, 0 điểm cho mỗi tiêu chí")
+
+
+def _share_bars(labels: list[str], total: list[int], bars: list[tuple[list[int], str, str]],
+                min_height: int) -> go.Figure:
+    """100% stacked horizontal bars: each of `bars` (counts per label, name, colour) as a share of `total`."""
     fig = go.Figure()
-    for col, name, color in (("n0", "0 điểm", SCORE_COLORS[1]), ("n1", "1 điểm", SCORE_COLORS[3]),
-                             ("n2", "2 điểm", SCORE_COLORS[5])):
-        counts, total = data[col].to_list(), data["answers"].to_list()
+    for counts, name, color in bars:
         fig.add_bar(y=labels, x=[c / n * 100 if n else 0 for c, n in zip(counts, total)], orientation="h",
                     name=name, marker_color=color, customdata=[[c, n] for c, n in zip(counts, total)],
                     hovertemplate="%{y}<br>" + name + ": %{x:.1f}% (%{customdata[0]:,d} / %{customdata[1]:,d})"
                                   "<extra></extra>")
-    fig.update_layout(barmode="stack", height=max(260, 110 + 30 * len(labels)), hovermode="closest",
+    fig.update_layout(barmode="stack", height=max(min_height, 110 + 30 * len(labels)), hovermode="closest",
                       legend=BOTTOM_LEGEND, margin={"b": 60})
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_yaxes(tickformat=None, automargin=True)
-    return _titled(fig, "Chín tiêu chí đánh giá trên Cổng DVC", "Tỷ lệ lượt chấm 2, 1, 0 điểm cho mỗi tiêu chí")
+    return fig
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -287,7 +274,7 @@ def theme_chart(themes: pl.DataFrame) -> go.Figure:
                       margin={"b": 60, "r": 30})
     fig.update_xaxes(showticklabels=False, showgrid=False, range=[0, max(total + [1]) * 1.15])
     fig.update_yaxes(tickformat=None, automargin=True, gridcolor="rgba(0,0,0,0)")
-    return _titled(fig, "Chủ đề được nhắc nhiều nhất", "Số ý kiến có từ khóa của chủ đề")
+    return titled(fig, "Chủ đề được nhắc nhiều nhất", "Số ý kiến có từ khóa của chủ đề")
 
 
 def comments_table(rows: pl.DataFrame) -> None:

@@ -10,26 +10,13 @@ import plotly.graph_objects as go
 import polars as pl
 
 from ui import format as fmt
-from ui.charts import COLORS, base_layout
+from ui.charts import COLORS, titled
 
 RECEIVED, RESOLVED = "Tiếp nhận trong kỳ", "Đã giải quyết"
 PENDING_WITHIN, PENDING_OVERDUE = "Đang giải quyết – trong hạn", "Đang giải quyết – quá hạn"
 PENDING_WITHIN_COLOR = "#f0b429"  # amber: in progress, still in time
 GRAIN_WORDS = {"week": "tuần", "month": "tháng"}
 NAME_CHARS = 58  # longer procedure names are cut on the axis; the hover shows them whole
-# Under the plot, so that it never runs into a title and its subtitle.
-BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
-
-
-def _title(fig: go.Figure, title: str, subtitle: str | None, legend_below: bool = False) -> go.Figure:
-    """base_layout, plus a grey subtitle under the title and, if asked, the legend under the plot."""
-    base_layout(fig, title)
-    if subtitle:
-        fig.update_layout(title={"subtitle": {"text": subtitle, "font": {"size": 12, "color": COLORS["muted"]}}},
-                          margin={"t": 78})
-    if legend_below:
-        fig.update_layout(legend=BOTTOM_LEGEND, margin={"b": 70})
-    return fig
 
 
 def counts_chart(counts: pl.DataFrame, name_col: str, title: str, subtitle: str | None = None,
@@ -57,7 +44,7 @@ def counts_chart(counts: pl.DataFrame, name_col: str, title: str, subtitle: str 
     fig.update_yaxes(autorange="reversed", title=axis_title or None, gridcolor="white")
     widest = max(*(counts[c].max() or 0 for c in ("received", "resolved_total", "pending_total")), 1)
     fig.update_xaxes(title="Số hồ sơ", tickformat=",d", showgrid=True, gridcolor="#e6e8eb", range=[0, widest * 1.15])
-    return _title(fig, title, subtitle, legend_below=True)
+    return titled(fig, title, subtitle, legend_below=True)
 
 
 def channel_chart(channels: pl.DataFrame) -> go.Figure:
@@ -80,7 +67,7 @@ def channel_chart(channels: pl.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", bargap=0.2, hovermode="x unified", height=480)
     tallest = max(*(channels[c].max() or 0 for c in ("received", "resolved_total", "pending_total")), 1)
     fig.update_yaxes(title="Số hồ sơ", range=[0, tallest * 1.25])
-    return _title(fig, "Người dân nộp hồ sơ qua kênh nào?",
+    return titled(fig, "Người dân nộp hồ sơ qua kênh nào?",
                   "Trong ngoặc: tỷ lệ trong số hồ sơ tiếp nhận trong kỳ", legend_below=True)
 
 
@@ -110,7 +97,7 @@ def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: d
     if series.height:
         end = min(series["bucket_end"][-1], data_end or series["bucket_end"][-1])
         subtitle = f"{series.height} {word} gần nhất, đến {end:%d/%m/%Y}. Cột đậm: {_lower_first(period_label)}"
-    return _title(fig, f"Số hồ sơ theo {word}", subtitle)
+    return titled(fig, f"Số hồ sơ theo {word}", subtitle)
 
 
 def _lower_first(text: str) -> str:
@@ -147,7 +134,7 @@ def heatmap_chart(cells: pl.DataFrame) -> go.Figure:
     shown = len(units)
     subtitle = (f"{shown} đơn vị tiếp nhận nhiều nhất trong số {units_with_data} đơn vị có hồ sơ"
                 if units_with_data > shown else f"{shown} đơn vị có hồ sơ")
-    fig = _title(fig, "Đơn vị nào nhận nhiều hồ sơ ở lĩnh vực nào?", subtitle + "; ô trống: không có hồ sơ")
+    fig = titled(fig, "Đơn vị nào nhận nhiều hồ sơ ở lĩnh vực nào?", subtitle + "; ô trống: không có hồ sơ")
     # Column labels are long and slanted: pin the title to the top and leave them room under it.
     fig.update_layout(margin={"t": 250}, title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}})
     return fig
@@ -174,7 +161,7 @@ def procedures_chart(top: pl.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
     fig.update_xaxes(title="Số hồ sơ tiếp nhận", showgrid=True, gridcolor="#e6e8eb",
                      range=[0, max(top["received"].max() or 0, 1) * 1.18])
-    return _title(fig, "Thủ tục nào có nhiều hồ sơ nhất?",
+    return titled(fig, "Thủ tục nào có nhiều hồ sơ nhất?",
                   f"{len(ticks)} thủ tục tiếp nhận nhiều hồ sơ nhất; tỷ lệ trong ngoặc: phần của thủ tục "
                   "trong số hồ sơ tiếp nhận trong kỳ")
 
