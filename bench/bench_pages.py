@@ -1,9 +1,10 @@
 """Benchmark: server-side render time of every page (AppTest: queries, figures, tables), cold
-(caches cleared) and warm (second run), on a given database. Optionally builds a big database
+(caches cleared) and warm (later runs), on a given database. Optionally builds a big database
 first from N generated dossiers loaded through the real ETL.
 
     .venv/bin/python bench/bench_pages.py [--db data/cchc.duckdb] [--runs 3]
     .venv/bin/python bench/bench_pages.py --make-big 5000000 --db bench/out/big.duckdb
+    .venv/bin/python bench/bench_pages.py --db bench/out/big.duckdb --params ky=year,tu=2025-01-01 --trace
 
 Prints seconds per page and the ratio to the baseline measured in the same run: a bare
 `SELECT count(*) FROM dossiers` round trip through AppTest on the same database.
@@ -13,11 +14,14 @@ Every page of dashboard.PAGES is timed, plus the late page opened on one dossier
 the latest-finishing late dossier). The viewer is the local one: CCHC_USERS and CCHC_AUDIT_DB
 point into a temporary folder, so the benchmark never reads or writes the accounts or the
 audit log under data/. `--params ky=year` opens the filtered pages on another period;
-`--pages late,ranking` times only the pages whose path contains one of the words.
+`--pages late,ranking` times only the pages whose path contains one of the words; `--trace`
+prints, under each page, its cold run's slowest query calls (see bench_queries.py to time and
+EXPLAIN the query functions themselves).
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import statistics
 import sys
@@ -33,8 +37,6 @@ sys.path.insert(0, str(ROOT))
 def pages() -> list[str]:
     """Every page declared in the frame (dashboard.PAGES), read from its source: importing
     dashboard.py would run the Streamlit frame."""
-    import ast
-
     tree = ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))
     return [node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
             and getattr(node.func, "id", None) == "PageSpec" and node.args and isinstance(node.args[0], ast.Constant)]
@@ -48,6 +50,7 @@ def late_dossier(db: Path) -> str | None:
         row = con.execute("SELECT dossier_code FROM dossiers WHERE timeliness = 'late' "
                           "ORDER BY finished_date DESC, dossier_code LIMIT 1").fetchall()
     return row[0][0] if row else None
+
 
 BASELINE = """
 import streamlit as st
@@ -142,9 +145,9 @@ def main() -> None:
     os.environ["CCHC_DB"] = str(args.db.resolve())
     os.environ.setdefault("CCHC_TODAY", (today + timedelta(days=1)).isoformat())
     # The local viewer (no accounts file) and a throw-away audit log: never data/users.toml, data/audit.duckdb.
-    scratch = Path(tempfile.mkdtemp(prefix="cchc-bench-"))
-    os.environ["CCHC_USERS"] = str(scratch / "users.toml")
-    os.environ["CCHC_AUDIT_DB"] = str(scratch / "audit.duckdb")
+    scratch = tempfile.TemporaryDirectory(prefix="cchc-bench-")  # removed at exit
+    os.environ["CCHC_USERS"] = str(Path(scratch.name) / "users.toml")
+    os.environ["CCHC_AUDIT_DB"] = str(Path(scratch.name) / "audit.duckdb")
     params = dict(pair.split("=", 1) for pair in args.params.split(",") if pair)
     words = [w for w in args.pages.split(",") if w]
     runs: list[tuple[str, str, dict[str, str]]] = []

@@ -3,17 +3,18 @@ import streamlit as st
 
 from queries.status import database_summary, load_history, unit_counts, weekly_volume
 from ui import format as fmt
+from ui.cache import cached
 from ui.charts import weekly_volume_chart
 from ui.data import connection
 from ui.filters import today
-from ui.session import current_scope
 from ui.layout import freshness, require_connection
+from ui.session import current_scope
 from ui.tables import loads_table, units_table
 
 con = connection()
 require_connection(con)
 scope = current_scope()
-summary = database_summary(con, scope)
+summary = cached(database_summary, scope)
 
 st.title("Tổng quan dữ liệu")
 freshness(summary)
@@ -29,12 +30,12 @@ cols[3].metric("Phiếu khảo sát", fmt.number(summary.survey_responses))
 cols[4].metric("Dòng bị loại khi nạp", fmt.number(summary.rejects),
                help="Dòng không nạp được (thiếu mã, sai ngày, trạng thái lạ…). Xem chi tiết: python -m etl rejects")
 
-st.plotly_chart(weekly_volume_chart(weekly_volume(con, scope)), width="stretch")
+st.plotly_chart(weekly_volume_chart(cached(weekly_volume, scope)), width="stretch")
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Dữ liệu theo đơn vị")
-    units_table(unit_counts(con, scope, today()))
+    units_table(cached(unit_counts, scope, today()))
 with right:
     st.subheader("Các lần nạp gần đây")
-    loads_table(load_history(con, scope, limit=50))
+    loads_table(cached(load_history, scope, 50))

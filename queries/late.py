@@ -251,21 +251,28 @@ def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "lat
     diacritics ("nguyen van an" finds "Nguyễn Văn An"), against the unmasked column; the name is
     returned masked all the same. `limit=None` returns every row (for the download)."""
     order = LIST_SORTS[sort][1]
+    # Sort and cut first, mask after: the masks (regular expressions, word lists) then run on the
+    # `limit` rows shown, not on every late dossier of the period (136,485 for a year on 5M).
     sql = _sql(f"""
+        , picked AS (
+            SELECT l.*, coalesce(f.field_name, l.field_code) AS field_name,
+                   coalesce(u.unit_name, l.unit_code) AS unit_name
+            FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
+            LEFT JOIN fields f ON f.field_code = l.field_code
+            WHERE {_list_where(kind)}
+            ORDER BY {order}
+            {"LIMIT $limit" if limit is not None else ""}
+        )
         SELECT CASE WHEN l.is_resolved_late THEN 'resolved_late' WHEN l.is_overdue THEN 'overdue'
                     WHEN l.is_due_soon THEN 'due_soon' ELSE 'other' END AS state,
                l.dossier_code, l.procedure_code, coalesce(l.procedure_name, '{UNKNOWN_PROCEDURE}') AS procedure_name,
-               coalesce(f.field_name, l.field_code) AS field_name, l.unit_code,
-               coalesce(u.unit_name, l.unit_code) AS unit_name, l.officer_name,
+               l.field_name, l.unit_code, l.unit_name, l.officer_name,
                l.received_at, l.due_at, l.finished_at, l.returned_at, l.is_open, l.days_late,
                coalesce(l.supplement_count, 0) AS supplement_count, l.apology_issued_at, l.apology_due_at,
                l.apology_state, l.is_without_apology,
                {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')}
-        FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
-        LEFT JOIN fields f ON f.field_code = l.field_code
-        WHERE {_list_where(kind)}
+        FROM picked l
         ORDER BY {order}
-        {"LIMIT $limit" if limit is not None else ""}
     """)
     result = frame(con, sql, _params(filters, q=search or "", limit=limit))
     if result.height == 0:

@@ -118,7 +118,10 @@ _REJECTS = f"""
     WITH load_units AS (
         SELECT load_id, min(unit_code) AS unit_code FROM ({_LOAD_UNITS}) GROUP BY load_id
         HAVING count(DISTINCT unit_code) = 1
-    ), known AS (SELECT DISTINCT ON (dossier_code) dossier_code, unit_code FROM dossiers),
+    ), known AS (  -- only the dossiers a reject names: a scan of millions otherwise, on every page
+        SELECT DISTINCT ON (dossier_code) dossier_code, unit_code FROM dossiers
+        WHERE dossier_code IN (SELECT dossier_code FROM rejects)
+    ),
     named AS (SELECT DISTINCT ON (name) lower(nfc_normalize(unit_name)) AS name, unit_code FROM units)
     SELECT r.*, coalesce(k.unit_code, n.unit_code, lu.unit_code) AS unit_code
     FROM rejects r
