@@ -45,7 +45,8 @@ if survey.total == 0 and ratings.total == 0:
 ui.kpi_cards(survey, ratings, cached(sat.rating_mix, filters), t)
 st.caption(f"Hai nguồn tính riêng, không cộng gộp. Tỷ lệ dựa trên ít hơn {t.min_responses} câu trả lời (khảo sát) "
            f"hoặc {t.min_responses} lượt đánh giá bị tô xám và không xếp hạng (đặt trong etl/config/settings.toml, "
-           "mục [satisfaction]). KTC 95%: khoảng tin cậy Wilson.")
+           "mục [satisfaction]). KTC 95%: khoảng tin cậy Wilson; với khảo sát, mỗi người trả lời nhiều câu nên "
+           "khoảng tin cậy thực tế rộng hơn khoảng hiển thị. Số điện thoại, số giấy tờ trong ý kiến được che.")
 
 sources = list(sat.SOURCES)
 source = st.segmented_control("Nguồn dữ liệu cho biểu đồ theo đơn vị và lĩnh vực", sources,

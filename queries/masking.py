@@ -11,6 +11,10 @@ DuckDB expressions, one per personal column, with `{col}` standing for the colum
   "Phường Hải Châu, TP Đà Nẵng"); the first part (house and street) is never shown, so a two-part
   address keeps only its last part and a one-part address shows as "(đã ẩn)".
 
+- free text (comments): a run of 9 or more digits, with single spaces, dots or dashes between
+  them (a phone or ID number a citizen wrote in), becomes "[số đã ẩn]"; names in free text cannot
+  be told apart from other words and stay as written.
+
 Empty or blank values give NULL. Unmasked only when the viewer's `Scope.personal_data` is True:
 UNLESS_ALLOWED wraps a template in `CASE WHEN $personal_data THEN … ELSE … END` (bound parameter).
 """
@@ -46,6 +50,7 @@ MASKS = {
         f"lambda p: trim(p)), lambda p: p <> ''), -2 + CASE WHEN len(list_filter(list_transform("
         f"string_split({_CLEAN}, ','), lambda p: trim(p)), lambda p: p <> '')) = 2 THEN 1 ELSE 0 END, -1), ', ') END"
     ),
+    "comment": "regexp_replace({col}, '[0-9](?:[ .-]?[0-9]){8,}', '[số đã ẩn]', 'g')",
 }
 
 # Diacritic-insensitive form of a text for search: NFC, lower case, accents stripped, đ → d,

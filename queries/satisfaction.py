@@ -20,6 +20,7 @@ import polars as pl
 from etl.config import read_rows, settings
 from queries.connection import frame, one_row
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters, Scope
+from queries.masking import MASKS, UNLESS_ALLOWED
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 LEVELS = {3: "Rất hài lòng", 2: "Hài lòng", 1: "Không hài lòng"}
@@ -260,13 +261,19 @@ def trend(con: duckdb.DuckDBPyConnection, filters: Filters, months: int = 12) ->
 def dissatisfied_ratings(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 200) -> pl.DataFrame:
     """Ratings 'Không hài lòng' in the period, newest first, with whether the dossier is known."""
     sql = f"""
-        SELECT d.rated_at, d.unit_code, u.unit_name, d.dossier_code, d.is_linked, d.comment, d.source
+        SELECT d.rated_at, d.unit_code, u.unit_name, d.dossier_code, d.is_linked, {_comment('d.comment')},
+               d.source
         FROM ratings d LEFT JOIN units u USING (unit_code)
         WHERE d.rating_code = 1 AND {_RATING_WHERE}
         ORDER BY d.rated_at DESC, d.dossier_code
         LIMIT $limit
     """
-    return frame(con, sql, {**filters.params(), "limit": limit})
+    return frame(con, sql, {**filters.params(), "limit": limit, "personal_data": filters.scope.personal_data})
+
+
+def _comment(col: str) -> str:
+    """A comment as the viewer may read it: phone and ID numbers masked unless personal data is allowed."""
+    return UNLESS_ALLOWED.replace("{mask}", MASKS["comment"]).replace("{col}", col) + " AS comment"
 
 
 @dataclass(frozen=True)
@@ -340,7 +347,9 @@ def comments(con: duckdb.DuckDBPyConnection, filters: Filters, search: str = "",
         ORDER BY comment_date DESC, comment_key
         LIMIT $limit
     """
-    out = frame(con, sql, {**_comment_params(filters, search, source, verdict), "limit": limit})
+    sql = f"SELECT * REPLACE ({_comment('f.comment')}) FROM ({sql}) f"
+    out = frame(con, sql, {**_comment_params(filters, search, source, verdict), "limit": limit,
+                           "personal_data": filters.scope.personal_data})
     return out.join(frame(con, "SELECT unit_code, unit_name FROM units"), on="unit_code", how="left",
                     maintain_order="left").select(
         "source", "comment_date", "unit_code", "unit_name", "dossier_code", "rating_code", "mean_score",

@@ -306,3 +306,33 @@ def test_rating_criteria_long_form(tmp_path):
                     sat.by_criterion(c, month()).to_dicts()}
     # TC1: D1 2, D3 0 · TC4: D1 1 · TC6: D1 2 (D3's 3 dropped).
     assert criteria == {"TC1": (1, 0, 1), "TC4": (0, 1, 0), "TC6": (1, 0, 0)}
+
+
+# --- personal data in free text -----------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, shown", [
+    ("Gọi 0912 345 678 mà không ai nghe", "Gọi [số đã ẩn] mà không ai nghe"),
+    ("CCCD 048170244912 bị ghi sai", "CCCD [số đã ẩn] bị ghi sai"),
+    ("SĐT 0912.345.678.", "SĐT [số đã ẩn]."),
+    ("Chờ 3 ngày, phí 150.000 đồng", "Chờ 3 ngày, phí 150.000 đồng"),  # 6 digits: an amount, kept
+    ("Hẹn 12/11/2026 mà chưa có", "Hẹn 12/11/2026 mà chưa có"),  # a date, kept
+    (None, None),
+])
+def test_numbers_written_into_comments_are_masked(raw, shown):
+    from queries.masking import MASKS
+
+    with duckdb.connect() as c:
+        assert c.execute("SELECT " + MASKS["comment"].replace("{col}", "$t"), {"t": raw}).fetchall()[0][0] == shown
+
+
+def test_comment_lists_mask_phones_unless_the_scope_allows_personal_data(tmp_path):
+    ratings = ("Mã hồ sơ,Đơn vị,Ngày đánh giá,Mức độ hài lòng,Ý kiến\n"
+               "D2,Phường Hải Châu,10/11/2026 09:00,Không hài lòng,Gọi 0912 345 678 không ai nghe\n")
+    db = load_text_exports(tmp_path, {"hoso.csv": DOSSIERS, "danhgia.csv": ratings})
+    with duckdb.connect(str(db), read_only=True) as c:
+        masked, allowed = month(Scope.province()), month(Scope.province(personal_data=True))
+        assert sat.comments(c, masked)["comment"].to_list() == ["Gọi [số đã ẩn] không ai nghe"]
+        assert sat.dissatisfied_ratings(c, masked)["comment"].to_list() == ["Gọi [số đã ẩn] không ai nghe"]
+        assert sat.comments(c, allowed)["comment"].to_list() == ["Gọi 0912 345 678 không ai nghe"]
+        # The search still finds the comment by its (unmasked) words, and shows it masked.
+        assert sat.comments(c, masked, "khong ai nghe")["comment"].to_list() == ["Gọi [số đã ẩn] không ai nghe"]
