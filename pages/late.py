@@ -72,7 +72,7 @@ ranking = cached(late.unit_ranking, filters)
 # Two units or more: the ranking beside the breakdown; otherwise one sentence above it.
 left, right = st.columns(2) if view_ui.ranked_units(ranking) > 1 else (st.container(), st.container())
 with left:
-    view_ui.ranking_block(ranking)
+    view_ui.ranking_block(ranking, can_compare=filters.scope.unit_codes is None or len(filters.scope.unit_codes) > 1)
 with right:
     dims = {"unit": "Đơn vị", "field": "Lĩnh vực", "procedure": "Thủ tục", "officer": "Cán bộ xử lý"}
     by = st.segmented_control("Hồ sơ trễ nằm ở đâu? Theo", list(dims), format_func=dims.get, default="field",

@@ -131,8 +131,9 @@ def ranked_units(ranking: pl.DataFrame) -> int:
     return ranking.filter(pl.col("is_ranked")).height
 
 
-def ranking_block(ranking: pl.DataFrame) -> None:
-    """The ranking chart (two ranked units or more), or one sentence; then the small units, unranked."""
+def ranking_block(ranking: pl.DataFrame, can_compare: bool = True) -> None:
+    """The ranking chart (two ranked units or more), or one sentence; then the small units, unranked.
+    `can_compare`: the viewer's scope holds more than one unit (else no hint to pick others)."""
     minimum = rank_threshold(ranking)
     ranked = ranking.filter(pl.col("is_ranked"))
     if ranked.height > 1:
@@ -141,7 +142,8 @@ def ranking_block(ranking: pl.DataFrame) -> None:
         r = ranked.row(0, named=True)
         st.markdown(f"**Tỷ lệ trễ hạn của {r['unit_name']}:** {fmt.percent(r['late_rate'])} "
                     f"({fmt.number(r['resolved_late'])} trễ trên {fmt.number(r['resolved'])} hồ sơ đã giải quyết "
-                    "trong kỳ). Chọn nhiều đơn vị hoặc toàn tỉnh ở thanh bên để so sánh giữa các đơn vị.")
+                    "trong kỳ)." + (" Chọn nhiều đơn vị hoặc toàn tỉnh ở thanh bên để so sánh giữa các đơn vị."
+                                    if can_compare else ""))
     else:
         st.caption(f"Chưa đơn vị nào giải quyết đủ {minimum} hồ sơ trong kỳ để xếp hạng theo tỷ lệ trễ hạn.")
     small = ranking.filter(~pl.col("is_ranked") & ((pl.col("resolved_late") > 0) | (pl.col("overdue") > 0)))
