@@ -22,9 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 from etl.demo.generate import dossier_frame, write_csv_export, write_xlsx_export  # noqa: E402
 from etl.extract import extract_file  # noqa: E402
-from etl.load import load_files  # noqa: E402
+from etl.load import (
+    load_files,  # noqa: E402
+    normalize_table,  # noqa: E402
+)
 from etl.normalize import Context  # noqa: E402
-from etl.load import normalize_table  # noqa: E402
 
 TODAY = date(2026, 11, 20)
 

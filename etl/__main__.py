@@ -95,9 +95,9 @@ def cmd_demo(args, db: Path) -> int:
 
 
 def cmd_status(args, db: Path) -> int:
+    from queries.connection import open_database
     from queries.filters import Scope
     from queries.status import database_summary, unit_counts
-    from queries.connection import open_database
 
     con = open_database(db)
     if con is None:

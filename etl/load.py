@@ -16,10 +16,26 @@ from etl.calendar import default_calendar
 from etl.config import config_path, read_rows, settings
 from etl.errors import EtlError
 from etl.extract import RawTable, extract_file
-from etl.normalize import (REJECT_SCHEMA, UNKNOWN_FIELD, Context, Normalized, normalize_dossiers, normalize_ratings,
-                           normalize_survey)
-from etl.schema import (BUSINESS_COLUMNS, DOSSIER_COLUMNS, LOAD_LOG, RATING_CRITERIA, RATINGS, REJECTS, SURVEY_ANSWERS,
-                        SURVEY_RESPONSES, TABLES)
+from etl.normalize import (
+    REJECT_SCHEMA,
+    UNKNOWN_FIELD,
+    Context,
+    Normalized,
+    normalize_dossiers,
+    normalize_ratings,
+    normalize_survey,
+)
+from etl.schema import (
+    BUSINESS_COLUMNS,
+    DOSSIER_COLUMNS,
+    LOAD_LOG,
+    RATING_CRITERIA,
+    RATINGS,
+    REJECTS,
+    SURVEY_ANSWERS,
+    SURVEY_RESPONSES,
+    TABLES,
+)
 from etl.store import writing
 from etl.text import fmt_int
 from etl.units import directory

@@ -15,8 +15,7 @@ from etl.headers import column_label
 from etl.schema import DOSSIER_COLUMNS
 from etl.text import clean_columns, fold, fold_words
 from etl.units import UnitMatcher
-from etl.values import (code_map, map_codes, parse_datetimes, parse_flags, parse_numbers,
-                        parse_processing_time)
+from etl.values import code_map, map_codes, parse_datetimes, parse_flags, parse_numbers, parse_processing_time
 
 REJECT_SCHEMA = {
     "source_row": pl.Int64, "severity": pl.String, "reason_code": pl.String, "column_name": pl.String,

@@ -13,11 +13,11 @@ from scoring.rank import history, movers, period_key, period_title, points_text,
 from scoring.scheme import GROUPS, MISSING, SchemeError, available_schemes, load_scheme
 from ui import format as fmt
 from ui import ranking_view as view
+from ui.auth import audit, download, may
 from ui.cache import cached
 from ui.data import connection, database_file
 from ui.filters import today
 from ui.layout import require_connection
-from ui.auth import audit, download, may
 from ui.session import current_scope, current_viewer
 
 con = connection()

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from access import audit
 from access.users import add_user
 from tests.app_support import PINNED_TODAY, metrics, new_app, open_app
+
 PASSWORD = "mat-khau-thu-nghiem"
 WEEK = ("2026-11-09", "2026-11-15")  # the last complete week before the pinned today (21/11/2026)
 

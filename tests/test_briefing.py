@@ -4,10 +4,10 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.fixtures_exports import load_text_exports
 from queries.briefing import field_changes, kpis, overdue_now, units_needing_attention
 from queries.filters import Filters, Scope
 from queries.periods import Period
+from tests.fixtures_exports import load_text_exports
 from ui.narrative import briefing_paragraph
 
 HC, TK = "20242", "20209"  # Phường Hải Châu, Phường Thanh Khê

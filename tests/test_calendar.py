@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from fixtures_exports import dossier, write_dossier_csv
 
 from etl.calendar import default_calendar
 from etl.extract import extract_file
 from etl.load import normalize_table
 from etl.normalize import Context
-from fixtures_exports import dossier, write_dossier_csv
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,15 @@ import pytest
 from etl.calendar import default_calendar
 from etl.config import read_rows
 from etl.demo import model
-from etl.demo.generate import (DEFECT_KINDS, UNKNOWN_UNIT, dossier_frame, generate, write_csv_export,
-                               write_html_xls, write_xlsx_export)
+from etl.demo.generate import (
+    DEFECT_KINDS,
+    UNKNOWN_UNIT,
+    dossier_frame,
+    generate,
+    write_csv_export,
+    write_html_xls,
+    write_xlsx_export,
+)
 from etl.demo.writers import UNKNOWN_STATUS, to_cp1258
 from etl.text import fold
 from etl.units import UnitMatcher

@@ -8,14 +8,27 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from fixtures_exports import (
+    API_HEADERS,
+    TITLES,
+    Blank,
+    Group,
+    Total,
+    dossier,
+    write_dossier_csv,
+    write_dossier_html_xls,
+    write_dossier_xlsx,
+    write_other_xlsx,
+    write_plain_xlsx,
+    write_png_as_xlsx,
+    write_sheets,
+    write_truncated_xlsx,
+)
 
 from etl.errors import EtlError
 from etl.extract import extract_file
 from etl.load import normalize_table
 from etl.normalize import Context
-from fixtures_exports import (API_HEADERS, TITLES, Blank, Group, Total, dossier, write_dossier_csv,
-                              write_dossier_html_xls, write_dossier_xlsx, write_other_xlsx, write_plain_xlsx,
-                              write_png_as_xlsx, write_sheets, write_truncated_xlsx)
 
 
 @pytest.fixture(scope="module")

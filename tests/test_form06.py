@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 
 from etl.__main__ import main as cli
-from tests.fixtures_exports import load_text_exports
 from queries.connection import open_database
 from queries.dossiers import period_counts
 from queries.filters import Filters, Scope
@@ -21,6 +20,7 @@ from queries.form06 import FORM_COLUMNS, form06, missing_unit_codes
 from queries.periods import period_containing
 from reports import safe_text
 from reports.form06 import form06_csv_bytes, form06_xlsx_bytes, write_form06
+from tests.fixtures_exports import load_text_exports
 
 # The official report month of December 2026: Sun 15/11/2026 – Mon 14/12/2026 (cut-off on the 14th).
 PERIOD = period_containing("report_month", date(2026, 12, 1))

@@ -10,13 +10,23 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from fixtures_exports import (
+    QUESTIONS,
+    Group,
+    Total,
+    dossier,
+    write_dossier_csv,
+    write_dossier_xlsx,
+    write_other_xlsx,
+    write_png_as_xlsx,
+    write_survey_xlsx,
+    write_truncated_xlsx,
+)
 
 import etl.load
 from etl.__main__ import main
 from etl.load import load_files
 from etl.store import connect_readonly, version
-from fixtures_exports import (QUESTIONS, Group, Total, dossier, write_dossier_csv, write_dossier_xlsx,
-                              write_other_xlsx, write_png_as_xlsx, write_survey_xlsx, write_truncated_xlsx)
 
 TK = "UBND phường Thanh Khê"  # → 20209
 HV = "Xã Hòa Vang"  # → 20320

@@ -4,9 +4,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.fixtures_exports import load_text_exports
 from queries.dossiers import period_counts
 from queries.filters import Filters, Scope
+from tests.fixtures_exports import load_text_exports
 
 A, B = "20209", "20242"  # Phường Thanh Khê, Phường Hải Châu
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))

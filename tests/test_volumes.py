@@ -4,11 +4,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.fixtures_exports import load_text_exports
 from queries import volumes
 from queries.dossiers import period_counts
 from queries.filters import Filters, Scope
 from queries.periods import Period
+from tests.fixtures_exports import load_text_exports
 
 A, B, C = "20209", "20242", "20263"  # Phường Thanh Khê, Phường Hải Châu, Phường Sơn Trà
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))  # Sun 01/11 … Mon 30/11/2026

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from html import escape
 
-
 from queries.form06 import FORM_COLUMNS, Form06
 from ui import format as fmt
 

@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from queries.late import BUCKETS, DossierDetail, LateSummary
+from etl.config import settings
+from queries.late import DossierDetail, LateSummary
 from queries.periods import Period
 from ui import format as fmt
-from etl.config import settings
 from ui.charts import BOTTOM_LEGEND, COLORS, base_layout, titled
 
 OVERDUE_COLOR = "#e07b00"  # open and past due: orange next to the red of "resolved late"

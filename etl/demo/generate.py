@@ -16,10 +16,17 @@ import numpy as np
 import polars as pl
 
 from etl.config import read_rows
-from etl.demo.model import (CANONICAL, STATE_COLUMNS, Simulation, simulate, simulate_ratings, simulate_surveys,
-                            snapshot, snapshot_exprs)
-from etl.demo.writers import (write_csv_export, write_html_xls, write_rating_xlsx, write_survey_xlsx,
-                              write_xlsx_export)
+from etl.demo.model import (
+    CANONICAL,
+    STATE_COLUMNS,
+    Simulation,
+    simulate,
+    simulate_ratings,
+    simulate_surveys,
+    snapshot,
+    snapshot_exprs,
+)
+from etl.demo.writers import write_csv_export, write_html_xls, write_rating_xlsx, write_survey_xlsx, write_xlsx_export
 from etl.text import fold_words
 
 __all__ = ["generate", "dossier_frame", "write_xlsx_export", "write_csv_export", "write_html_xls"]
