@@ -445,6 +445,14 @@ def _dedupe(typed: pl.DataFrame, issues: _Issues) -> pl.DataFrame:
 # --- surveys -------------------------------------------------------------------------------------
 
 
+def _row_units(written: pl.Series, ctx: Context) -> pl.Series:
+    """Each row's unit code from the unit it names, else the unit the file's title names; null
+    where neither is known (the caller rejects those rows, saying which)."""
+    unit_map = ctx.units.match_many(written.drop_nulls().unique().to_list())
+    units = written.replace_strict(unit_map, default=None, return_dtype=pl.String)
+    return pl.select(pl.coalesce(pl.lit(units), pl.lit(ctx.file_unit))).to_series()
+
+
 def normalize_survey(table: RawTable, ctx: Context) -> Normalized:
     base = ("response_id", "unit", "response_date", "dossier_code", "field_name", "comment")
     frame = _clean(table, base)
@@ -453,9 +461,7 @@ def normalize_survey(table: RawTable, ctx: Context) -> Normalized:
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
     issues = _Issues(table, frame)
-    unit_map = ctx.units.match_many(frame["unit"].drop_nulls().unique().to_list())
-    units = frame["unit"].replace_strict(unit_map, default=None, return_dtype=pl.String)
-    units = pl.select(pl.coalesce(pl.lit(units), pl.lit(ctx.file_unit))).to_series()
+    units = _row_units(frame["unit"], ctx)
     issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
                "Đơn vị không có trong danh mục: «{value}». Kiểm tra tên đơn vị hoặc thêm vào danh mục.")
     issues.add(units.is_null() & frame["unit"].is_null(), "missing_unit", "unit", None,
@@ -542,9 +548,7 @@ def normalize_ratings(table: RawTable, ctx: Context) -> Normalized:
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
     issues = _Issues(table, frame)
-    unit_map = ctx.units.match_many(frame["unit"].drop_nulls().unique().to_list())
-    units = frame["unit"].replace_strict(unit_map, default=None, return_dtype=pl.String)
-    units = pl.select(pl.coalesce(pl.lit(units), pl.lit(ctx.file_unit))).to_series()
+    units = _row_units(frame["unit"], ctx)
     issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
                "Đơn vị không có trong danh mục: «{value}». Kiểm tra tên đơn vị (theo danh mục sau sắp xếp từ "
                "01/7/2025) hoặc thêm vào etl/config/departments.csv / unit_crosswalk.csv.")
