@@ -345,3 +345,19 @@ def test_xlsx_holds_every_row_masked_and_guarded(con, tmp_path):
     o1 = body[2]
     assert (o1[9], o1[10], o1[15]) == ("chưa xong", "4", "Có")  # open, 4 working days, no apology
     assert "đã được che bớt" in cells[-1][0]
+
+
+def test_rule_text_explains_a_later_export_due_date_after_several_supplement_requests():
+    """Exports carry only the last supplement request: with 2 requests, an export due date 3 working
+    days later than the recomputed one is explained, not called a wrong declaration."""
+    from types import SimpleNamespace
+
+    from queries.late import RuleDue
+    from ui.late_view import rule_text
+
+    rule = RuleDue(datetime(2026, 10, 7, 16, 49), 20.0, "working", datetime(2026, 11, 4, 16, 49), 4,
+                   datetime(2026, 11, 10, 16, 49), datetime(2026, 11, 13, 16, 49), False, 3)
+    twice = rule_text(SimpleNamespace(rule=rule, row={"supplement_count": 2}, rule_problem=None))
+    assert "muộn hơn quy định 3 ngày làm việc" in twice and "tệp xuất chỉ ghi lần gần nhất" in twice
+    once = rule_text(SimpleNamespace(rule=rule, row={"supplement_count": 1}, rule_problem=None))
+    assert "kiểm tra lại thời hạn đã khai báo" in once and "lần gần nhất" not in once

@@ -246,7 +246,14 @@ def rule_text(detail: DossierDetail) -> str:
         diff = r.difference_working_days or 0
         way = "muộn hơn" if diff > 0 else "sớm hơn"
         text += (f" :orange[Ngày hẹn trả trong tệp xuất ({fmt.day(r.export_due_at)}) {way} quy định "
-                 f"{abs(diff)} ngày làm việc] — kiểm tra lại thời hạn đã khai báo trong phần mềm một cửa.")
+                 f"{abs(diff)} ngày làm việc]")
+        requests = int(detail.row.get("supplement_count") or 0)
+        if requests > 1 and diff > 0:
+            # Exports carry only the last supplement request and answer: earlier waits are unknown here.
+            text += (f" — hồ sơ có {requests} lần yêu cầu bổ sung nhưng tệp xuất chỉ ghi lần gần nhất, nên thời "
+                     "gian chờ các lần trước chưa được cộng vào hạn tính lại; đối chiếu trong phần mềm một cửa.")
+        else:
+            text += " — kiểm tra lại thời hạn đã khai báo trong phần mềm một cửa."
     return text
 
 
