@@ -410,7 +410,11 @@ def _procedures_frame() -> pl.DataFrame:
 def build_marts(con) -> None:
     compare = settings()["timeliness"]["compare_date"]
     finished_expr = {"finished": "d.finished_at", "returned": "coalesce(d.returned_at, d.finished_at)"}[compare]
-    sql = (SQL_DIR / "marts.sql").read_text(encoding="utf-8").replace("{finished_expr}", finished_expr)
+    due_rule = settings()["timeliness"]["due_on_day_off"]
+    due_expr = {"as_is": "CAST(d.due_at AS DATE)",
+                "next_working_day": "coalesce(nw.next_working_day, CAST(d.due_at AS DATE))"}[due_rule]
+    sql = ((SQL_DIR / "marts.sql").read_text(encoding="utf-8")
+           .replace("{finished_expr}", finished_expr).replace("{due_date_expr}", due_expr))
     for statement in _statements(sql):
         con.execute(statement)
     con.execute("DELETE FROM meta WHERE key = 'marts_built_at'")

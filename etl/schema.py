@@ -201,7 +201,8 @@ DERIVED_COLUMNS = (
     C("unit_code", "VARCHAR", "Responsible unit: resolving unit, else receiving unit", "Đơn vị"),
     C("status_group", "VARCHAR", "not_received | in_progress | paused | withdrawn | stopped | resolved", "Nhóm trạng thái"),
     C("received_date", "DATE", "received_at as a date", "Ngày tiếp nhận"),
-    C("due_date", "DATE", "due_at as a date", "Ngày hẹn trả"),
+    C("due_date", "DATE", "due_at as a date; moved to the next working day when it is a day off and "
+                       "settings.toml [timeliness] due_on_day_off = 'next_working_day'", "Ngày hẹn trả"),
     C("finished_date", "DATE", "Date that decides timeliness (finished, or returned per setting)", "Ngày hoàn thành"),
     C("is_resolved", "BOOLEAN", "Status 9 or 10 with a finish date", "Đã giải quyết"),
     C("timeliness", "VARCHAR", "'early' | 'on_time' | 'late' for resolved dossiers", "Tiến độ"),

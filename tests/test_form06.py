@@ -358,3 +358,26 @@ def test_cli_bad_date_is_an_argparse_error(db, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli(["report", "form06", "--from", "15/11/2026", "--to", "2026-12-14", "--db", str(db), "--out", "x.xlsx"])
     assert exit_info.value.code == 2
+
+
+def test_a_due_date_on_a_day_off_can_move_to_the_next_working_day(tmp_path, monkeypatch):
+    """settings.toml [timeliness] due_on_day_off = "next_working_day" (Bộ luật Dân sự 2015, art. 148):
+    S2 is due on the holiday Tue 24/11/2026, so its deadline becomes Wed 25/11, the day it finished:
+    on time instead of late. H7 (same due day, finished Mon 23/11) stays early. Every other row is as
+    in EXPECTED: Lý lịch tư pháp early 1, on time 0 → 1, late 1 → 0; the subtotal and total likewise."""
+    from etl.config import settings
+
+    monkeypatch.setitem(settings()["timeliness"], "due_on_day_off", "next_working_day")
+    db = load_text_exports(tmp_path, {"bieu06.csv": EXPORT})
+    con = open_database(db)
+    try:
+        rows = {(r["level"], r["field_code"], r["row_kind"]): (r["resolved_early"], r["resolved_on_time"],
+                                                               r["resolved_late"])
+                for r in form06(con, Filters(Scope.province(), PERIOD.start, PERIOD.end)).rows.iter_rows(named=True)}
+        assert rows[("tinh", "tu_phap", "field")] == (1, 1, 0)
+        assert rows[("tinh", None, "subtotal")] == (1, 1, 0)
+        assert rows[("xa", "chua_ro", "field")] == (1, 0, 0)  # H7
+        assert rows[(None, None, "total")] == (2, 3, 1)
+        assert con.execute("SELECT due_date FROM dossiers WHERE dossier_code = 'S2'").fetchall() == [(date(2026, 11, 25),)]
+    finally:
+        con.close()

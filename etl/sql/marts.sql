@@ -1,16 +1,24 @@
 -- Marts: what the query layer reads. Rebuilt after every load inside the working copy.
--- {finished_expr} is chosen from an allowlist in etl/marts.py (settings: timeliness.compare_date).
+-- {finished_expr} and {due_date_expr} are chosen from allowlists in etl/load.py build_marts
+-- (settings: timeliness.compare_date, timeliness.due_on_day_off).
 CREATE OR REPLACE TABLE mart_dossiers AS
-WITH base AS (
+WITH next_working AS (  -- each calendar day → the first working day on or after it
+    SELECT c.cal_date,
+           (SELECT min(w.cal_date) FROM ref_calendar w WHERE w.is_working_day AND w.cal_date >= c.cal_date)
+               AS next_working_day
+    FROM ref_calendar c
+),
+base AS (
     SELECT
         d.*,
         coalesce(d.resolving_unit_code, d.receiving_unit_code) AS unit_code,
         s.status_group,
         CAST(d.received_at AS DATE) AS received_date,
-        CAST(d.due_at AS DATE) AS due_date,
+        {due_date_expr} AS due_date,
         CAST({finished_expr} AS DATE) AS finished_date
     FROM stg_dossier_current d
     LEFT JOIN ref_status_codes s USING (status_code)
+    LEFT JOIN next_working nw ON nw.cal_date = CAST(d.due_at AS DATE)
 )
 SELECT
     b.*,
