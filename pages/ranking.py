@@ -140,7 +140,9 @@ if ranked.height:
                               key="rk_history")
         with first_col:
             st.markdown("**Đơn vị hạng nhất các kỳ**")
-            st.dataframe(view.first_places(past), hide_index=True, width="stretch")
+            st.dataframe(view.first_places(past), hide_index=True, width="stretch", column_config={
+                "Kỳ": st.column_config.TextColumn(width=165, help="«(từ …)»: kỳ bắt đầu trước ngày có dữ liệu đầu tiên"),
+                "Hạng nhất": st.column_config.TextColumn(width=125), "Tổng điểm": st.column_config.TextColumn(width=70)})
 
 with st.expander("Bộ tiêu chí: " + scheme.name, expanded=ranked.height == 0):
     if scheme.description:

@@ -20,9 +20,12 @@ from babel.numbers import format_decimal
 from queries.emulation import appraisal_scores, unit_metrics
 from queries.filters import Filters, Scope
 from queries.periods import Period
+from queries.status import database_summary
 from scoring.metrics import METRICS, Metric
 from scoring.scheme import GROUPS, MISSING, Criterion, Scheme
-from ui import format as fmt  # pure babel formatting, no Streamlit (checked by tests/test_scoring.py)
+from ui import (
+    format as fmt,  # pure babel formatting, no Streamlit (checked by tests/test_scoring.py)
+)
 
 # Status of one unit's criterion.
 OK, SHRUNK, NO_DATA, SMALL_EXCLUDED, APPRAISED, NOT_APPRAISED = (
@@ -321,14 +324,16 @@ def history(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period
     first: period_key, period_label, period_start, unit_code, unit_name, rank, total, grade. Periods in
     which no unit of the group has any dossier are left out."""
     steps = steps or HISTORY_STEPS.get(period.kind, 6)
+    first = database_summary(con, scope).first_received  # a period that began before the data is partial
     frames = []
     for back in range(steps - 1, -1, -1):
         p = period.shifted(back)
         scores, metrics, _ = _scores(con, scope, scheme, p, group, as_of)
         if metrics.height == 0 or int(metrics["handled"].sum()) + int(metrics["received_in_period"].sum()) == 0:
             continue
+        label = period_title(p) + (f" (từ {fmt.day(first)})" if first and first > p.start else "")
         frames.append(scores.units.select(
-            pl.lit(period_key(p)).alias("period_key"), pl.lit(period_title(p)).alias("period_label"),
+            pl.lit(period_key(p)).alias("period_key"), pl.lit(label).alias("period_label"),
             pl.lit(p.start).alias("period_start"), "unit_code", "unit_name", "rank", "total", "grade"))
     schema = {"period_key": pl.String, "period_label": pl.String, "period_start": pl.Date, "unit_code": pl.String,
               "unit_name": pl.String, "rank": pl.Int64, "total": pl.Float64, "grade": pl.String}

@@ -469,3 +469,13 @@ def test_ranking_export_never_writes_a_formula():
     text = [v for row in fastexcel.read_excel(data).load_sheet("Cách tính", header_row=None, dtypes="string")
             .to_polars().iter_rows() for v in row if v]
     assert "'" + hostile in text and "'+1" in text
+
+
+def test_history_marks_a_period_that_began_before_the_data(con):
+    # The export's first dossier was received 20/06/2026 (the two "C" rows): Quý II/2026 holds only
+    # its last 11 days and says so; Quý III/2026 is whole. Quarters before II have no dossier: left out.
+    from scoring.rank import history
+
+    past = history(con, Scope.province(), load_scheme("chi_so_766"), Q3, "phuong")
+    assert past["period_label"].unique(maintain_order=True).to_list() == [
+        "Quý II/2026 (từ 20/06/2026)", "Quý III/2026"]
