@@ -61,6 +61,7 @@ class FileReport:
     load_id: int | None = None
     unmapped_questions: int = 0  # survey questions not in survey_questions.csv (warning rejects)
     unlinked_ratings: int = 0  # ratings naming a dossier code not loaded (warning rejects)
+    stale_rows: int = 0  # dossiers this (older) export shows unresolved, stored resolved: kept as stored
 
     def summary(self) -> str:
         if self.status == "failed":
@@ -72,6 +73,8 @@ class FileReport:
             notes += f" · {fmt_int(self.unmapped_questions)} câu hỏi chưa gắn yếu tố SIPAS (xem rejects)"
         if self.unlinked_ratings:
             notes += f" · {fmt_int(self.unlinked_ratings)} đánh giá chưa khớp hồ sơ (xem rejects)"
+        if self.stale_rows:
+            notes += f" · {fmt_int(self.stale_rows)} hồ sơ cũ hơn dữ liệu đã nạp, giữ bản đã có kết quả (xem rejects)"
         return (f"ĐÃ NẠP  {self.file}: đọc {fmt_int(self.rows_read)} dòng · thêm mới {fmt_int(self.rows_new)} · "
                 f"cập nhật {fmt_int(self.rows_updated)} · không đổi {fmt_int(self.rows_unchanged)} · "
                 f"bị loại {fmt_int(self.rows_rejected)}" + notes)
@@ -169,7 +172,11 @@ def _write(con, path: Path, name: str, sha: str, user: str,
         _insert_fields(con, norm.new_fields)
         rejects = norm.rejects
         if norm.kind == "dossier":
+            stale = _drop_stale_dossiers(con, norm.rows, load_id, table)
+            report.stale_rows += stale.height
+            rejects = pl.concat([rejects, stale])
             new, updated, unchanged = _merge_dossiers(con, norm.rows, load_id, table)
+            unchanged += stale.height  # the stored (resolved) version stays
         elif norm.kind == "rating":
             new, updated, unchanged = _merge_ratings(con, norm.rows, norm.answers, load_id, table)
             unlinked = _unlinked_ratings(con, norm.rows)
@@ -191,6 +198,9 @@ def _write(con, path: Path, name: str, sha: str, user: str,
             report.warnings.append("Cột không dùng đến: " + ", ".join(f"«{c}»" for c in table.extra_columns))
     if report.unmapped_questions:
         report.warnings.insert(0, f"{report.unmapped_questions} câu hỏi chưa gắn với yếu tố SIPAS (các dòng dưới).")
+    if report.stale_rows:
+        report.warnings.insert(0, f"{report.stale_rows} hồ sơ trong tệp này chưa có kết quả nhưng dữ liệu đã nạp ghi "
+                                  "đã có kết quả: tệp có vẻ cũ hơn, giữ bản đã nạp (xem rejects).")
     if report.unlinked_ratings:
         report.warnings.insert(0, f"{report.unlinked_ratings} đánh giá ghi mã hồ sơ chưa có trong dữ liệu: vẫn được "
                                   "nạp và tính cho đơn vị, nhưng chưa khớp hồ sơ (xem rejects).")
@@ -214,6 +224,38 @@ def _hash_expr(columns: tuple[str, ...]) -> str:
     return f"md5(concat_ws('|', {parts}))"
 
 
+def _drop_stale_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable) -> pl.DataFrame:
+    """Warning lines for dossiers this export shows unresolved while the stored version is resolved
+    (status 9/10 with a finish date): an export taken before the stored one, loaded late, must not
+    roll results back (the latest *load* otherwise wins). Those rows are left out of `incoming` by
+    `_merge_dossiers` (it reads the temp table `stale`). settings.toml [load] keep_resolved_over_older
+    = false turns this off, for a province whose software reopens finished dossiers."""
+    con.execute("CREATE OR REPLACE TEMP TABLE stale (dossier_code VARCHAR)")
+    if not settings().get("load", {}).get("keep_resolved_over_older", True) or rows.height == 0:
+        return pl.DataFrame(schema=REJECT_SCHEMA)
+    con.register("stale_frame", rows.select("_row", "dossier_code", "status_code", "finished_at").to_arrow())
+    found = pl.from_arrow(con.sql("""
+        SELECT f._row, f.dossier_code, c.finished_at AS stored_finished, c.source_file AS stored_file, c.load_id
+        FROM stale_frame f JOIN stg_dossier_current c USING (dossier_code)
+        WHERE c.status_code IN (9, 10) AND c.finished_at IS NOT NULL
+          AND (coalesce(CAST(f.status_code AS INTEGER), 0) NOT IN (9, 10) OR f.finished_at IS NULL)
+        ORDER BY f._row
+    """).to_arrow_table())
+    con.unregister("stale_frame")
+    con.register("stale_codes", found.select("dossier_code").to_arrow())
+    con.execute("INSERT INTO stale SELECT dossier_code FROM stale_codes")
+    con.unregister("stale_codes")
+    return pl.DataFrame({
+        "source_row": found["_row"], "severity": "warning", "reason_code": "stale_update",
+        "column_name": "Trạng thái", "raw_value": None,
+        "message": [f"Hồ sơ «{r['dossier_code']}» trong tệp này chưa có kết quả, nhưng lần nạp {r['load_id']} (tệp "
+                    f"«{r['stored_file']}») đã ghi có kết quả ngày {r['stored_finished']:%d/%m/%Y}: tệp này có vẻ cũ "
+                    "hơn nên giữ bản đã nạp. Nếu hồ sơ thật sự được xử lý lại, báo quản trị dữ liệu."
+                    for r in found.iter_rows(named=True)],
+        "dossier_code": found["dossier_code"], "raw_row": None,
+    }, schema=REJECT_SCHEMA)
+
+
 def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable) -> tuple[int, int, int]:
     incoming = rows.drop("_row").with_columns(
         load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
@@ -222,7 +264,8 @@ def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable) -> t
     cols = [c.name for c in DOSSIER_COLUMNS]
     select = ", ".join(f"CAST({c} AS {t.sql_type}) AS {c}" if c != "row_hash" else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash"
                        for c, t in ((c.name, c) for c in DOSSIER_COLUMNS))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame "
+                "WHERE dossier_code NOT IN (SELECT dossier_code FROM stale)")
     con.unregister("incoming_frame")
     return _merge(con, "stg_dossier_current", "stg_dossier_superseded", "dossier_code", cols)
 

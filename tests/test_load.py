@@ -305,6 +305,39 @@ def test_later_export_updates_and_keeps_history(tmp_db, exports_dir):
         ("U1", 1, 4), ("U1", 2, 10), ("U2", 1, 10), ("U3", 2, 4)]
 
 
+@pytest.mark.parametrize("keep", [True, False])
+def test_an_older_export_loaded_late_does_not_roll_a_result_back(tmp_db, exports_dir, monkeypatch, keep):
+    """The March export shows U1 finished; the February export, loaded after it, still shows U1 in
+    progress. Kept (default): U1 stays finished, the row is a warning, U2 loads as new. With the
+    setting off, the latest load wins as before and U1 is back to 'Đang xử lý'."""
+    from etl.config import settings
+
+    monkeypatch.setitem(settings().setdefault("load", {}), "keep_resolved_over_older", keep)
+    march = exports_dir / "thang_3.csv"
+    write_dossier_csv(march, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "04/02/2026 09:00:00", "Đã trả kết quả"),
+    ])
+    february = exports_dir / "thang_2.csv"
+    write_dossier_csv(february, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),
+        dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", None, "Đang xử lý"),
+    ])
+    load_files([march], tmp_db)
+    [late] = load_files([february], tmp_db)
+    status = dict(rows(tmp_db, "SELECT dossier_code, status_code FROM dossiers"))
+    if keep:
+        assert (late.rows_new, late.rows_updated, late.rows_unchanged, late.stale_rows) == (1, 0, 1, 1)
+        assert status == {"U1": 10, "U2": 4}
+        [(row, severity, reason, message)] = rows(tmp_db, "SELECT source_row, severity, reason_code, message "
+                                                          "FROM rejects WHERE load_id = 2")
+        assert (row, severity, reason) == (2, "warning", "stale_update")  # header on row 1, U1 on row 2
+        assert "lần nạp 1 (tệp «thang_3.csv») đã ghi có kết quả ngày 04/02/2026" in message
+        assert "cũ hơn dữ liệu đã nạp" in late.summary()
+    else:
+        assert (late.rows_new, late.rows_updated, late.stale_rows) == (1, 1, 0)
+        assert status == {"U1": 4, "U2": 4}
+
+
 def test_database_from_schema_version_1_is_migrated_on_the_next_load(tmp_db, exports_dir):
     """Version 1 kept every version (current included) in a table stg_dossier_versions; the next
     load turns it into superseded rows plus a view, without losing or doubling a version."""
