@@ -2,8 +2,10 @@
 from pathlib import Path
 
 import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
 
-from tests.app_support import metrics, run_app
+from tests.app_support import ROOT, metrics, run_app
 
 
 def count(db: Path, sql: str) -> int:
@@ -83,3 +85,16 @@ def test_form06_page_matches_the_query_and_offers_downloads(monkeypatch, demo_db
     # The total row of the on-screen form carries the query's figures with Vietnamese separators.
     assert f">{total['received_total']:,}<".replace(",", ".") in html
     assert [b.proto.label for b in app.get("download_button")] == ["Tải Excel (.xlsx)", "Tải CSV"]
+
+
+@pytest.mark.parametrize("page", ["pages/late.py", "pages/home.py", "pages/briefing.py", "pages/admin.py"])
+def test_a_page_run_without_the_frame_shows_only_how_to_open_the_app(monkeypatch, demo_db, page):
+    """Streamlit's legacy pages/ mode (plain `streamlit run` on a fresh server) or running a page file
+    on its own skips dashboard.py: no viewer, so no scope and no data — one message, no traceback."""
+    from ui.session import WITHOUT_FRAME
+
+    monkeypatch.setenv("CCHC_DB", str(demo_db))
+    app = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [WITHOUT_FRAME]
+    assert not app.metric and not app.dataframe

@@ -17,6 +17,7 @@ from queries.periods import KINDS, Period, last_complete, period_containing
 from queries.reference import fields as field_list
 from queries.reference import units as unit_list
 from ui.cache import cached
+from ui.session import WITHOUT_FRAME
 
 HISTORY = {"week": 104, "month": 36, "quarter": 12, "year": 5, "report_month": 36, "report_quarter": 12,
            "report_year": 5}
@@ -84,8 +85,12 @@ def keep_alive() -> None:
 
 
 def current_view() -> View:
-    """The view the sidebar set up in this run (pages call this)."""
-    return st.session_state[_STATE]
+    """The view the sidebar set up in this run (pages call this); without the frame, only a message."""
+    view = st.session_state.get(_STATE)
+    if view is None:
+        st.error(WITHOUT_FRAME, icon="⛔")
+        st.stop()
+    return view
 
 
 def _period_picker() -> Period:
