@@ -35,6 +35,7 @@ from etl.schema import (
     SURVEY_ANSWERS,
     SURVEY_RESPONSES,
     TABLES,
+    Table,
 )
 from etl.store import writing
 from etl.text import fmt_int
@@ -292,50 +293,41 @@ def _merge(con, current: str, history: str | None, key: str, cols: list[str]) ->
 
 def _merge_survey(con, rows: pl.DataFrame, answers: pl.DataFrame, load_id: int,
                   table: RawTable) -> tuple[int, int, int]:
-    incoming = rows.drop("_row").with_columns(load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file))
-    answer_digest = answers.group_by("response_key").agg(
-        pl.concat_str([pl.col("question_text"), pl.col("score").cast(pl.String)], separator="=").sort()
-        .str.join("|").alias("_answers"))
-    incoming = incoming.join(answer_digest, on="response_key", how="left")
-    con.register("incoming_frame", incoming.to_arrow())
-    business = ("response_id", "unit_code", "response_date", "dossier_code", "field_code", "comment", "_answers")
-    cols = SURVEY_RESPONSES.names()
-    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in SURVEY_RESPONSES.columns
-                       if c.name != "row_hash")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select}, {_hash_expr(business)} AS row_hash "
-                "FROM incoming_frame")
-    con.unregister("incoming_frame")
-    counts = _merge(con, "stg_survey_responses", None, "response_key", cols)
-    con.register("answers_frame", answers.to_arrow())
-    acols = ", ".join(SURVEY_ANSWERS.names())
-    con.execute("DELETE FROM stg_survey_answers WHERE response_key IN (SELECT response_key FROM changed)")
-    con.execute(f"INSERT INTO stg_survey_answers ({acols}) SELECT {acols} FROM answers_frame "
-                "WHERE response_key IN (SELECT response_key FROM changed)")
-    con.unregister("answers_frame")
-    return counts
+    business = ("response_id", "unit_code", "response_date", "dossier_code", "field_code", "comment", "_parts")
+    return _merge_with_parts(con, rows, answers, load_id, table, SURVEY_RESPONSES, SURVEY_ANSWERS,
+                             "response_key", "question_text", business)
 
 
 def _merge_ratings(con, rows: pl.DataFrame, criteria: pl.DataFrame, load_id: int,
                    table: RawTable) -> tuple[int, int, int]:
     """Latest load wins per rating key: a new rating of the same dossier replaces the old one."""
+    business = ("rating_id", "dossier_code", "unit_code", "rated_at", "rating_code", "comment", "_parts")
+    return _merge_with_parts(con, rows, criteria, load_id, table, RATINGS, RATING_CRITERIA,
+                             "rating_key", "criterion_code", business)
+
+
+def _merge_with_parts(con, rows: pl.DataFrame, parts: pl.DataFrame, load_id: int, table: RawTable,
+                      head: Table, detail: Table, key: str, part_name: str,
+                      business: tuple[str, ...]) -> tuple[int, int, int]:
+    """A row with its parts (a survey response and its answers, a rating and its criteria scores):
+    the row hash covers the parts ("name=score" sorted, as `_parts`), so a changed answer is an
+    update; the parts of every new or changed row are replaced whole."""
     incoming = rows.drop("_row").with_columns(load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file))
-    digest = criteria.group_by("rating_key").agg(
-        pl.concat_str([pl.col("criterion_code"), pl.col("score").cast(pl.String)], separator="=").sort()
-        .str.join("|").alias("_criteria"))
-    incoming = incoming.join(digest, on="rating_key", how="left")
-    con.register("incoming_frame", incoming.to_arrow())
-    business = ("rating_id", "dossier_code", "unit_code", "rated_at", "rating_code", "comment", "_criteria")
-    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in RATINGS.columns if c.name != "row_hash")
+    digest = parts.group_by(key).agg(
+        pl.concat_str([pl.col(part_name), pl.col("score").cast(pl.String)], separator="=").sort()
+        .str.join("|").alias("_parts"))
+    con.register("incoming_frame", incoming.join(digest, on=key, how="left").to_arrow())
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in head.columns if c.name != "row_hash")
     con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select}, {_hash_expr(business)} AS row_hash "
                 "FROM incoming_frame")
     con.unregister("incoming_frame")
-    counts = _merge(con, "stg_ratings", None, "rating_key", RATINGS.names())
-    con.register("criteria_frame", criteria.to_arrow())
-    ccols = ", ".join(RATING_CRITERIA.names())
-    con.execute("DELETE FROM stg_rating_criteria WHERE rating_key IN (SELECT rating_key FROM changed)")
-    con.execute(f"INSERT INTO stg_rating_criteria ({ccols}) SELECT {ccols} FROM criteria_frame "
-                "WHERE rating_key IN (SELECT rating_key FROM changed)")
-    con.unregister("criteria_frame")
+    counts = _merge(con, head.name, None, key, head.names())
+    con.register("parts_frame", parts.to_arrow())
+    cols = ", ".join(detail.names())
+    con.execute(f"DELETE FROM {detail.name} WHERE {key} IN (SELECT {key} FROM changed)")
+    con.execute(f"INSERT INTO {detail.name} ({cols}) SELECT {cols} FROM parts_frame "
+                f"WHERE {key} IN (SELECT {key} FROM changed)")
+    con.unregister("parts_frame")
     return counts
 
 
