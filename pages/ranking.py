@@ -52,7 +52,7 @@ with middle:
 
 as_of = now if period.end >= now else None
 rank = cached(ranking, scope, scheme, period, group, as_of)
-ranked = rank.units.filter(pl.col("rank").is_not_null())
+ranked = rank.ranked
 st.caption(f"{period_title(period)}: từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}"
            + (f" (đang diễn ra: số liệu đến ngày {fmt.day(now)})" if as_of else "")
            + f" · {GROUPS[group][0]} · so với {period_title(rank.previous)}")
@@ -134,9 +134,8 @@ if ranked.height:
                        "không có dữ liệu).")
     chart.plotly_chart(view.components_chart(components, names[unit_code]), width="stretch", key="rk_components")
     if past.height:
-        group_size = int(past.group_by("period_key").agg(pl.col("rank").max())["rank"].max() or 1)
         hist_col, first_col = st.columns([3, 2])
-        hist_col.plotly_chart(view.history_chart(past, unit_code, names[unit_code], group_size), width="stretch",
+        hist_col.plotly_chart(view.history_chart(past, unit_code, names[unit_code]), width="stretch",
                               key="rk_history")
         with first_col:
             st.markdown("**Đơn vị hạng nhất các kỳ**")

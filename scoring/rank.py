@@ -259,6 +259,11 @@ class Ranking:
     def group_label(self) -> str:
         return GROUPS[self.group][0]
 
+    @property
+    def ranked(self) -> pl.DataFrame:
+        """The units given a rank (scored on their own data and not below the rank minimum)."""
+        return self.units.filter(pl.col("rank").is_not_null())
+
     def unit(self, unit_code: str) -> dict:
         return self.units.filter(pl.col("unit_code") == unit_code).to_dicts()[0]
 

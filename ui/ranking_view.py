@@ -68,7 +68,7 @@ def group_picker(scheme: Scheme) -> str:
 
 
 def summary_cards(rank: Ranking) -> None:
-    ranked = rank.units.filter(pl.col("rank").is_not_null())
+    ranked = rank.ranked
     cols = st.columns(4)
     cols[0].metric("Đơn vị được xếp hạng", fmt.number(ranked.height),
                    help=f"Trong {fmt.number(rank.units.height)} đơn vị của nhóm «{rank.group_label}».")
@@ -186,8 +186,10 @@ def components_chart(components: pl.DataFrame, unit_name: str) -> go.Figure:
     return fig
 
 
-def history_chart(history: pl.DataFrame, unit_code: str, unit_name: str, group_size: int) -> go.Figure:
-    """Rank over the periods (1 on top); first places drawn as gold stars."""
+def history_chart(history: pl.DataFrame, unit_code: str, unit_name: str) -> go.Figure:
+    """Rank over the periods (1 on top, the axis down to the lowest rank any period gave); first
+    places drawn as gold stars."""
+    group_size = int(history["rank"].max() or 1)
     mine = history.filter(pl.col("unit_code") == unit_code).sort("period_start")
     labels, ranks = mine["period_label"].to_list(), mine["rank"].to_list()
     fig = go.Figure()
