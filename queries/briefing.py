@@ -58,13 +58,6 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> Kpis:
     )
 
 
-def satisfaction(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
-    """SIPAS satisfaction counts (kept for callers of the old name; see queries/satisfaction.py)."""
-    survey = sat.survey_rate(con, filters)
-    return {"satisfied_answers": survey.satisfied, "survey_answers": survey.total,
-            "survey_responses": survey.responses}
-
-
 def overdue_now(con: duckdb.DuckDBPyConnection, filters: Filters, as_of: date) -> int:
     """Open dossiers past their due date today (period ignored: this is the current state)."""
     sql = f"""
