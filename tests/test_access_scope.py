@@ -22,14 +22,11 @@ EXEMPT_MODULES = {"queries.connection", "queries.filters", "queries.periods"}
 
 
 def query_modules() -> list[str]:
-    """Every module of queries/, and of scoring/ (the ranking runs its own queries) when present."""
+    """Every module of queries/ and of scoring/ (the ranking runs its own queries)."""
+    import scoring
+
     names = [f"queries.{m.name}" for m in pkgutil.iter_modules(queries.__path__)]
-    try:
-        import scoring
-    except ImportError:
-        scoring = None
-    if scoring is not None:
-        names += [f"scoring.{m.name}" for m in pkgutil.iter_modules(scoring.__path__)]
+    names += [f"scoring.{m.name}" for m in pkgutil.iter_modules(scoring.__path__)]
     return sorted(n for n in names if n not in EXEMPT_MODULES)
 
 
@@ -150,22 +147,12 @@ def calls():
         ("volumes.top_procedures", volumes.top_procedures),
         ("form06.form06", form06.form06),
     ]
-    try:
-        from queries import late
-    except ImportError:
-        late = None
-    try:
-        from queries import satisfaction
-    except ImportError:
-        satisfaction = None
-    if satisfaction is not None:
-        table += [("satisfaction.by_unit", satisfaction.by_unit), ("satisfaction.by_field", satisfaction.by_field)]
-    if late is not None:
-        table += [
-            ("late.summary", late.summary),
-            ("late.late_list", lambda c, f: late.late_list(c, f, "late")),
-            ("late.late_count", lambda c, f: late.late_count(c, f, "late")),
-        ]
+    from queries import late, satisfaction
+
+    table += [("satisfaction.by_unit", satisfaction.by_unit), ("satisfaction.by_field", satisfaction.by_field),
+              ("late.summary", late.summary),
+              ("late.late_list", lambda c, f: late.late_list(c, f, "late")),
+              ("late.late_count", lambda c, f: late.late_count(c, f, "late"))]
     return table
 
 
