@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from etl.units import directory
+from core.units import directory
 from ui.auth import account_box, forbidden, may_open, refuse, sign_in
 from ui.data import connection
 from ui.filters import keep_alive, sidebar_view

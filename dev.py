@@ -69,6 +69,10 @@ def cmd_app(args: list[str]) -> int:
     if not db.exists():
         say("Chưa có cơ sở dữ liệu: dựng dữ liệu mẫu Thành phố Đà Nẵng qua ETL (lần đầu khoảng 1 phút) …")
         subprocess.run([str(PY), "-m", "etl", "demo", "--if-missing", "--db", str(db)], cwd=ROOT, check=True)
+    else:  # a database built by an earlier version gets this version's reference tables and marts
+        done = subprocess.run([str(PY), "-m", "etl", "rebuild", "--if-outdated", "--db", str(db)], cwd=ROOT)
+        if done.returncode:
+            say(f"Không cập nhật được cơ sở dữ liệu {db} lên phiên bản này (xem lỗi ở trên); bảng điều hành vẫn mở.")
     command = [str(PY), "-m", "ui.server", "run", "dashboard.py", "--server.address", address,
                "--browser.gatherUsageStats", "false", *args]
     local_only = sign_in_mode() == "local"

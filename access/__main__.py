@@ -15,7 +15,13 @@ from pathlib import Path
 from access import audit
 from access.config import users_path
 from access.roles import RoleError, roles
-from access.users import AccountError, add_user, load_users, reset_password, set_disabled
+from access.users import (
+    AccountError,
+    add_user,
+    load_users,
+    reset_password,
+    set_disabled,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +68,7 @@ def _log(command: str, target: str, **detail) -> None:
 
 
 def cmd_add(args, path: Path) -> int:
-    from etl.units import directory
+    from core.units import directory
 
     known = set(directory()["unit_code"].to_list())
     password = None if args.email else _password(args)

@@ -1,4 +1,4 @@
-"""Access layer configuration: where accounts, audit and secrets live, and the sign-in settings.
+"""Access layer configuration: where accounts, audit and secrets live (sign-in settings: core.settings).
 
 Standard library only: `dev.py` imports it before anything is installed. Never imports Streamlit.
 """
@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HERE = Path(__file__).resolve().parent
 
 
 def users_path() -> Path:
@@ -53,10 +51,3 @@ def mode() -> str:
     if users_path().is_file():
         return "accounts"
     return "local"
-
-
-@lru_cache(maxsize=1)
-def settings() -> dict:
-    """access/settings.toml: lockout and session lifetimes (each key documented beside it)."""
-    with (HERE / "settings.toml").open("rb") as handle:
-        return tomllib.load(handle)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 from access import audit
-from access.config import settings, users_path
+from access.config import users_path
 from access.roles import Role, RoleError, role
 from access.users import User, load_users, verify_password
+from core.settings import settings
+from core.units import directory
 from queries.filters import Scope
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -30,16 +31,16 @@ class SignInResult:
 
 def _locked(username: str, client: str | None, now: datetime) -> int:
     """Minutes left on a lock of this username or client (0 = not locked)."""
-    rules = settings()["lockout"]
-    since = now - timedelta(minutes=rules["window_minutes"])
+    rules = settings().lockout
+    since = now - timedelta(minutes=rules.window_minutes)
     left = 0
     count, latest = audit.failures_since(since, username=username)
-    if count >= rules["max_failures_per_user"]:
-        left = audit.minutes_left(latest, rules["lock_minutes"], now)
+    if count >= rules.max_failures_per_user:
+        left = audit.minutes_left(latest, rules.lock_minutes, now)
     if client:
         count, latest = audit.failures_since(since, client=client)
-        if count >= rules["max_failures_per_client"]:
-            left = max(left, audit.minutes_left(latest, rules["lock_minutes"], now))
+        if count >= rules.max_failures_per_client:
+            left = max(left, audit.minutes_left(latest, rules.lock_minutes, now))
     return left
 
 
@@ -74,10 +75,10 @@ def authenticate(username: str, password: str, client: str | None = None, now: d
 
 def session_state(started_at: datetime, last_seen_at: datetime, now: datetime) -> str:
     """'ok', 'idle' (no action for idle_minutes) or 'expired' (older than absolute_hours)."""
-    rules = settings()["session"]
-    if now - started_at > timedelta(hours=rules["absolute_hours"]):
+    rules = settings().session
+    if now - started_at > timedelta(hours=rules.absolute_hours):
         return "expired"
-    if now - last_seen_at > timedelta(minutes=rules["idle_minutes"]):
+    if now - last_seen_at > timedelta(minutes=rules.idle_minutes):
         return "idle"
     return "ok"
 
@@ -93,10 +94,7 @@ def user_role(user: User) -> Role:
     return role(user.role)
 
 
-@lru_cache(maxsize=1)
 def _unit_names() -> dict[str, str]:
-    from etl.units import directory
-
     units = directory()
     return dict(zip(units["unit_code"].to_list(), units["unit_name"].to_list()))
 

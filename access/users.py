@@ -18,8 +18,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from access.config import settings
 from access.roles import RoleError, role
+from core.settings import settings
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,7 +53,7 @@ class User:
 
 
 def hash_password(password: str) -> str:
-    minimum = settings()["accounts"]["min_password_length"]
+    minimum = settings().accounts.min_password_length
     if len(password) < minimum:
         raise AccountError(f"Mật khẩu cần ít nhất {minimum} ký tự.")
     return _HASHER.hash(password)

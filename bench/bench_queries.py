@@ -46,7 +46,7 @@ class Recorder:
 
 def cases(con, app_today: date, kind: str) -> list[tuple[str, Callable[[Any], Any]]]:
     """(name, fn(connection)) with the arguments the pages pass in their default state."""
-    from etl.config import settings
+    from core.settings import settings
     from queries import emulation, late, quality
     from queries import satisfaction as sat
     from queries.filters import Filters, Scope
@@ -54,12 +54,12 @@ def cases(con, app_today: date, kind: str) -> list[tuple[str, Callable[[Any], An
     from scoring import rank
     from scoring.scheme import GROUPS, available_schemes, load_scheme
 
-    scope = Scope.province(personal_data=settings()["privacy"]["show_personal_data"])
+    scope = Scope.province(personal_data=settings().privacy.show_personal_data)
     # The sidebar's default period (last complete week) unless --kind names another kind.
     period = last_complete(kind, app_today)
     f = Filters(scope, period.start, period.end, as_of=app_today)
     trend_periods = tuple(reversed([period.shifted(i) for i in range(12)]))
-    shown = int(settings().get("late", {}).get("list_rows_shown", 200))
+    shown = settings().late.list_rows_shown
     code_row = con.execute("SELECT dossier_code FROM dossiers WHERE timeliness = 'late' "
                            "ORDER BY finished_date DESC, dossier_code LIMIT 1").fetchall()
     code = code_row[0][0] if code_row else "KHONG-CO"

@@ -1,4 +1,4 @@
-"""ETL command line for the office's IT staff: load, demo, status, rejects, rebuild, report, appraisal."""
+"""ETL command line for the office's IT staff: init, load, demo, status, rejects, rebuild, report, appraisal."""
 from __future__ import annotations
 
 import argparse
@@ -8,12 +8,19 @@ import time
 from datetime import date
 from pathlib import Path
 
-from etl.store import db_path
+from core.installation import ConfigError, use
+from core.settings import SettingsError
+from core.store import db_path
+from etl.errors import EtlError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Nạp tệp xuất hồ sơ TTHC vào cơ sở dữ liệu.")
     sub = parser.add_subparsers(dest="command", required=True)
+    p_init = sub.add_parser("init", help="tạo bản cài đặt cho một tỉnh, thành phố (thư mục thiết lập cạnh cơ sở dữ liệu)")
+    p_init.add_argument("--province", default=None, metavar="MÃ_HOẶC_TÊN",
+                        help="mã (40) hoặc tên tỉnh, thành phố (Nghệ An, Nghe An, Tỉnh Nghệ An)")
+    p_init.add_argument("--list", action="store_true", help="liệt kê 34 tỉnh, thành phố và mã")
     p_load = sub.add_parser("load", help="nạp một hoặc nhiều tệp xuất (xlsx, xls, csv)")
     p_load.add_argument("files", nargs="+", type=Path)
     p_demo = sub.add_parser("demo", help="dựng lại cơ sở dữ liệu mẫu (Thành phố Đà Nẵng)")
@@ -25,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     p_rej = sub.add_parser("rejects", help="các dòng bị loại và lý do")
     p_rej.add_argument("--load", type=int, default=None, help="chỉ lần nạp này")
     p_rej.add_argument("--limit", type=int, default=50)
-    sub.add_parser("rebuild", help="dựng lại bảng tham chiếu và tổng hợp sau khi sửa cấu hình")
+    p_reb = sub.add_parser("rebuild", help="dựng lại bảng tham chiếu và tổng hợp sau khi sửa cấu hình")
+    p_reb.add_argument("--if-outdated", action="store_true",
+                       help="chỉ dựng lại khi cơ sở dữ liệu được tạo bởi phiên bản cũ hơn của phần mềm")
     p_rep = sub.add_parser("report", help="xuất báo cáo định kỳ (Biểu số 06) ra tệp .xlsx hoặc .csv")
     p_rep.add_argument("form", choices=["form06"], help="form06: Biểu số 06, tình hình, kết quả giải quyết TTHC")
     p_rep.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="từ ngày (YYYY-MM-DD)")
@@ -43,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--db", default=None, help="đường dẫn tệp DuckDB (mặc định data/cchc.duckdb hoặc $CCHC_DB)")
     args = parser.parse_args(argv)
     db = db_path(args.db)
-    return COMMANDS[args.command](args, db)
+    use(db)  # the installation: the settings folder beside this database (core.installation)
+    try:
+        return COMMANDS[args.command](args, db)
+    except (EtlError, ConfigError, SettingsError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
 
 
 def _progress(message: str) -> None:
@@ -138,9 +152,48 @@ def cmd_rejects(args, db: Path) -> int:
     return 0
 
 
-def cmd_rebuild(args, db: Path) -> int:
-    from etl.load import rebuild
+def cmd_init(args, db: Path) -> int:
+    from core.units import all_provinces
+    from etl.install import init
 
+    if args.list or not args.province:
+        for p in all_provinces():
+            print(f"{p.code:>3}  {p.full_name}")
+        return 0 if args.list else 2
+    report = init(db, args.province)
+    print(init_summary(report, db))
+    return 0
+
+
+def init_summary(report, db: Path) -> str:
+    from core.installation import FILES
+
+    p = report.province
+    lines = [f"Bản cài đặt cho {p.full_name} (mã {p.code}): {report.communes} xã, phường, đặc khu theo danh mục "
+             f"sau sắp xếp (01/7/2025) và {report.departments} sở, ngành, chi nhánh.",
+             f"Thư mục thiết lập: {report.folder}"]
+    for name in report.written:
+        what = FILES[name].what if name in FILES else "hướng dẫn các tệp thiết lập"
+        lines.append(f"  đã tạo      {name:<24} {what}")
+    for name in report.kept:
+        lines.append(f"  giữ nguyên  {name:<24} (đã có, không ghi đè)")
+    lines += [
+        "Việc tiếp theo:",
+        f"  1. Xem lại {report.folder / 'departments.csv'}: đã điền sẵn các sở, ngành thường có sau sắp xếp; sửa tên,",
+        "     thêm chi nhánh, cơ quan ngành dọc, ghi tên khác mà tệp xuất hay dùng ở cột «Tên khác» (cách nhau bởi |).",
+        "  2. Ngày nghỉ bù, làm bù do tỉnh quyết định: calendar_overrides.csv; thủ tục riêng của tỉnh: procedures.csv;",
+        "     thiết lập (giờ làm việc, ngưỡng, mục tiêu): settings.toml. Đọc README.txt trong thư mục này.",
+        f"  3. Nạp tệp xuất:  python -m etl load --db {db} tệp_xuất/*.xlsx",
+        f"  4. Mở bảng điều hành:  CCHC_DB={db} python3 dev.py app",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_rebuild(args, db: Path) -> int:
+    from etl.load import is_outdated, rebuild
+
+    if args.if_outdated and not is_outdated(db):
+        return 0
     rebuild(db)
     print(f"Đã dựng lại bảng tham chiếu và tổng hợp: {db}")
     return 0
@@ -223,7 +276,7 @@ def cmd_appraisal(args, db: Path) -> int:
     return 0
 
 
-COMMANDS = {"load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
+COMMANDS = {"init": cmd_init, "load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
             "report": cmd_report,
             "appraisal": cmd_appraisal}
 

@@ -1,5 +1,5 @@
 """ETL: appraised emulation-contest scores imported from the appraisers' spreadsheet; writes only
-through etl.store.writing() (private copy, atomic publish), never imports Streamlit.
+through core.store.writing() (private copy, atomic publish), never imports Streamlit.
 
 The spreadsheet (the template the ranking page and `reports.ranking.appraisal_template_xlsx`
 produce): a header row with «Mã đơn vị», «Tên đơn vị», «Kỳ» and one column per appraised
@@ -22,23 +22,21 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from core.store import writing
+from core.text import clean, fold
 from etl.errors import EtlError
 from etl.load import ensure_schema
 from etl.schema import APPRAISAL_SCORES
-from etl.store import writing
-from etl.text import clean, fold
-from scoring.scheme import Scheme
+from scoring.scheme import (
+    PERIOD_HEADER,
+    UNIT_CODE_HEADER,
+    UNIT_NAME_HEADER,
+    Scheme,
+)
 
-UNIT_CODE_HEADER, UNIT_NAME_HEADER, PERIOD_HEADER = "Mã đơn vị", "Tên đơn vị", "Kỳ"
 _CODE_IN_HEADER = re.compile(r"\[([A-Za-z0-9_\-.]+)\]")
 # Period keys (scoring.rank.period_key): year, quarter, month, or a custom range.
 PERIOD_KEY = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$|^\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}$")
-
-
-def criterion_header(name: str, code: str, max_points: float) -> str:
-    """«Kế hoạch CCHC [ke_hoach_cchc] (tối đa 4)» — the template's column heading."""
-    top = f"{max_points:g}".replace(".", ",")
-    return f"{name} [{code}] (tối đa {top})"
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from core.text import clean, fold
 from etl.errors import EtlError
 from etl.headers import IGNORED_HEADERS, column_label, header_map
-from etl.text import clean, fold
 
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_MATCHES = 3
@@ -79,7 +79,7 @@ def extract_file(path: Path, display_name: str | None = None) -> list[RawTable]:
             "không tìm thấy dòng tiêu đề của danh sách hồ sơ hay phiếu khảo sát (cần ít nhất các cột như "
             "«Mã hồ sơ», «Ngày tiếp nhận», «Trạng thái»).",
             "Đây có thể không phải tệp xuất hồ sơ hoặc khảo sát. Nếu đúng là tệp xuất, hãy thêm tên cột vào "
-            "etl/config/header_aliases.csv.",
+            "header_aliases.csv (thư mục thiết lập).",
             file=name,
         )
     if not any(_has_data(t) for t in tables):
@@ -272,7 +272,7 @@ def _csv_table(raw: bytes, name: str) -> RawTable:
         raise EtlError(
             "không tìm thấy dòng tiêu đề cột (cần các cột như «Mã hồ sơ», «Ngày tiếp nhận», «Trạng thái»).",
             "Kiểm tra tệp có đúng là danh sách hồ sơ hoặc phiếu khảo sát; nếu tên cột khác, thêm vào "
-            "etl/config/header_aliases.csv.", file=name,
+            "header_aliases.csv (thư mục thiết lập).", file=name,
         )
     _require_columns(header, name, None)
     skip = header.start + header.depth
@@ -336,7 +336,7 @@ def _require_columns(header: _Header, name: str, sheet: str | None) -> None:
             raise EtlError(
                 f"dòng tiêu đề (dòng {rows}) không có cột «{label}»: không nạp được hồ sơ nào khi thiếu cột này.",
                 f"Xuất lại tệp có cột «{label}»; nếu cột mang tên khác, thêm tên đó vào "
-                "etl/config/header_aliases.csv.", file=name, sheet=sheet, column=label,
+                "header_aliases.csv (thư mục thiết lập).", file=name, sheet=sheet, column=label,
             )
 
 

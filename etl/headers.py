@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from etl.config import read_rows
-from etl.text import fold
+from core.installation import cached, read_rows
+from core.labels import column_label  # noqa: F401  (re-exported for the pipeline)
+from core.text import fold
 
 # Columns that only number the rows in a printed export ("STT" = số thứ tự).
 IGNORED_HEADERS = frozenset({"stt", "tt", "sott", "sothutu", "no", "index"})
@@ -24,7 +24,7 @@ class HeaderMap:
         return self.lookup(raw).get(kind)
 
 
-@lru_cache(maxsize=1)
+@cached
 def header_map() -> HeaderMap:
     aliases: dict[str, dict[str, str]] = {}
     for row in read_rows("header_aliases.csv"):
@@ -34,12 +34,3 @@ def header_map() -> HeaderMap:
     for row in read_rows("rating_criteria.csv"):
         aliases.setdefault(fold(row["header"]), {}).setdefault("rating", "c:" + row["criterion_code"])
     return HeaderMap(aliases)
-
-
-@lru_cache(maxsize=None)
-def column_label(kind: str, canonical: str) -> str:
-    """The first alias of a canonical column: the Vietnamese name shown in messages."""
-    for row in read_rows("header_aliases.csv"):
-        if row["kind"] == kind and row["canonical"] == canonical:
-            return row["alias"]
-    return canonical

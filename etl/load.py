@@ -12,10 +12,15 @@ from typing import Callable
 import duckdb
 import polars as pl
 
-from etl.calendar import default_calendar
-from etl.config import config_path, read_rows, settings
+from core.calendar import default_calendar
+from core.installation import current, read_rows, use
+from core.settings import settings
+from core.store import writing
+from core.text import fmt_int
+from core.units import directory, province
 from etl.errors import EtlError
 from etl.extract import RawTable, extract_file
+from etl.install import check_province
 from etl.normalize import (
     REJECT_SCHEMA,
     UNKNOWN_FIELD,
@@ -37,12 +42,10 @@ from etl.schema import (
     TABLES,
     Table,
 )
-from etl.store import writing
-from etl.text import fmt_int
-from etl.units import directory
 
 SQL_DIR = Path(__file__).parent / "sql"
 SCHEMA_VERSION = "2"  # 2: superseded-versions table, ratings, appraisal scores
+MARTS_VERSION = "3"  # 3: is_received / is_open / is_closed_other; status 3 in its own group 'refused'
 Progress = Callable[[str], None]
 
 
@@ -86,9 +89,14 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
     """Load export files into the database at `db`. Never raises for a bad file: see the reports."""
     say = progress or (lambda _msg: None)
     reports: list[FileReport] = []
+    use(db)  # the settings folder beside this database, if any (core.installation)
     with writing(db) as session:
         con = session.con
-        ensure_schema(con)
+        try:
+            ensure_schema(con)
+        except EtlError as exc:  # e.g. the database holds another province's dossiers
+            return [FileReport(names[i] if names else Path(p).name, "failed", error=str(exc))
+                    for i, p in enumerate(paths)]
         ctx = Context.default()
         for i, path in enumerate(paths):
             name = names[i] if names else Path(path).name
@@ -104,10 +112,27 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
 
 def rebuild(db: Path) -> None:
     """Refresh reference tables and marts (after a change of calendar or maps)."""
+    use(db)
     with writing(db) as session:
-        ensure_schema(session.con, refresh=True)
+        ensure_schema(session.con)
         build_marts(session.con)
         session.changed = True
+
+
+def is_outdated(db: Path) -> bool:
+    """True when the database exists and was built by an earlier version (schema or marts)."""
+    if not db.exists():
+        return False
+    from core.store import connect_readonly
+
+    con = connect_readonly(db)
+    try:
+        if not _has_table(con, "meta"):
+            return True
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    return meta.get("schema_version") != SCHEMA_VERSION or meta.get("marts_version") != MARTS_VERSION
 
 
 def _user() -> str:
@@ -232,7 +257,7 @@ def _drop_stale_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable)
     `_merge_dossiers` (it reads the temp table `stale`). settings.toml [load] keep_resolved_over_older
     = false turns this off, for a province whose software reopens finished dossiers."""
     con.execute("CREATE OR REPLACE TEMP TABLE stale (dossier_code VARCHAR)")
-    if not settings().get("load", {}).get("keep_resolved_over_older", True) or rows.height == 0:
+    if not settings().load.keep_resolved_over_older or rows.height == 0:
         return pl.DataFrame(schema=REJECT_SCHEMA)
     con.register("stale_frame", rows.select("_row", "dossier_code", "status_code", "finished_at").to_arrow())
     found = pl.from_arrow(con.sql("""
@@ -373,7 +398,7 @@ def _insert_fields(con, new_fields: pl.DataFrame) -> None:
 # --- schema and reference tables -----------------------------------------------------------------
 
 
-def ensure_schema(con, refresh: bool = False) -> bool:
+def ensure_schema(con) -> bool:
     """Create tables if absent, migrate a database made by an earlier version, and (re)write
     reference tables from config. True if created. Runs inside the load's transaction."""
     exists = _has_table(con, "load_log")
@@ -386,13 +411,18 @@ def ensure_schema(con, refresh: bool = False) -> bool:
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
     con.execute("CREATE OR REPLACE VIEW stg_dossier_versions AS SELECT * FROM stg_dossier_superseded "
                 "UNION ALL SELECT * FROM stg_dossier_current")
-    if exists and not _has_table(con, "ref_rating_criteria") and not refresh:  # made before rating exports
-        _write_frame(con, "ref_rating_criteria", pl.DataFrame(read_rows("rating_criteria.csv")))
-    if not exists or refresh:
-        _write_references(con)
-    con.execute("DELETE FROM meta WHERE key = 'schema_version'")
-    con.execute("INSERT INTO meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
+    check_province(con, current().db)
+    # References follow the installation's files on every write (a department added to departments.csv
+    # is named on the pages after the next load, not only after a rebuild).
+    _write_references(con)
+    _set_meta(con, schema_version=SCHEMA_VERSION, province_code=str(province().code))
     return not exists
+
+
+def _set_meta(con, **values: str) -> None:
+    for key, value in values.items():
+        con.execute("DELETE FROM meta WHERE key = $k", {"k": key})
+        con.execute("INSERT INTO meta VALUES ($k, $v)", {"k": key, "v": value})
 
 
 def _has_table(con, name: str) -> bool:
@@ -436,24 +466,24 @@ def _write_frame(con, name: str, frame: pl.DataFrame) -> None:
 def _procedures_frame() -> pl.DataFrame:
     schema = {"procedure_code": pl.String, "procedure_name": pl.String, "field_code": pl.String,
               "processing_days": pl.Float64, "day_kind": pl.String}
-    if not config_path("procedures.csv").exists():
+    rows = read_rows("procedures.csv")
+    if not rows:
         return pl.DataFrame(schema=schema)
-    frame = pl.DataFrame(read_rows("procedures.csv"))
+    frame = pl.DataFrame(rows)
     return frame.with_columns(pl.col("processing_days").cast(pl.Float64, strict=False))
 
 
 def build_marts(con) -> None:
-    compare = settings()["timeliness"]["compare_date"]
+    compare = settings().timeliness.compare_date
     finished_expr = {"finished": "d.finished_at", "returned": "coalesce(d.returned_at, d.finished_at)"}[compare]
-    due_rule = settings()["timeliness"]["due_on_day_off"]
+    due_rule = settings().timeliness.due_on_day_off
     due_expr = {"as_is": "CAST(d.due_at AS DATE)",
                 "next_working_day": "coalesce(nw.next_working_day, CAST(d.due_at AS DATE))"}[due_rule]
     sql = ((SQL_DIR / "marts.sql").read_text(encoding="utf-8")
            .replace("{finished_expr}", finished_expr).replace("{due_date_expr}", due_expr))
     for statement in _statements(sql):
         con.execute(statement)
-    con.execute("DELETE FROM meta WHERE key = 'marts_built_at'")
-    con.execute("INSERT INTO meta VALUES ('marts_built_at', $t)", {"t": datetime.now().isoformat(timespec="seconds")})
+    _set_meta(con, marts_built_at=datetime.now().isoformat(timespec="seconds"), marts_version=MARTS_VERSION)
 
 
 def _statements(sql: str) -> list[str]:

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
 import polars as pl
 
-from etl.calendar import WorkCalendar, default_calendar
-from etl.config import read_rows, settings
+from core.calendar import WorkCalendar, default_calendar
+from core.installation import cached, read_rows
+from core.procedures import procedure_catalogue, procedure_key
+from core.settings import settings
+from core.text import clean_columns, fold, fold_words
 from etl.extract import RawTable
 from etl.headers import column_label
 from etl.schema import DOSSIER_COLUMNS
-from etl.text import clean_columns, fold, fold_words
 from etl.units import UnitMatcher
-from etl.values import code_map, map_codes, parse_datetimes, parse_flags, parse_numbers, parse_processing_time
+from etl.values import (
+    code_map,
+    map_codes,
+    parse_datetimes,
+    parse_flags,
+    parse_numbers,
+    parse_processing_time,
+)
 
 REJECT_SCHEMA = {
     "source_row": pl.Int64, "severity": pl.String, "reason_code": pl.String, "column_name": pl.String,
@@ -136,25 +144,11 @@ def _field_codes(raw: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
                                schema={"field_code": pl.String, "field_name": pl.String})
 
 
-@lru_cache(maxsize=1)
+@cached
 def _field_synonyms() -> dict[str, str]:
     out = {fold(r["field_name"]): r["field_code"] for r in read_rows("fields.csv")}
     out.update({fold(r["synonym"]): r["field_code"] for r in read_rows("field_synonyms.csv")})
     return out
-
-
-@lru_cache(maxsize=1)
-def procedure_catalogue() -> dict[str, dict[str, str]]:
-    """National catalogue key ('1.001612', the first two parts of the code) → procedure row."""
-    try:
-        rows = read_rows("procedures.csv")
-    except FileNotFoundError:
-        return {}
-    return {_procedure_key(r["procedure_code"]): r for r in rows}
-
-
-def _procedure_key(code: str | None) -> str:
-    return ".".join((code or "").split(".")[:2])
 
 
 def _units(frame: pl.DataFrame, ctx: Context) -> dict[str, pl.Series]:
@@ -208,7 +202,7 @@ def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
     rating = map_codes(frame["rating"], code_map("ratings.csv", "raw", "rating_code"), pl.Int8)
     issues.add(rating.is_null() & frame["rating"].is_not_null(), "unknown_rating", "rating", "rating",
                "Mức đánh giá không nhận ra: «{value}». Giá trị bị bỏ, hồ sơ vẫn được nạp; thêm cách viết vào "
-               "etl/config/ratings.csv nếu cần.", "warning")
+               "ratings.csv (thư mục thiết lập) nếu cần.", "warning")
     supplement = parse_numbers(frame["supplement_count"]).cast(pl.Int16, strict=False)
     typed = frame.select("_row", "dossier_code", "procedure_code", "procedure_name", "applicant_name",
                          "applicant_address", "applicant_phone", "applicant_id_number", "officer_name", "note")
@@ -267,7 +261,7 @@ def _status(frame: pl.DataFrame, parsed: dict[str, pl.Series], issues: _Issues) 
     mapped = map_codes(frame["status"], code_map("statuses.csv", "raw", "status_code"), pl.Int8)
     unknown = mapped.is_null() & frame["status"].is_not_null()
     issues.add(unknown, "unknown_status", "status", "status",
-               "Trạng thái không nhận ra: «{value}». Thêm cách viết này vào etl/config/statuses.csv "
+               "Trạng thái không nhận ra: «{value}». Thêm cách viết này vào statuses.csv (thư mục thiết lập) "
                "(kèm mã trạng thái 1–10 theo quy định) rồi nạp lại tệp.")
     # An export without a status says it through its dates.
     inferred = (
@@ -282,7 +276,7 @@ def _channel(frame: pl.DataFrame, issues: _Issues) -> tuple[pl.Series, pl.Series
     channel = map_codes(frame["channel"], code_map("channels.csv", "raw", "channel_code"), pl.Int8)
     issues.add(channel.is_null() & frame["channel"].is_not_null(), "unknown_channel", "channel", "channel",
                "Hình thức nộp không nhận ra: «{value}». Dùng Trực tiếp / Trực tuyến / Bưu chính công ích "
-               "hoặc thêm cách viết vào etl/config/channels.csv.")
+               "hoặc thêm cách viết vào channels.csv (thư mục thiết lập).")
     online_flag = parse_flags(frame["online_flag"])
     level_from_channel = map_codes(frame["channel"], code_map("channels.csv", "raw", "online_level"), pl.String)
     level = map_codes(frame["online_level"], code_map("online_levels.csv", "raw", "online_level"), pl.String)
@@ -303,7 +297,7 @@ def _unit_issues(frame: pl.DataFrame, units: dict[str, pl.Series], ctx: Context,
         unknown = units[column].is_null() & frame[column].is_not_null()
         issues.add(unknown, "unknown_unit", column, column,
                    "Đơn vị không có trong danh mục: «{value}». Kiểm tra tên đơn vị (theo danh mục sau sắp xếp "
-                   "từ 01/7/2025) hoặc thêm vào etl/config/departments.csv / unit_crosswalk.csv.")
+                   "từ 01/7/2025) hoặc thêm vào departments.csv (thư mục thiết lập) / unit_crosswalk.csv.")
     none = frame["receiving_unit"].is_null() & frame["resolving_unit"].is_null()
     if ctx.file_unit is None:
         issues.add(none, "missing_unit", "resolving_unit", None,
@@ -312,7 +306,7 @@ def _unit_issues(frame: pl.DataFrame, units: dict[str, pl.Series], ctx: Context,
 
 def _fields_from_procedures(fields: pl.Series, procedure_codes: pl.Series) -> pl.Series:
     catalogue = procedure_catalogue()
-    mapping = {c: (catalogue.get(_procedure_key(c)) or {}).get("field_code") for c in
+    mapping = {c: (catalogue.get(procedure_key(c)) or {}).get("field_code") for c in
                procedure_codes.drop_nulls().unique().to_list()}
     from_catalogue = procedure_codes.replace_strict(mapping, default=None, return_dtype=pl.String)
     return pl.select(pl.coalesce(pl.lit(fields), pl.lit(from_catalogue), pl.lit(UNKNOWN_FIELD[0]))).to_series()
@@ -323,7 +317,7 @@ def _due_dates(typed: pl.DataFrame, frame: pl.DataFrame, ctx: Context, issues: _
     days, kinds = _processing_times(frame["processing_days"], typed["procedure_code"])
     typed = typed.with_columns(processing_days=days, _day_kind=kinds,
                                due_source=pl.when(pl.col("due_at").is_not_null()).then(pl.lit("export")))
-    extend_given = settings()["timeliness"]["supplement_pause_extends_given_due"]
+    extend_given = settings().timeliness.supplement_pause_extends_given_due
     need = typed.filter(
         (pl.col("due_at").is_null() & pl.col("processing_days").is_not_null() & pl.col("received_at").is_not_null()
          & ~pl.col("status_code").is_in(NOT_RECEIVED))
@@ -348,7 +342,7 @@ def _due_dates(typed: pl.DataFrame, frame: pl.DataFrame, ctx: Context, issues: _
     beyond = typed["_row"].is_in(outside.implode())
     issues.add(beyond, "outside_calendar", "received_at", "received_at",
                "Không tính được ngày hẹn trả từ ngày tiếp nhận «{value}»: thời hạn rơi ra ngoài lịch ngày làm "
-               "việc đã cấu hình (etl/config/settings.toml, mục [calendar], first_year–last_year). Mở rộng lịch "
+               "việc đã cấu hình (settings.toml (thư mục thiết lập), mục [calendar], first_year–last_year). Mở rộng lịch "
                "rồi nạp lại, hoặc bổ sung cột «Ngày hẹn trả».")
     open_needing_due = (
         typed["due_at"].is_null() & typed["received_at"].is_not_null() & ~typed["status_code"].is_in([1, 3, 7, 8])
@@ -356,7 +350,7 @@ def _due_dates(typed: pl.DataFrame, frame: pl.DataFrame, ctx: Context, issues: _
     )
     issues.add(open_needing_due, "missing_due", "due_at", None,
                "Thiếu ngày hẹn trả và không biết thời hạn giải quyết của thủ tục. Bổ sung cột «Ngày hẹn trả» "
-               "hoặc thêm thủ tục vào etl/config/procedures.csv.")
+               "hoặc thêm thủ tục vào procedures.csv (thư mục thiết lập).")
     return typed.drop("_day_kind")
 
 
@@ -364,14 +358,10 @@ def _one_due(cal: WorkCalendar, row: dict) -> datetime | None:
     """The due date with any supplement pause added; the given one (or None) when the dates fall
     outside the configured calendar, which knows no holidays there."""
     try:
-        due = row["due_at"] or cal.due_date(row["received_at"], row["processing_days"], row["_day_kind"])
         start, end = row["supplement_requested_at"], row["supplemented_at"]
-        if start and end and end > start:
-            # The clock stops while the citizen supplements (DOMAIN.md, 'Supplements and pauses').
-            pause = cal.working_days_between(start.date(), end.date())
-            if pause > 0:
-                due = datetime.combine(cal.nth_working_day(cal.seq(due.date()) + pause), due.time())
-        return due
+        if row["due_at"]:
+            return cal.extend_by_pause(row["due_at"], start, end)[0]
+        return cal.rule_due(row["received_at"], row["processing_days"], row["_day_kind"], start, end)[2]
     except ValueError:
         return row["due_at"]
 
@@ -384,7 +374,7 @@ def _processing_times(raw: pl.Series, procedure_codes: pl.Series) -> tuple[pl.Se
     from_text = {t: parse_processing_time(t) for t in raw.drop_nulls().unique().to_list()}
     from_catalogue = {}
     for code in procedure_codes.drop_nulls().unique().to_list():
-        row = catalogue.get(_procedure_key(code))
+        row = catalogue.get(procedure_key(code))
         if row and row.get("processing_days"):
             from_catalogue[code] = (float(row["processing_days"]), row.get("day_kind") or "working")
 
@@ -497,7 +487,7 @@ def _unmapped_question(issues: _Issues, text: str, answers: int) -> None:
         "column_name": [text], "raw_value": [text],
         "message": [(f"Câu hỏi chưa gắn với yếu tố SIPAS: «{text}». {answers} câu trả lời vẫn được nạp và tính vào "
                      "tỷ lệ hài lòng chung, nhưng chưa thuộc yếu tố nào. Thêm câu hỏi (đúng cách viết này) vào "
-                     "etl/config/survey_questions.csv kèm mã câu hỏi và yếu tố, rồi chạy «python -m etl rebuild».")],
+                     "survey_questions.csv (thư mục thiết lập) kèm mã câu hỏi và yếu tố, rồi chạy «python -m etl rebuild».")],
         "dossier_code": [None], "raw_row": [None],
     }, schema=REJECT_SCHEMA))
 
@@ -519,7 +509,7 @@ def _answers(frame: pl.DataFrame, typed: pl.DataFrame, question_cols: list[str],
             code, text, factor = q["question_code"], issues.table.columns.get(col, q["question"]), q["factor_code"]
         else:
             code, text, factor = None, col[3:], None
-            warnings.append(f"Câu hỏi chưa gắn với yếu tố SIPAS: «{text}» (thêm vào etl/config/survey_questions.csv).")
+            warnings.append(f"Câu hỏi chưa gắn với yếu tố SIPAS: «{text}» (thêm vào survey_questions.csv (thư mục thiết lập)).")
             _unmapped_question(issues, text, int(score.is_between(1, 5).sum()))
         ok = score.is_between(1, 5).fill_null(False)
         parts.append(pl.DataFrame({
@@ -551,7 +541,7 @@ def normalize_ratings(table: RawTable, ctx: Context) -> Normalized:
     units = _row_units(frame["unit"], ctx)
     issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
                "Đơn vị không có trong danh mục: «{value}». Kiểm tra tên đơn vị (theo danh mục sau sắp xếp từ "
-               "01/7/2025) hoặc thêm vào etl/config/departments.csv / unit_crosswalk.csv.")
+               "01/7/2025) hoặc thêm vào departments.csv (thư mục thiết lập) / unit_crosswalk.csv.")
     issues.add(units.is_null() & frame["unit"].is_null(), "missing_unit", "unit", None,
                "Thiếu đơn vị được đánh giá: dòng không ghi đơn vị và tiêu đề tệp không nêu tên đơn vị. "
                "Bổ sung cột «Đơn vị».")
@@ -561,7 +551,7 @@ def normalize_ratings(table: RawTable, ctx: Context) -> Normalized:
     level = map_codes(frame["rating"], code_map("ratings.csv", "raw", "rating_code"), pl.Int8)
     issues.add(level.is_null(), "unknown_rating", "rating", "rating",
                "Mức độ hài lòng thiếu hoặc không nhận ra: «{value}». Dùng Rất hài lòng / Hài lòng / Không hài lòng, "
-               "hoặc thêm cách viết vào etl/config/ratings.csv rồi nạp lại tệp.")
+               "hoặc thêm cách viết vào ratings.csv (thư mục thiết lập) rồi nạp lại tệp.")
     typed = frame.select("_row", "rating_id", "dossier_code", "comment").with_columns(
         unit_code=units, rated_at=rated_at, rating_code=level, source_row=pl.col("_row").cast(pl.Int32),
         field_code=pl.lit(None, pl.String))  # a rating's field is its dossier's (see the `ratings` view)

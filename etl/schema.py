@@ -199,12 +199,18 @@ VIEW_DOCS = {
 
 DERIVED_COLUMNS = (
     C("unit_code", "VARCHAR", "Responsible unit: resolving unit, else receiving unit", "Đơn vị"),
-    C("status_group", "VARCHAR", "not_received | in_progress | paused | withdrawn | stopped | resolved", "Nhóm trạng thái"),
+    C("status_group", "VARCHAR", "not_received | refused | in_progress | paused | withdrawn | stopped | resolved", "Nhóm trạng thái"),
     C("received_date", "DATE", "received_at as a date", "Ngày tiếp nhận"),
     C("due_date", "DATE", "due_at as a date; moved to the next working day when it is a day off and "
                        "settings.toml [timeliness] due_on_day_off = 'next_working_day'", "Ngày hẹn trả"),
     C("finished_date", "DATE", "Date that decides timeliness (finished, or returned per setting)", "Ngày hoàn thành"),
     C("is_resolved", "BOOLEAN", "Status 9 or 10 with a finish date", "Đã giải quyết"),
+    C("is_received", "BOOLEAN", "Accepted to handle: status group other than not_received (Biểu số 06 counts it)",
+      "Đã tiếp nhận"),
+    C("is_closed_other", "BOOLEAN", "Refused, withdrawn or stopped (status groups refused, withdrawn, stopped)",
+      "Không tiếp nhận, rút, dừng"),
+    C("is_open", "BOOLEAN", "Received, not resolved, not closed otherwise (waiting for a supplement included)",
+      "Đang giải quyết"),
     C("timeliness", "VARCHAR", "'early' | 'on_time' | 'late' for resolved dossiers", "Tiến độ"),
     C("late_working_days", "INTEGER", "Working days from due to finish, resolved late only", "Số ngày trễ"),
     C("due_wd_seq", "INTEGER", "Working-day number of the due date (see `calendar`)", ""),
@@ -264,7 +270,7 @@ REFERENCE_VIEWS = (
     Table("status_codes", VIEW_DOCS["status_codes"], (
         C("status_code", "TINYINT", "National status code", "Mã trạng thái"),
         C("status_name", "VARCHAR", "Status name", "Trạng thái"),
-        C("status_group", "VARCHAR", "not_received | in_progress | paused | withdrawn | stopped | resolved", "Nhóm"),
+        C("status_group", "VARCHAR", "not_received | refused | in_progress | paused | withdrawn | stopped | resolved", "Nhóm"),
     )),
 )
 

@@ -1,25 +1,14 @@
-"""ETL unit directory: communes/wards from `vietnam-provinces`, departments from config, and
-the matcher that turns a unit as written in an export into a unit code. No database access."""
+"""ETL unit matcher: turns a unit as written in an export into a unit code of the installation's
+directory (core.units). No database access."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 
 import polars as pl
-from vietnam_provinces import Province, ProvinceCode, Ward
 
-from etl.config import config_path, read_rows
-from etl.text import fold, fold_words
-
-UNIT_TYPE_LABELS = {
-    "xa": "Xã",
-    "phuong": "Phường",
-    "dac_khu": "Đặc khu",
-    "so_nganh": "Sở, ngành",
-    "chi_nhanh": "Chi nhánh, cơ quan ngành dọc",
-}
-_DIVISION_TYPES = {"xã": "xa", "phường": "phuong", "đặc khu": "dac_khu"}
+from core.installation import read_rows
+from core.text import fold, fold_words
+from core.units import directory, province
 
 # Words that precede a unit's own name in exports: "UBND phường Thanh Khê", "P. Thanh Khê",
 # "Bộ phận một cửa xã Hòa Vang". Folded (no diacritics), longest first.
@@ -29,32 +18,10 @@ _PREFIXES = (
 )
 
 
-def province_code() -> int:
-    with config_path("province.toml").open("rb") as handle:
-        return int(tomllib.load(handle)["province_code"])
-
-
-@lru_cache(maxsize=1)
-def directory() -> pl.DataFrame:
-    """The unit directory: unit_code, unit_name, unit_type, unit_level, short_names."""
-    code = province_code()
-    rows = []
-    for ward in Ward.iter_by_province(ProvinceCode(code)):
-        rows.append({
-            "unit_code": f"{int(ward.code):05d}",
-            "unit_name": ward.name,
-            "unit_type": _DIVISION_TYPES[ward.division_type.value],
-            "unit_level": "xa",
-            "short_names": "",
-        })
-    for dept in read_rows("departments.csv"):
-        rows.append({**dept, "unit_level": "tinh"})
-    frame = pl.DataFrame(rows).with_columns(province_name=pl.lit(Province.from_code(ProvinceCode(code)).name))
-    return frame.sort(["unit_level", "unit_type", "unit_name"])
-
-
 def strip_prefix(name: str) -> str:
-    words = fold_words(name)
+    """The unit's own name, folded, without the words before it and without the province's name
+    after it ("Sở Tư pháp tỉnh Nghệ An", "UBND phường Hải Châu, TP Đà Nẵng")."""
+    words = _strip_province(fold_words(name))
     changed = True
     while changed:
         changed = False
@@ -63,6 +30,14 @@ def strip_prefix(name: str) -> str:
                 words = words[len(prefix) + 1:]
                 changed = True
     return words.replace(" ", "")
+
+
+def _strip_province(words: str) -> str:
+    bare = fold_words(province().bare_name)
+    for suffix in (f"tinh {bare}", f"thanh pho {bare}", f"tp {bare}", bare):
+        if words.endswith(" " + suffix):
+            return words[: -len(suffix) - 1]
+    return words
 
 
 @dataclass(frozen=True)

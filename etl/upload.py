@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.config import settings
+from core.settings import settings
+from core.text import fmt_int
 from etl.load import FileReport, load_files
-from etl.text import fmt_int
 
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (BIFF inside an OLE container)
@@ -37,9 +37,8 @@ class UploadLimits:
 
     @classmethod
     def from_settings(cls) -> UploadLimits:
-        conf = settings()["upload"]
-        return cls(float(conf["max_file_mb"]), float(conf.get("max_unzipped_mb", 3000)),
-                   float(conf.get("max_zip_ratio", 200)))
+        conf = settings().upload
+        return cls(conf.max_file_mb, conf.max_unzipped_mb, conf.max_zip_ratio)
 
 
 class Refused(Exception):
@@ -68,7 +67,7 @@ def _check(name: str, source: bytes | Path, limits: UploadLimits) -> None:
     if size > limits.max_file_mb * MB:
         raise Refused(f"tệp nặng {_mb(size)} MB, vượt giới hạn {_mb(limits.max_file_mb * MB)} MB mỗi tệp. "
                       "Cách xử lý: xuất thành nhiều tệp nhỏ hơn (theo quý, theo tháng hoặc theo đơn vị) rồi "
-                      "nạp từng tệp; quản trị có thể đổi giới hạn ở etl/config/settings.toml, mục [upload] "
+                      "nạp từng tệp; quản trị có thể đổi giới hạn ở settings.toml (thư mục thiết lập), mục [upload] "
                       "max_file_mb.")
     head = source[:4096] if isinstance(source, bytes) else _head(source)
     kind = _content_kind(head)
@@ -144,7 +143,7 @@ def _check_workbook(source: bytes | Path, limits: UploadLimits) -> None:
     if unpacked > limits.max_unzipped_mb * MB:
         raise Refused(f"bảng tính giải nén ra {_mb(unpacked)} MB, vượt giới hạn {_mb(limits.max_unzipped_mb * MB)} "
                       "MB (phòng tệp «bom nén»). Cách xử lý: xuất thành nhiều tệp nhỏ hơn; nếu đây là tệp "
-                      "xuất thật, báo quản trị dữ liệu (etl/config/settings.toml, mục [upload]).")
+                      "xuất thật, báo quản trị dữ liệu (settings.toml (thư mục thiết lập), mục [upload]).")
     for m in members:
         ratio = m.file_size / max(m.compress_size, 1)
         if m.file_size >= RATIO_MIN_MEMBER_BYTES and ratio > limits.max_zip_ratio:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
 
 import polars as pl
 
-from etl.config import read_rows
-from etl.text import fold, fold_words
+from core.installation import cached, read_rows
+from core.text import fold, fold_words
 
 # Ordered by how often they appear in Vietnamese exports; day first (dd/mm/yyyy).
 DATE_FORMATS = (
@@ -103,9 +102,9 @@ def parse_flags(raw: pl.Series) -> pl.Series:
     return raw.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
 
 
-@lru_cache(maxsize=None)
+@cached
 def code_map(config_file: str, key: str, value: str) -> dict[str, str]:
-    """Folded spelling → code from one of the CSV maps in etl/config."""
+    """Folded spelling → code from one of the CSV maps (core.installation)."""
     return {fold(r[key]): r[value] for r in read_rows(config_file)}
 
 

@@ -6,9 +6,9 @@ import streamlit as st
 from access import audit as audit_log
 from access.config import audit_path, mode, users_path
 from access.users import load_users
-from etl.units import directory
+from core import format as fmt
+from core.units import directory
 from reports.audit import audit_csv_bytes, audit_rows, audit_xlsx_bytes
-from ui import format as fmt
 from ui.admin_view import audit_table, role_labels, users_table
 from ui.auth import download, may, refuse
 from ui.session import current_viewer

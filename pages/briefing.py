@@ -2,25 +2,22 @@
 read out, the trend of the last 12 periods and the units needing attention."""
 import streamlit as st
 
-from queries.briefing import field_changes, kpis, overdue_now, trend, units_needing_attention
-from queries.status import database_summary
-from ui import format as fmt
+from core import format as fmt
+from queries.briefing import (
+    field_changes,
+    kpis,
+    overdue_now,
+    trend,
+    units_needing_attention,
+)
 from ui.briefing_view import attention_table, kpi_cards, trend_chart
 from ui.cache import cached
-from ui.data import connection
-from ui.filters import current_view, today
-from ui.layout import freshness, require_connection
+from ui.filters import today
+from ui.layout import open_page
 from ui.narrative import briefing_paragraph
 
-con = connection()
-require_connection(con)
-view = current_view()
-period, filters = view.period, view.filters
-
-st.title("Giao ban tuần")
-st.caption(f"{view.period.label()} · {fmt.sentence(view.unit_label())}"
-           + (f" · {', '.join(view.field_names)}" if view.field_names else ""))
-freshness(cached(database_summary, filters.scope))
+page = open_page("Giao ban tuần", all_fields="")
+con, view, period, filters = page.con, page.view, page.period, page.filters
 
 previous = period.previous()
 last_year = period.same_last_year()

@@ -2,24 +2,16 @@
 import streamlit as st
 
 from queries.form06 import form06
-from queries.status import database_summary
 from reports.form06 import form06_csv_bytes, form06_xlsx_bytes
-from ui import format as fmt
 from ui.auth import download
 from ui.cache import cached
-from ui.data import connection
-from ui.filters import current_view
 from ui.form06_view import form06_html, unbalanced_names
-from ui.layout import freshness, require_connection
+from ui.layout import open_page
 
-con = connection()
-require_connection(con)
-view = current_view()
-
-st.title("Biểu số 06 – Tình hình, kết quả giải quyết TTHC")
-st.caption(f"Theo Thông tư 01/2020/TT-VPCP · Từ ngày {view.period.start:%d/%m/%Y} đến ngày {view.period.end:%d/%m/%Y}"
-           f" · {fmt.sentence(view.unit_label())}" + (f" · {', '.join(view.field_names)}" if view.field_names else ""))
-freshness(cached(database_summary, view.filters.scope))
+page = open_page("Biểu số 06 – Tình hình, kết quả giải quyết TTHC", all_fields="",
+                 caption=lambda v: f"Theo Thông tư 01/2020/TT-VPCP · Từ ngày {v.period.start:%d/%m/%Y} đến ngày "
+                                   f"{v.period.end:%d/%m/%Y}")
+con, view = page.con, page.view
 if view.period.kind not in ("report_month", "report_quarter", "report_year", "custom"):
     st.caption("Gợi ý: báo cáo định kỳ chốt số liệu ngày 14 (Nghị định 09/2019/NĐ-CP); chọn «Kỳ báo cáo …» ở thanh bên.")
 

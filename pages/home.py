@@ -1,8 +1,8 @@
 """Page: what is loaded and how fresh it is (Tổng quan dữ liệu)."""
 import streamlit as st
 
+from core import format as fmt
 from queries.status import database_summary, load_history, unit_counts, weekly_volume
-from ui import format as fmt
 from ui.cache import cached
 from ui.charts import weekly_volume_chart
 from ui.data import connection

@@ -4,27 +4,18 @@ import hashlib
 
 import streamlit as st
 
+from core import format as fmt
 from queries import late
-from queries.status import database_summary
 from reports.late import LateReport, late_xlsx_bytes
-from ui import format as fmt
 from ui import late_view as view_ui
 from ui.auth import audit, download
 from ui.cache import cached
 from ui.data import connection
-from ui.filters import current_view
-from ui.layout import freshness, require_connection
+from ui.layout import open_page
 
-con = connection()
-require_connection(con)
-view = current_view()
-period, filters = view.period, view.filters
+page = open_page("Trễ hạn")
+con, view, period, filters = page.con, page.view, page.period, page.filters
 personal = filters.scope.personal_data
-
-st.title("Trễ hạn")
-st.caption(f"{period.label()} · {fmt.sentence(view.unit_label())}"
-           + (f" · {', '.join(view.field_names)}" if view.field_names else " · Tất cả lĩnh vực"))
-freshness(cached(database_summary, filters.scope))
 
 
 def open_detail(code: str, table_key: str | None = None) -> None:
@@ -84,7 +75,7 @@ st.markdown("#### Danh sách hồ sơ")
 c1, c2, c3 = st.columns([2, 3, 2])
 kind = c1.selectbox("Hiển thị", list(late.LIST_KINDS), format_func=lambda k: late.LIST_KINDS[k][0], key="late_kind")
 search = c2.text_input("Tìm theo mã hồ sơ hoặc tên người nộp", key="late_q",
-                       placeholder="Ví dụ: H48-261110 hoặc nguyen van an (không cần gõ dấu)").strip()
+                       placeholder="Ví dụ: 261110-0012 hoặc nguyen van an (không cần gõ dấu)").strip()
 sort = c3.selectbox("Sắp xếp", list(late.LIST_SORTS), format_func=lambda k: late.LIST_SORTS[k][0], key="late_sort")
 total = cached(late.late_count, filters, kind, search)
 shown_max = view_ui.rows_shown()

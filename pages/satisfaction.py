@@ -5,26 +5,16 @@ from dataclasses import replace
 
 import streamlit as st
 
+from core import format as fmt
 from queries import satisfaction as sat
 from queries.reference import units as unit_list
-from queries.status import database_summary
-from ui import format as fmt
 from ui import satisfaction_view as ui
 from ui.cache import cached
-from ui.data import connection
-from ui.filters import current_view
-from ui.layout import freshness, require_connection
+from ui.layout import open_page
 
-con = connection()
-require_connection(con)
-view = current_view()
-period, filters = view.period, view.filters
+page = open_page("Mức độ hài lòng")
+con, view, period, filters = page.con, page.view, page.period, page.filters
 t = sat.targets()
-
-st.title("Mức độ hài lòng")
-st.caption(f"{period.label()} · {fmt.sentence(view.unit_label())}"
-           + (f" · {', '.join(view.field_names)}" if view.field_names else " · Tất cả lĩnh vực"))
-freshness(cached(database_summary, filters.scope))
 
 survey = cached(sat.survey_rate, filters)
 ratings = cached(sat.rating_rate, filters)
@@ -44,7 +34,7 @@ if survey.total == 0 and ratings.total == 0:
 
 ui.kpi_cards(survey, ratings, cached(sat.rating_mix, filters), t)
 st.caption(f"Hai nguồn tính riêng, không cộng gộp. Tỷ lệ dựa trên ít hơn {t.min_responses} câu trả lời (khảo sát) "
-           f"hoặc {t.min_responses} lượt đánh giá bị tô xám và không xếp hạng (đặt trong etl/config/settings.toml, "
+           f"hoặc {t.min_responses} lượt đánh giá bị tô xám và không xếp hạng (đặt trong settings.toml (thư mục thiết lập), "
            "mục [satisfaction]). KTC 95%: khoảng tin cậy Wilson; với khảo sát, mỗi người trả lời nhiều câu nên "
            "khoảng tin cậy thực tế rộng hơn khoảng hiển thị. Số điện thoại, số giấy tờ trong ý kiến được che.")
 
@@ -86,7 +76,7 @@ if questions.height:
         st.warning("Câu hỏi chưa gắn với yếu tố SIPAS (vẫn tính vào tỷ lệ chung, không thuộc yếu tố nào): "
                    + "; ".join(f"«{q}» ({fmt.number(k)} câu trả lời)" for q, k in
                                zip(unmapped["question_text"].to_list(), unmapped["answers"].to_list()))
-                   + ". Thêm vào etl/config/survey_questions.csv rồi chạy «python -m etl rebuild».", icon="⚠️")
+                   + ". Thêm vào survey_questions.csv (thư mục thiết lập) rồi chạy «python -m etl rebuild».", icon="⚠️")
 
 left, right = st.columns(2)
 with left:
@@ -119,7 +109,7 @@ narrowed = replace(filters, start=start, end=end, unit_codes=frozenset(picked_un
 
 found = cached(sat.comment_count, narrowed, search, pick_source, verdict)
 st.plotly_chart(ui.theme_chart(cached(sat.theme_counts, narrowed, search, pick_source, verdict)), width="stretch")
-st.caption("Đếm ý kiến có từ khóa của chủ đề (etl/config/complaint_themes.csv), trong các ý kiến đang lọc ở trên; một "
+st.caption("Đếm ý kiến có từ khóa của chủ đề (complaint_themes.csv (thư mục thiết lập)), trong các ý kiến đang lọc ở trên; một "
            "ý kiến có thể thuộc nhiều chủ đề. Màu đỏ: ý kiến của người chưa hài lòng.")
 rows = cached(sat.comments, narrowed, search, pick_source, verdict)
 if rows.height == 0:

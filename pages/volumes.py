@@ -2,29 +2,25 @@
 channel, over time, unit × field, and the busiest procedures."""
 import streamlit as st
 
+from core import format as fmt
 from queries import volumes
 from queries.status import database_summary
-from ui import format as fmt
 from ui.cache import cached
-from ui.data import connection
-from ui.filters import current_view
-from ui.layout import freshness, require_connection
-from ui.volume_charts import channel_chart, counts_chart, heatmap_chart, procedures_chart, trend_chart
+from ui.layout import open_page
+from ui.volume_charts import (
+    channel_chart,
+    counts_chart,
+    heatmap_chart,
+    procedures_chart,
+    trend_chart,
+)
 
 TOP_UNITS = 20  # the province has about a hundred units: charts show the busiest
 TOP_PROCEDURES = 15
 
-con = connection()
-require_connection(con)
-view = current_view()
-period, filters = view.period, view.filters
-
-st.title("Tiếp nhận & giải quyết")
-units_text = view.unit_label()
-st.caption(f"{period.label()} · {units_text[:1].upper() + units_text[1:]}"
-           + (f" · {', '.join(view.field_names)}" if view.field_names else " · Tất cả lĩnh vực"))
+page = open_page("Tiếp nhận & giải quyết")
+con, view, period, filters = page.con, page.view, page.period, page.filters
 summary = cached(database_summary, filters.scope)
-freshness(summary)
 
 total = cached(volumes.totals, filters)
 if total.height == 0:

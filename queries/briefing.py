@@ -62,7 +62,7 @@ def overdue_now(con: duckdb.DuckDBPyConnection, filters: Filters, as_of: date) -
     """Open dossiers past their due date today (period ignored: this is the current state)."""
     sql = f"""
         SELECT count(*) FROM dossiers d
-        WHERE NOT d.is_resolved AND d.status_code NOT IN (1, 3, 7, 8) AND d.due_date < $as_of
+        WHERE d.is_open AND d.due_date < $as_of
           AND {SCOPE_SQL} AND {SELECTION_SQL}
     """
     return one_row(con, sql, {**filters.params(), "as_of": as_of})[0]
@@ -89,7 +89,7 @@ def units_needing_attention(con: duckdb.DuckDBPyConnection, filters: Filters, as
             SELECT d.* FROM dossiers d WHERE {SCOPE_SQL} AND {SELECTION_SQL}
         ), per_unit AS (
             SELECT unit_code,
-                count(*) FILTER (NOT is_resolved AND status_code NOT IN (1, 3, 7, 8) AND due_date < $as_of)
+                count(*) FILTER (is_open AND due_date < $as_of)
                     AS overdue_now,
                 count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end) AS resolved,
                 count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end AND timeliness = 'late')
@@ -118,7 +118,7 @@ def field_changes(con: duckdb.DuckDBPyConnection, filters: Filters, previous: Fi
             count(*) FILTER (d.received_date BETWEEN $start AND $end) AS received,
             count(*) FILTER (d.received_date BETWEEN $prev_start AND $prev_end) AS received_before
         FROM dossiers d JOIN fields f USING (field_code)
-        WHERE d.status_code <> 1 AND d.received_date BETWEEN $prev_start AND $end
+        WHERE d.is_received AND d.received_date BETWEEN $prev_start AND $end
           AND {SCOPE_SQL} AND {SELECTION_SQL}
         GROUP BY ALL
         ORDER BY abs(count(*) FILTER (d.received_date BETWEEN $start AND $end)

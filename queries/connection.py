@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.store import connect_readonly
+from core.store import connect_readonly
 
 
 def open_database(path: Path) -> duckdb.DuckDBPyConnection | None:

@@ -34,7 +34,7 @@ WITH scoped AS (
            d.is_resolved AND d.finished_date BETWEEN $start AND $end AS resolved
     FROM dossiers d
     JOIN units u ON u.unit_code = d.unit_code
-    WHERE d.status_code <> 1
+    WHERE d.is_received
       AND {SCOPE_SQL}
       AND list_contains($unit_types::VARCHAR[], u.unit_type)
       AND ((d.received_date BETWEEN $start AND $end) OR (d.is_resolved AND d.finished_date BETWEEN $start AND $end))

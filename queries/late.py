@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from etl.calendar import WorkCalendar, default_calendar
-from etl.config import settings
+from core.calendar import WorkCalendar, default_calendar
+from core.procedures import day_kind
+from core.settings import settings
 from queries.connection import frame, one_row
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters
 from queries.masking import FOLD, MASKS, UNLESS_ALLOWED
@@ -66,12 +67,6 @@ LIST_COLUMNS = (
 )
 
 
-def _settings() -> dict:
-    """settings.toml [late], with defaults for an older settings file."""
-    return {"due_soon_working_days": 2, "min_resolved_to_rank": 20, "list_rows_shown": 5000,
-            **settings().get("late", {})}
-
-
 def _as_of(filters: Filters) -> date:
     """The day 'now' means for overdue and due soon: filters.as_of, else today."""
     return filters.as_of or date.today()
@@ -93,7 +88,7 @@ def _folded(expr: str) -> str:
 
 def _params(filters: Filters, **more) -> dict:
     return {**filters.params(), "as_of": _as_of(filters), "personal_data": filters.scope.personal_data,
-            "soon_days": int(_settings()["due_soon_working_days"]), **more}
+            "soon_days": settings().late.due_soon_working_days, **more}
 
 
 # --- headline figures -----------------------------------------------------------------------------
@@ -222,7 +217,7 @@ def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFra
         FROM per_unit
         ORDER BY is_ranked DESC, late_rate DESC NULLS LAST, resolved DESC, overdue DESC, unit_name
     """)
-    params = _params(filters, min_resolved=int(_settings()["min_resolved_to_rank"]))
+    params = _params(filters, min_resolved=settings().late.min_resolved_to_rank)
     return _counts(frame(con, sql, params), "resolved", "resolved_late", "overdue", "without_apology",
                    "late_rank", "min_resolved")
 
@@ -385,23 +380,15 @@ def _days(con: duckdb.DuckDBPyConnection, row: dict, rule: RuleDue | None, today
 def _rule_due(row: dict, cal: WorkCalendar) -> tuple[RuleDue | None, str | None]:
     """Received date + the procedure's processing time (working or calendar days), plus the working
     days a supplement request waited — what etl.normalize computes when an export has no due date."""
-    from etl.normalize import procedure_catalogue  # the catalogue says whether days are working days
-
     received, days = row["received_at"], row["processing_days"]
     if received is None:
         return None, "Hồ sơ không có ngày tiếp nhận."
     if days is None:
         return None, ("Không biết thời hạn giải quyết của thủ tục (tệp xuất không có cột thời hạn và thủ tục "
-                      "không có trong etl/config/procedures.csv).")
-    key = ".".join((row["procedure_code"] or "").split(".")[:2])
-    kind = (procedure_catalogue().get(key) or {}).get("day_kind") or "working"
+                      "không có trong danh mục thủ tục procedures.csv).")
+    kind = day_kind(row["procedure_code"])
     try:
-        base = cal.due_date(received, days, kind)
-        pause = 0
-        start, end = row["supplement_requested_at"], row["supplemented_at"]
-        if start and end and end > start:
-            pause = max(cal.working_days_between(start.date(), end.date()), 0)
-        due = datetime.combine(cal.nth_working_day(cal.seq(base.date()) + pause), base.time()) if pause else base
+        base, pause, due = cal.rule_due(received, days, kind, row["supplement_requested_at"], row["supplemented_at"])
         export = row["due_at"]
         diff = cal.seq(export.date()) - cal.seq(due.date()) if export else None
     except ValueError:

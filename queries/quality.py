@@ -20,13 +20,13 @@ the viewer's scope applied. The flags (codes in FLAG_CODES):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import time
 
 import duckdb
 import polars as pl
 
-from etl.config import settings
+from core.settings import settings
 from queries.connection import frame
 from queries.dossiers import (
     _sql as period_counts_sql,  # the Form 06 SQL itself, with our own group keys
@@ -58,10 +58,8 @@ class QualityRules:
 
     @classmethod
     def from_settings(cls) -> QualityRules:
-        conf, cal = settings().get("quality", {}), settings()["calendar"]
-        known = {k: v for k, v in conf.items() if k in cls.__dataclass_fields__}
-        return cls(**known, office_start=time.fromisoformat(cal["office_start"]),
-                   office_end=time.fromisoformat(cal["office_end"]))
+        conf, cal = asdict(settings().quality), settings().calendar
+        return cls(**conf, office_start=cal.start, office_end=cal.end)
 
     def params(self) -> dict:
         return {"examples": self.examples, "silent_days": self.silent_days, "baseline_days": self.silent_baseline_days,
@@ -139,7 +137,7 @@ def due_on_day_off(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Qual
                    list(d.dossier_code ORDER BY d.received_date DESC, d.dossier_code)
                        FILTER (NOT c.is_working_day) AS codes
             FROM dossiers d JOIN calendar c ON c.cal_date = d.due_date
-            WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.due_source = 'export' AND d.status_code NOT IN (1, 3)
+            WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.due_source = 'export' AND d.is_received AND d.status_group <> 'refused'
               AND d.received_date BETWEEN $start AND $end
             GROUP BY d.unit_code
         )
@@ -174,7 +172,7 @@ def due_too_early(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Quali
             JOIN kinds k ON k.proc_key = {_KEY.format(c='d.procedure_code')} AND k.working
             JOIN calendar cr ON cr.cal_date = d.received_date
             JOIN calendar cd ON cd.cal_date = d.due_date
-            WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.due_source = 'export' AND d.status_code NOT IN (1, 3)
+            WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.due_source = 'export' AND d.is_received AND d.status_group <> 'refused'
               AND d.processing_days >= 1 AND d.received_date BETWEEN $start AND $end
         ), x AS (
             SELECT unit_code, count(*) FILTER (too_early) AS count, count(*) AS base,
@@ -202,7 +200,7 @@ def silent_units(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Qualit
                                     AND d.received_date > CAST($cut AS DATE) - CAST($silent_days AS INTEGER)
                                                           - CAST($baseline_days AS INTEGER)) AS base
             FROM dossiers d
-            WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.status_code <> 1 AND d.received_date <= $cut
+            WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.is_received AND d.received_date <= $cut
             GROUP BY d.unit_code
         )
         SELECT unit_code, {_UNIT_NAME} AS unit_name, date_diff('day', last_date, CAST($cut AS DATE)) AS count,

@@ -17,7 +17,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from etl.config import read_rows, settings
+from core.installation import read_rows
+from core.settings import settings
 from queries.connection import frame, one_row
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters, Scope
 from queries.masking import MASKS, UNLESS_ALLOWED
@@ -35,8 +36,8 @@ class Targets:
 
 
 def targets() -> Targets:
-    conf = settings().get("satisfaction", {})
-    return Targets(float(conf.get("target", 0.9)), int(conf.get("min_responses", 30)))
+    conf = settings().satisfaction
+    return Targets(conf.target, conf.min_responses)
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
@@ -363,7 +364,7 @@ def comment_count(con: duckdb.DuckDBPyConnection, filters: Filters, search: str 
 
 
 def themes() -> list[tuple[str, str]]:
-    """(theme, keyword) from etl/config/complaint_themes.csv, in file order."""
+    """(theme, keyword) from complaint_themes.csv (thư mục thiết lập), in file order."""
     return [(r["theme"], r["keyword"]) for r in read_rows("complaint_themes.csv") if r["theme"] and r["keyword"]]
 
 

@@ -66,7 +66,7 @@ def weekly_volume(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
         """
         WITH received AS (
             SELECT date_trunc('week', received_date) AS week_start, count(*) AS n
-            FROM dossiers d WHERE received_date IS NOT NULL AND status_code <> 1 AND """ + SCOPE_SQL + """
+            FROM dossiers d WHERE received_date IS NOT NULL AND is_received AND """ + SCOPE_SQL + """
             GROUP BY ALL
         ), resolved AS (
             SELECT date_trunc('week', finished_date) AS week_start, count(*) AS n

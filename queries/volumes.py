@@ -112,7 +112,7 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str = "week"
         ), received AS (
             SELECT CAST(date_trunc('{spec.unit}', d.received_date) AS DATE) AS bucket_start, count(*) AS n
             FROM dossiers d
-            WHERE d.status_code <> 1 AND d.received_date BETWEEN $window_start AND $end
+            WHERE d.is_received AND d.received_date BETWEEN $window_start AND $end
               AND {SCOPE_SQL} AND {SELECTION_SQL}
             GROUP BY ALL
         ), resolved AS (
@@ -155,7 +155,7 @@ def matrix(con: duckdb.DuckDBPyConnection, filters: Filters, top_units: int = 20
         WITH cells AS (
             SELECT d.unit_code, d.field_code, count(*) AS received
             FROM dossiers d
-            WHERE d.status_code <> 1 AND d.received_date BETWEEN $start AND $end
+            WHERE d.is_received AND d.received_date BETWEEN $start AND $end
               AND {SCOPE_SQL} AND {SELECTION_SQL}
             GROUP BY ALL
         ), unit_totals AS (
@@ -195,14 +195,14 @@ def top_procedures(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int 
             SELECT coalesce(d.procedure_code, d.procedure_name, '') AS procedure_key, d.*
             FROM dossiers d
             WHERE {SCOPE_SQL} AND {SELECTION_SQL}
-              AND ((d.status_code <> 1 AND d.received_date BETWEEN $start AND $end)
+              AND ((d.is_received AND d.received_date BETWEEN $start AND $end)
                    OR (d.is_resolved AND d.finished_date BETWEEN $start AND $end))
         ), per_procedure AS (
             SELECT procedure_key,
                    any_value(procedure_code) AS procedure_code,
                    mode(procedure_name) AS procedure_name,
                    mode(field_code) AS field_code,
-                   count(*) FILTER (status_code <> 1 AND received_date BETWEEN $start AND $end) AS received,
+                   count(*) FILTER (is_received AND received_date BETWEEN $start AND $end) AS received,
                    count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end) AS resolved
             FROM scoped GROUP BY procedure_key
         )

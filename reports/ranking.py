@@ -13,10 +13,15 @@ import io
 import polars as pl
 import xlsxwriter
 
-from etl.appraisal import PERIOD_HEADER, UNIT_CODE_HEADER, UNIT_NAME_HEADER, criterion_header
 from reports import safe_text
 from scoring.rank import Ranking, period_title, points_text
-from scoring.scheme import Scheme
+from scoring.scheme import (
+    PERIOD_HEADER,
+    UNIT_CODE_HEADER,
+    UNIT_NAME_HEADER,
+    Scheme,
+    criterion_header,
+)
 
 TITLE = "KẾT QUẢ XẾP HẠNG THI ĐUA CẢI CÁCH HÀNH CHÍNH"
 ANNEX = "(Kèm theo Quyết định số …/QĐ-… ngày … tháng … năm … )"

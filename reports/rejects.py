@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from etl.headers import column_label
+from core.labels import column_label
 from reports import csv_bytes
 from reports.table import table_xlsx
 

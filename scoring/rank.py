@@ -17,15 +17,15 @@ import duckdb
 import polars as pl
 from babel.numbers import format_decimal
 
+from core import (
+    format as fmt,  # pure babel formatting, no Streamlit (checked by tests/test_scoring.py)
+)
 from queries.emulation import appraisal_scores, unit_metrics
 from queries.filters import Filters, Scope
 from queries.periods import Period
 from queries.status import database_summary
 from scoring.metrics import METRICS, Metric
 from scoring.scheme import GROUPS, MISSING, Criterion, Scheme
-from ui import (
-    format as fmt,  # pure babel formatting, no Streamlit (checked by tests/test_scoring.py)
-)
 
 # Status of one unit's criterion.
 OK, SHRUNK, NO_DATA, SMALL_EXCLUDED, APPRAISED, NOT_APPRAISED = (

@@ -48,6 +48,16 @@ GROUPS = {
 }
 _EPS = 1e-9
 
+# The appraisal spreadsheet's fixed headers (the template reports.ranking writes, etl.appraisal reads).
+UNIT_CODE_HEADER, UNIT_NAME_HEADER, PERIOD_HEADER = "Mã đơn vị", "Tên đơn vị", "Kỳ"
+
+
+def criterion_header(name: str, code: str, max_points: float) -> str:
+    """«Kế hoạch CCHC [ke_hoach_cchc] (tối đa 4)» — the template's column heading."""
+    top = f"{max_points:g}".replace(".", ",")
+    return f"{name} [{code}] (tối đa {top})"
+
+
 
 class SchemeError(ValueError):
     """A scheme that cannot be used; `problems` names each criterion, area or band at fault."""
@@ -180,11 +190,22 @@ class Scheme:
         return lines
 
 
+def _scheme_dirs() -> list[Path]:
+    """The installation's own schemes (config/schemes/ beside the database) first, then the bundled
+    examples: a province's scheme of the same code replaces the example."""
+    from core.installation import current
+
+    own = current().folder / "schemes"
+    return ([own] if own.is_dir() else []) + [SCHEMES_DIR]
+
+
 def load_scheme(name_or_path: str | Path) -> Scheme:
-    """A scheme by code (scoring/schemes/<code>.toml) or by path; SchemeError when it is invalid."""
+    """A scheme by code (config/schemes/<code>.toml of the installation, else scoring/schemes/) or by
+    path; SchemeError when it is invalid."""
     path = Path(name_or_path)
     if path.suffix != ".toml":
-        path = SCHEMES_DIR / f"{name_or_path}.toml"
+        found = [d / f"{name_or_path}.toml" for d in _scheme_dirs() if (d / f"{name_or_path}.toml").exists()]
+        path = found[0] if found else SCHEMES_DIR / f"{name_or_path}.toml"
     if not path.exists():
         raise SchemeError(str(name_or_path), [f"Không tìm thấy tệp {path.name}. Các bộ tiêu chí có sẵn: "
                                               f"{', '.join(available_schemes())}."])
@@ -192,8 +213,8 @@ def load_scheme(name_or_path: str | Path) -> Scheme:
 
 
 def available_schemes() -> list[str]:
-    """Codes of the schemes in scoring/schemes, the default first."""
-    names = sorted(p.stem for p in SCHEMES_DIR.glob("*.toml"))
+    """Codes of the installation's schemes and the bundled ones, the default first."""
+    names = sorted({p.stem for d in _scheme_dirs() for p in d.glob("*.toml")})
     return sorted(names, key=lambda n: n != DEFAULT_SCHEME)
 
 

@@ -28,6 +28,17 @@ def private_access_files(tmp_path_factory):
             os.environ[key] = value
 
 
+@pytest.fixture(autouse=True)
+def fresh_installation():
+    """A test that loads into its own database chooses that database's installation (core.installation.use);
+    the next test starts again from $CCHC_DB / data/cchc.duckdb, i.e. the bundled (demo) settings."""
+    from core.installation import reset
+
+    reset()
+    yield
+    reset()
+
+
 @pytest.fixture
 def tmp_db(tmp_path: Path) -> Path:
     """Path of a database that does not exist yet, in a private folder (never data/)."""

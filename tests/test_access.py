@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import io
 import stat
-import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from access import audit
-from access.config import settings
 from access.roles import ROLES_FILE, RoleError, parse_roles, role, roles
 from access.signin import WRONG, authenticate, scope_for, session_state
 from access.users import (
@@ -24,6 +22,7 @@ from access.users import (
     set_disabled,
     verify_password,
 )
+from core.settings import settings
 
 PASSWORD = "mat-khau-du-dai"
 UNIT = "20242"  # Phường Hải Châu in the directory
@@ -144,19 +143,6 @@ def test_scope_follows_role_and_units():
     assert scope_for(User("c", "C", "province_leader")).unit_codes is None
 
 
-# --- settings --------------------------------------------------------------------------------------
-
-
-def test_every_setting_has_help_text():
-    text = (ROLES_FILE.parent / "settings.toml").read_text(encoding="utf-8").splitlines()
-    values = tomllib.loads("\n".join(text))
-    for section, keys in values.items():
-        for key, value in keys.items():
-            line = next(i for i, t in enumerate(text) if t.startswith(f"{key} ="))
-            assert text[line - 1].startswith("#"), f"[{section}] {key} has no help comment above it"
-            assert isinstance(value, int) and value > 0
-
-
 # --- passwords and the file --------------------------------------------------------------------------
 
 
@@ -213,8 +199,8 @@ def test_sign_in_success_and_failure_are_audited(users_file):
 
 
 def test_five_wrong_passwords_lock_the_username(users_file):
-    limit = settings()["lockout"]["max_failures_per_user"]
-    lock = settings()["lockout"]["lock_minutes"]
+    limit = settings().lockout.max_failures_per_user
+    lock = settings().lockout.lock_minutes
     for i in range(limit):
         assert authenticate("nva", f"sai-{i}", f"10.0.0.{i}", now=T0 + timedelta(seconds=i)).message == WRONG
     last = T0 + timedelta(seconds=limit - 1)
@@ -240,7 +226,7 @@ def test_lock_survives_a_restart(users_file, monkeypatch):
 
 
 def test_many_usernames_from_one_client_lock_the_client(users_file):
-    limit = settings()["lockout"]["max_failures_per_client"]
+    limit = settings().lockout.max_failures_per_client
     for i in range(limit):
         authenticate(f"doan-{i}", "sai", "10.6.6.6", now=T0)
     assert "quá nhiều lần" in authenticate("nva", PASSWORD, "10.6.6.6", now=T0 + timedelta(minutes=1)).message
@@ -267,8 +253,8 @@ def test_reset_password(users_file):
 
 
 def test_session_expires_when_idle_and_after_its_lifetime():
-    idle = settings()["session"]["idle_minutes"]
-    hours = settings()["session"]["absolute_hours"]
+    idle = settings().session.idle_minutes
+    hours = settings().session.absolute_hours
     assert session_state(T0, T0, T0 + timedelta(minutes=idle - 1)) == "ok"
     assert session_state(T0, T0, T0 + timedelta(minutes=idle + 1)) == "idle"
     # Active all along, but older than the absolute lifetime.

@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 from streamlit.testing.v1 import AppTest
 
+from core import format as fmt
 from tests.app_support import chart_titles, run_app
-from ui import format as fmt
 
 PAGE = "pages/satisfaction.py"
 Q3 = {"ky": "quarter", "tu": "2026-07-01", "den": "2026-09-30"}

@@ -19,7 +19,7 @@ from datetime import date, datetime
 import pytest
 from fixtures_exports import dossier, write_dossier_csv
 
-from etl.calendar import default_calendar
+from core.calendar import default_calendar
 from etl.extract import extract_file
 from etl.load import normalize_table
 from etl.normalize import Context

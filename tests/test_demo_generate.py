@@ -12,8 +12,9 @@ import lxml.html
 import polars as pl
 import pytest
 
-from etl.calendar import default_calendar
-from etl.config import read_rows
+from core.calendar import default_calendar
+from core.installation import read_rows
+from core.text import fold
 from etl.demo import model
 from etl.demo.generate import (
     DEFECT_KINDS,
@@ -25,7 +26,6 @@ from etl.demo.generate import (
     write_xlsx_export,
 )
 from etl.demo.writers import UNKNOWN_STATUS, to_cp1258
-from etl.text import fold
 from etl.units import UnitMatcher
 
 TODAY = date(2026, 5, 20)          # a Wednesday

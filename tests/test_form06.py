@@ -365,9 +365,8 @@ def test_a_due_date_on_a_day_off_can_move_to_the_next_working_day(tmp_path, monk
     S2 is due on the holiday Tue 24/11/2026, so its deadline becomes Wed 25/11, the day it finished:
     on time instead of late. H7 (same due day, finished Mon 23/11) stays early. Every other row is as
     in EXPECTED: Lý lịch tư pháp early 1, on time 0 → 1, late 1 → 0; the subtotal and total likewise."""
-    from etl.config import settings
-
-    monkeypatch.setitem(settings()["timeliness"], "due_on_day_off", "next_working_day")
+    (tmp_path / "config").mkdir()  # the installation's settings folder, beside the database
+    (tmp_path / "config" / "settings.toml").write_text('[timeliness]\ndue_on_day_off = "next_working_day"\n')
     db = load_text_exports(tmp_path, {"bieu06.csv": EXPORT})
     con = open_database(db)
     try:

@@ -161,8 +161,9 @@ def test_unit_ranking_leaves_small_units_unranked(con, monkeypatch):
     default = late.unit_ranking(con, feb())  # min 20 resolved: nobody ranked
     assert default["is_ranked"].to_list() == [False, False] and default["late_rank"].to_list() == [None, None]
     assert default["min_resolved"].to_list() == [20, 20]
-    monkeypatch.setattr(late, "_settings", lambda: {"due_soon_working_days": 2, "min_resolved_to_rank": 3,
-                                                        "list_rows_shown": 5000})
+    from core.settings import LateSettings, Settings
+
+    monkeypatch.setattr(late, "settings", lambda: Settings(late=LateSettings(min_resolved_to_rank=3)))
     ranked = late.unit_ranking(con, feb())
     # Both resolved 3, late 2: same rate, same rank.
     assert [(r["unit_code"], r["resolved"], r["resolved_late"], r["late_rank"]) for r in ranked.to_dicts()] == [

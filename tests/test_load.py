@@ -24,9 +24,9 @@ from fixtures_exports import (
 )
 
 import etl.load
+from core.store import connect_readonly, version
 from etl.__main__ import main
 from etl.load import load_files
-from etl.store import connect_readonly, version
 
 TK = "UBND phường Thanh Khê"  # → 20209
 HV = "Xã Hòa Vang"  # → 20320
@@ -247,7 +247,7 @@ def test_reject_messages_name_the_values(rejected):
     got = reject_rows(db)
     assert "«31/02/2026»" in got[9]["message"]
     assert "«Chờ lãnh đạo ký»" in got[10]["message"]
-    assert "etl/config/statuses.csv" in got[10]["message"]
+    assert "statuses.csv (thư mục thiết lập)" in got[10]["message"]
     assert "«Phường Ba Đình»" in got[11]["message"]
     assert "09/02/2026" in got[12]["message"] and "10/02/2026" in got[12]["message"]
     assert "15" in got[13]["message"]  # the row that was kept
@@ -310,9 +310,8 @@ def test_an_older_export_loaded_late_does_not_roll_a_result_back(tmp_db, exports
     """The March export shows U1 finished; the February export, loaded after it, still shows U1 in
     progress. Kept (default): U1 stays finished, the row is a warning, U2 loads as new. With the
     setting off, the latest load wins as before and U1 is back to 'Đang xử lý'."""
-    from etl.config import settings
-
-    monkeypatch.setitem(settings().setdefault("load", {}), "keep_resolved_over_older", keep)
+    (tmp_db.parent / "config").mkdir(parents=True)  # the installation's settings folder, beside the database
+    (tmp_db.parent / "config" / "settings.toml").write_text(f"[load]\nkeep_resolved_over_older = {str(keep).lower()}\n")
     march = exports_dir / "thang_3.csv"
     write_dossier_csv(march, [
         dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "04/02/2026 09:00:00", "Đã trả kết quả"),

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from core.store import version
 from etl.__main__ import main as cli
 from etl.appraisal import import_appraisal
-from etl.store import version
 from queries.connection import open_database
 from queries.emulation import appraisal_scores, unit_metrics
 from queries.filters import Filters, Scope
@@ -258,7 +258,7 @@ def test_shipped_schemes_are_valid_and_add_up():
 
 
 def test_scoring_and_formatting_never_import_streamlit():
-    code = "import sys, scoring.rank, reports.ranking, ui.format; assert 'streamlit' not in sys.modules"
+    code = "import sys, scoring.rank, reports.ranking, core.format; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 

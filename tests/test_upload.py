@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.store import version
 from etl.__main__ import main
-from etl.store import version
 from etl.upload import UploadLimits, check_file, load_paths, load_uploads
 from tests.fixtures_exports import (
     dossier,
@@ -110,7 +110,9 @@ def test_50_mb_file_over_a_lowered_limit(db):
 
 
 def test_limit_comes_from_settings(db, monkeypatch):
-    monkeypatch.setattr("etl.upload.settings", lambda: {"upload": {"max_file_mb": 1}})
+    from core.settings import Settings, UploadSettings
+
+    monkeypatch.setattr("etl.upload.settings", lambda: Settings(upload=UploadSettings(max_file_mb=1.0)))
     data = NEW.encode() + b"\n" * (2 * 2**20)
     assert "nặng 2 MB, vượt giới hạn 1 MB mỗi tệp" in refused(db, "hai_mb.csv", data)
 

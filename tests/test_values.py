@@ -7,9 +7,16 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from etl.text import clean, fold
+from core.text import clean, fold
 from etl.units import UnitMatcher
-from etl.values import code_map, map_codes, parse_datetimes, parse_flags, parse_numbers, parse_processing_time
+from etl.values import (
+    code_map,
+    map_codes,
+    parse_datetimes,
+    parse_flags,
+    parse_numbers,
+    parse_processing_time,
+)
 
 
 def one(parser, raw):

@@ -14,11 +14,11 @@ from datetime import datetime
 import streamlit as st
 
 from access import audit as audit_log
-from access.config import mode, oidc_providers, oidc_settings, settings, users_path
+from access.config import mode, oidc_providers, oidc_settings, users_path
 from access.roles import RoleError, role
 from access.signin import authenticate, current_account, scope_for, session_state
 from access.users import AccountError, User, find_by_email, load_users
-from etl.config import settings as etl_settings
+from core.settings import settings
 from queries.filters import Scope
 from ui.session import Viewer, current_viewer, set_viewer
 
@@ -45,7 +45,7 @@ def sign_in(url_paths=()) -> Viewer:
             refuse("Bảng điều hành đang chạy ở chế độ máy cục bộ (chưa cấu hình đăng nhập) nên chỉ mở được trên "
                    "chính máy chủ. Để dùng qua mạng, quản trị dữ liệu cần cấu hình tài khoản hoặc đăng nhập qua "
                    "hệ thống xác thực của cơ quan (xem README, mục Đăng nhập và phân quyền).")
-        scope = Scope.province(personal_data=etl_settings()["privacy"]["show_personal_data"])
+        scope = Scope.province(personal_data=settings().privacy.show_personal_data)
         viewer = Viewer("local", "Người dùng trên máy này", LOCAL_ROLE, scope)
         set_viewer(viewer)
         return viewer
@@ -178,10 +178,10 @@ def _signed_in_user() -> User | None:
         sign_out("session_expired", f"Vai trò «{user.role}» không còn trong cấu hình. Liên hệ quản trị dữ liệu.")
     verdict = session_state(state["started"], state["last_seen"], now)
     if verdict != "ok":
-        why = ("Phiên làm việc đã hết hạn sau {} giờ.".format(settings()["session"]["absolute_hours"])
+        why = ("Phiên làm việc đã hết hạn sau {} giờ.".format(settings().session.absolute_hours)
                if verdict == "expired" else
                "Phiên làm việc đã kết thúc vì không thao tác trong {} phút.".format(
-                   settings()["session"]["idle_minutes"]))
+                   settings().session.idle_minutes))
         sign_out("session_expired", why + " Hãy đăng nhập lại.")
     state["last_seen"] = now
     return user
@@ -225,7 +225,7 @@ def _gate(page: Callable[[], None], title: str) -> None:
 
 
 def _header() -> None:
-    from etl.units import directory
+    from core.units import directory
 
     st.markdown(f"<div style='text-align:center;margin-top:3rem'><div style='font-size:3rem'>🏛️</div>"
                 f"<div style='font-size:1.6rem;font-weight:700;line-height:1.3'>Bảng điều hành<br>"
@@ -271,7 +271,7 @@ def _password_form() -> None:
     if problem:
         st.error(problem)
     st.caption("Quên mật khẩu hoặc tài khoản bị khóa? Liên hệ quản trị dữ liệu của đơn vị. "
-               f"Phiên làm việc tự kết thúc sau {settings()['session']['idle_minutes']} phút không thao tác.")
+               f"Phiên làm việc tự kết thúc sau {settings().session.idle_minutes} phút không thao tác.")
 
 
 def _check_password(username: str, password: str) -> str | None:

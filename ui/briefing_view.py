@@ -5,9 +5,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from core import format as fmt
 from queries.briefing import Kpis
 from queries.periods import Period
-from ui import format as fmt
 from ui.charts import COLORS, base_layout
 from ui.filters import View, link
 from ui.narrative import count_delta, previous_word, rate_delta

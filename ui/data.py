@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from etl.store import db_path, reader_cursor, version
+from core.store import db_path, reader_cursor, version
 from queries.connection import open_database
 
 

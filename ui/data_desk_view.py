@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from access.audit import load_detail
+from core import format as fmt
 from etl.upload import UploadLimits, load_uploads
 from queries.filters import Filters, Scope
 from queries.periods import KINDS, Period, last_complete, period_containing
@@ -26,7 +27,6 @@ from reports.rejects import (
     rejects_csv_bytes,
     rejects_xlsx_bytes,
 )
-from ui import format as fmt
 from ui.auth import audit, download, may
 from ui.cache import cached
 from ui.data import database_file
@@ -276,7 +276,7 @@ FLAGS = {
         ("Thời hạn tính theo ngày làm việc không bao giờ kết thúc vào thứ Bảy, Chủ nhật hay ngày lễ: phần mềm "
          "đã cộng ngày lịch, nên hồ sơ bị tính trễ hạn oan hoặc hẹn sai với người dân."),
         ("Hồ sơ tiếp nhận trong kỳ có ngày hẹn trả lấy từ tệp xuất rơi vào ngày nghỉ theo lịch làm việc "
-         "(lịch nghỉ lễ Việt Nam và etl/config/calendar_overrides.csv)."),
+         "(lịch nghỉ lễ Việt Nam và calendar_overrides.csv trong thư mục thiết lập)."),
     ),
     "due_too_early": (
         "Ngày hẹn trả sớm hơn thời hạn theo ngày làm việc",
@@ -284,7 +284,7 @@ FLAGS = {
          "trễ hạn oan."),
         ("So với hạn sớm nhất hợp lệ: ngày tiếp nhận + thời hạn giải quyết (ngày làm việc) của thủ tục, nhận "
          "sau {close} hoặc ngày nghỉ thì tính từ sáng ngày làm việc kế tiếp. Chỉ xét thủ tục tính theo ngày làm "
-         "việc trong danh mục (etl/config/procedures.csv); tạm dừng chờ bổ sung chỉ làm hạn muộn hơn nên không "
+         "việc trong danh mục (procedures.csv trong thư mục thiết lập); tạm dừng chờ bổ sung chỉ làm hạn muộn hơn nên không "
          "giải thích được hạn sớm."),
     ),
     "silent_unit": (
@@ -313,7 +313,7 @@ def quality_tab(scope: Scope) -> None:
     where = ", ".join(names.get(c, c) for c in units) if units else (
         "toàn tỉnh" if scope.unit_codes is None else "các đơn vị được xem")
     st.caption(f"{period.label()} · {fmt.sentence(where)} · các dấu hiệu giải thích những con số bất thường; "
-               "ngưỡng ở etl/config/settings.toml, mục [quality].")
+               "ngưỡng ở settings.toml (thư mục thiết lập), mục [quality].")
     found = [code for code in FLAG_CODES if flags.filter(pl.col("flag") == code).height]
     if found:
         st.warning("Phát hiện: " + "; ".join(

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from html import escape
 
+from core import format as fmt
 from queries.form06 import FORM_COLUMNS, Form06
-from ui import format as fmt
 
 _GROUPS = (("Số hồ sơ nhận giải quyết", ("Tổng số", "Trực tuyến", "Trực tiếp, dịch vụ bưu chính", "Từ kỳ trước")),
            ("Số hồ sơ đã giải quyết", ("Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn")),

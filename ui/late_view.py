@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from etl.config import settings
+from core import format as fmt
+from core.settings import settings
 from queries.late import DossierDetail, LateSummary
 from queries.periods import Period
-from ui import format as fmt
 from ui.charts import BOTTOM_LEGEND, COLORS, base_layout, titled
 
 OVERDUE_COLOR = "#e07b00"  # open and past due: orange next to the red of "resolved late"
@@ -22,17 +22,16 @@ STATE_LABELS = {"resolved_late": "Đã xong, trễ hạn", "overdue": "Đang qu�
                 "other": ""}
 APOLOGY_LABELS = {"on_time": "Có", "too_late": "Có, nhưng muộn", "none": "Không"}
 NOT_FINISHED = "chưa xong"
-ROWS_SHOWN = 5000  # default of settings.toml [late] list_rows_shown
 
 
 def rows_shown() -> int:
     """How many rows of the late list the page draws (settings.toml [late]); the download holds all."""
-    return int(settings().get("late", {}).get("list_rows_shown", ROWS_SHOWN))
+    return settings().late.list_rows_shown
 
 
 def soon_days() -> int:
     """The due-soon window in working days (settings.toml [late], as queries.late counts it)."""
-    return int(settings().get("late", {}).get("due_soon_working_days", 2))
+    return settings().late.due_soon_working_days
 
 
 def rank_threshold(ranking: pl.DataFrame) -> int:

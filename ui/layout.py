@@ -1,13 +1,14 @@
 """UI layout helpers: page header, freshness banner and the 'what to do next' messages."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
 
-from etl.config import settings
+from core import format as fmt
+from core.settings import settings
 from queries.status import DatabaseSummary
-from ui import format as fmt
 from ui.filters import today as current_day
 
 NO_DATABASE = (
@@ -27,10 +28,47 @@ def freshness(summary: DatabaseSummary, today: date | None = None) -> None:
     """'Dữ liệu đến ngày …, nạp lúc …' and a warning when the newest load is old."""
     today = today or current_day()
     text = f"Dữ liệu đến ngày {fmt.day(summary.last_received)}, nạp lúc {fmt.moment(summary.last_load_at)}."
-    limit = settings()["freshness"]["stale_after_days"]
+    limit = settings().freshness.stale_after_days
     if summary.last_load_at and (today - summary.last_load_at.date()).days > limit:
         days = (today - summary.last_load_at.date()).days
         st.warning(f"{text} Lần nạp gần nhất đã cách đây {days} ngày: số liệu có thể chưa đầy đủ. "
                    "Hãy nạp tệp xuất mới nhất từ phần mềm một cửa.", icon="⚠️")
     else:
         st.caption(text)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a filtered page starts from: the read-only connection and the sidebar's view."""
+
+    con: object
+    view: object  # ui.filters.View
+
+    @property
+    def period(self):
+        return self.view.period
+
+    @property
+    def filters(self):
+        return self.view.filters
+
+
+def open_page(title: str, caption=None, all_fields: str = " · Tất cả lĩnh vực",
+              summary: DatabaseSummary | None = None) -> Page:
+    """The opening every filtered page shares: stop with the next step when there is no database,
+    read the sidebar's view, draw the title, the period · units · fields line, and freshness.
+    `caption(view)` replaces the period's label at the head of that line."""
+    from queries.status import database_summary
+    from ui.cache import cached
+    from ui.data import connection
+    from ui.filters import current_view
+
+    con = connection()
+    require_connection(con)
+    view = current_view()
+    st.title(title)
+    fields = f" · {', '.join(view.field_names)}" if view.field_names else all_fields
+    head = caption(view) if caption else view.period.label()
+    st.caption(head + f" · {fmt.sentence(view.unit_label())}" + fields)
+    freshness(summary or cached(database_summary, view.filters.scope))
+    return Page(con, view)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from core import format as fmt
 from queries.briefing import Kpis
 from queries.periods import ROMAN, Period
-from ui import format as fmt
 
 _PREVIOUS = {"week": "tuần trước", "month": "tháng trước", "quarter": "quý trước", "year": "năm trước",
              "report_month": "kỳ trước", "report_quarter": "kỳ trước", "report_year": "kỳ trước",

@@ -9,11 +9,17 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from core import format as fmt
 from queries.periods import Period, period_containing
 from reports.ranking import unit_note
-from scoring.rank import HISTORY_STEPS, Ranking, first_place_streak, period_title, points_text
+from scoring.rank import (
+    HISTORY_STEPS,
+    Ranking,
+    first_place_streak,
+    period_title,
+    points_text,
+)
 from scoring.scheme import GROUPS, MISSING, SOURCES, Scheme
-from ui import format as fmt
 from ui.charts import COLORS, base_layout
 
 KINDS = {"year": "Năm", "quarter": "Quý", "custom": "Tùy chọn"}

@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from core import format as fmt
 from queries.satisfaction import LEVELS, SOURCES, Rate, RatingMix, Targets
-from ui import format as fmt
 from ui.charts import BOTTOM_LEGEND, COLORS, titled
 from ui.filters import View, link
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from etl.units import UNIT_TYPE_LABELS
-from ui import format as fmt
+from core import format as fmt
+from core.units import UNIT_TYPE_LABELS
 
 QUIET_DAYS = 14  # a unit with no new dossier for this long may have stopped sending data
 

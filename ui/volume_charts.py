@@ -9,7 +9,7 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
-from ui import format as fmt
+from core import format as fmt
 from ui.charts import COLORS, titled
 
 RECEIVED, RESOLVED = "Tiếp nhận trong kỳ", "Đã giải quyết"

@@ -15,7 +15,8 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from etl.config import read_rows
+from core.installation import read_rows
+from core.text import fold_words
 from etl.demo.model import (
     CANONICAL,
     STATE_COLUMNS,
@@ -26,8 +27,13 @@ from etl.demo.model import (
     snapshot,
     snapshot_exprs,
 )
-from etl.demo.writers import write_csv_export, write_html_xls, write_rating_xlsx, write_survey_xlsx, write_xlsx_export
-from etl.text import fold_words
+from etl.demo.writers import (
+    write_csv_export,
+    write_html_xls,
+    write_rating_xlsx,
+    write_survey_xlsx,
+    write_xlsx_export,
+)
 
 __all__ = ["generate", "dossier_frame", "write_xlsx_export", "write_csv_export", "write_html_xls"]
 

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from etl.calendar import WorkCalendar, default_calendar
-from etl.config import read_rows
-from etl.units import directory
+from core.calendar import WorkCalendar, default_calendar
+from core.installation import read_rows
+from core.units import directory
 
 TARGET_DOSSIERS = 400_000          # at scale 1.0, received from `start` to `today`
 MONTHS_OF_HISTORY = 24

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from etl.units import directory
+from core.units import directory
 
 PROVINCE_TITLE = "UBND THÀNH PHỐ ĐÀ NẴNG"
 LIST_TITLE = "DANH SÁCH HỒ SƠ TIẾP NHẬN VÀ GIẢI QUYẾT"

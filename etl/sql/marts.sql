@@ -23,6 +23,14 @@ base AS (
 SELECT
     b.*,
     (b.status_code IN (9, 10) AND b.finished_date IS NOT NULL) AS is_resolved,
+    -- Status meanings (status_codes.csv, status_group), so that queries say what they mean:
+    -- received = accepted to handle (everything but 'not_received', i.e. submitted online and not
+    -- yet accepted); closed otherwise = refused, withdrawn or stopped (Biểu số 06 balance);
+    -- open = received, not resolved, not closed otherwise (a dossier waiting for a supplement is open).
+    coalesce(b.status_group <> 'not_received', FALSE) AS is_received,
+    coalesce(b.status_group IN ('refused', 'withdrawn', 'stopped'), FALSE) AS is_closed_other,
+    coalesce(b.status_group <> 'not_received' AND b.status_group NOT IN ('refused', 'withdrawn', 'stopped')
+             AND NOT (b.status_code IN (9, 10) AND b.finished_date IS NOT NULL), FALSE) AS is_open,
     -- Form 06 (Thông tư 01/2020/TT-VPCP): early = before the due day, on time = on it, late = after.
     CASE
         WHEN NOT (b.status_code IN (9, 10) AND b.finished_date IS NOT NULL) OR b.due_date IS NULL THEN NULL

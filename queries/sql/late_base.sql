@@ -8,8 +8,6 @@ today AS (
     FROM calendar c WHERE c.cal_date = $as_of::DATE
 ), base AS (
     SELECT d.*,
-        -- Open: accepted, not resolved, not withdrawn / stopped / refused (as the briefing counts).
-        (NOT d.is_resolved AND d.status_code NOT IN (1, 3, 7, 8)) AS is_open,
         -- DOMAIN.md, Apology: the slip must be issued at least one day before the due date.
         CASE WHEN d.apology_issued_at IS NULL THEN 'none'
              WHEN CAST(d.apology_issued_at AS DATE) < d.due_date THEN 'on_time'

@@ -7,7 +7,7 @@ WITH scoped AS (
     SELECT d.*, {group_select}
     FROM dossiers d
     LEFT JOIN units u ON u.unit_code = d.unit_code
-    WHERE d.status_code <> 1
+    WHERE d.is_received
       AND d.received_date <= $end
       AND {scope_sql}
       AND {selection_sql}
@@ -17,16 +17,16 @@ flags AS (
         {group_names},
         received_date BETWEEN $start AND $end AS in_period,
         received_date < $start
-            AND status_code NOT IN (3, 7, 8)
+            AND NOT is_closed_other
             AND NOT (is_resolved AND finished_date < $start) AS carried_over,
         is_resolved AND finished_date BETWEEN $start AND $end AS resolved,
         timeliness,
-        status_code NOT IN (3, 7, 8)
+        NOT is_closed_other
             AND NOT (is_resolved AND finished_date <= $end)
             AND (received_date >= $start OR NOT (is_resolved AND finished_date < $start)) AS pending,
         -- pending: accepted by the period end, neither closed otherwise nor finished by then
         due_date < $cut AS due_before_end,  -- $cut: the period end, or today while the period runs
-        status_code IN (3, 7, 8) AS closed_other,
+        is_closed_other AS closed_other,
         is_online
     FROM scoped
 )

@@ -1,20 +1,20 @@
-"""ETL working-day calendar: Vietnamese public holidays (package `holidays`, VN) plus overrides.
+"""Core layer: the working-day calendar and the one due-date rule. No database access.
 
-Working days are Monday–Friday minus public holidays (Bộ luật Lao động 2019, Điều 112),
-plus the make-up Saturdays the government announces each year. Overrides for decisions
-the package does not know go in etl/config/calendar_overrides.csv. No database access.
+Working days are Monday–Friday minus public holidays (Bộ luật Lao động 2019, Điều 112; package
+`holidays`, VN), plus the make-up Saturdays the government announces each year. Overrides for
+decisions the package does not know go in the installation's calendar_overrides.csv.
 """
 from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 import holidays
 import polars as pl
 
-from etl.config import read_rows, settings
+from core.installation import cached, read_rows
+from core.settings import settings
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,14 @@ class WorkCalendar:
                 extra.add(day)
             else:
                 raise ValueError(f"calendar_overrides.csv: kind must be 'holiday' or 'working', got {row['kind']!r}")
-        conf = settings()["calendar"]
+        conf = settings().calendar
         cal = cls(
             first=date(first_year, 1, 1),
             last=date(last_year, 12, 31),
             holiday_names=names,
             extra_working=frozenset(extra),
-            office_start=time.fromisoformat(conf["office_start"]),
-            office_end=time.fromisoformat(conf["office_end"]),
+            office_start=conf.start,
+            office_end=conf.end,
         )
         working = tuple(d for d in _days(cal.first, cal.last) if cal.is_working_day(d))
         object.__setattr__(cal, "_working", working)
@@ -114,6 +114,25 @@ class WorkCalendar:
             return datetime.combine(self.nth_working_day(self.seq(day) + whole - 1), self.office_end)
         return datetime.combine(self.nth_working_day(self.seq(day) + whole), clock)
 
+    def extend_by_pause(self, due: datetime, paused_at: datetime | None,
+                        resumed_at: datetime | None) -> tuple[datetime, int]:
+        """The due date moved by the working days a supplement request waited, and that pause
+        (DOMAIN.md, 'Supplements and pauses': the clock stops while the citizen supplements)."""
+        if paused_at and resumed_at and resumed_at > paused_at:
+            pause = self.working_days_between(paused_at.date(), resumed_at.date())
+            if pause > 0:
+                return datetime.combine(self.nth_working_day(self.seq(due.date()) + pause), due.time()), pause
+        return due, 0
+
+    def rule_due(self, received: datetime, days: float, kind: str, paused_at: datetime | None = None,
+                 resumed_at: datetime | None = None) -> tuple[datetime, int, datetime]:
+        """The due date the rule gives: (received + processing time, pause in working days, due with the
+        pause added). The one rule both the ETL (an export without a due date) and the late page's
+        explanation use. Raises ValueError outside the calendar."""
+        base = self.due_date(received, days, kind)
+        due, pause = self.extend_by_pause(base, paused_at, resumed_at)
+        return base, pause, due
+
     def frame(self) -> pl.DataFrame:
         """One row per calendar day: the table `calendar` in the database."""
         days = list(_days(self.first, self.last))
@@ -142,7 +161,7 @@ def _days(first: date, last: date):
         day += timedelta(days=1)
 
 
-@lru_cache(maxsize=1)
+@cached
 def default_calendar() -> WorkCalendar:
-    conf = settings()["calendar"]
-    return WorkCalendar.build(conf["first_year"], conf["last_year"], read_rows("calendar_overrides.csv"))
+    conf = settings().calendar
+    return WorkCalendar.build(conf.first_year, conf.last_year, read_rows("calendar_overrides.csv"))
