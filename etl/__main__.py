@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     p_rej = sub.add_parser("rejects", help="các dòng bị loại và lý do")
     p_rej.add_argument("--load", type=int, default=None, help="chỉ lần nạp này")
     p_rej.add_argument("--limit", type=int, default=50)
+    p_pq = sub.add_parser("export-parquet", help="xuất các bảng phân tích ra Parquet phân vùng theo tỉnh/năm/tháng")
+    p_pq.add_argument("folder", type=Path, help="thư mục đích (nhiều tỉnh có thể dùng chung)")
+    p_pq.add_argument("--personal-data", action="store_true",
+                      help="kèm họ tên, địa chỉ, điện thoại, số giấy tờ của người nộp (mặc định: bỏ)")
     p_reb = sub.add_parser("rebuild", help="dựng lại bảng tham chiếu và tổng hợp sau khi sửa cấu hình")
     p_reb.add_argument("--if-outdated", action="store_true",
                        help="chỉ dựng lại khi cơ sở dữ liệu được tạo bởi phiên bản cũ hơn của phần mềm")
@@ -189,6 +193,15 @@ def init_summary(report, db: Path) -> str:
     return "\n".join(lines)
 
 
+def cmd_export_parquet(args, db: Path) -> int:
+    from etl.parquet import export_parquet
+
+    started = time.perf_counter()
+    report = export_parquet(db, args.folder, personal_data=args.personal_data)
+    print(report.summary() + f" Xong trong {time.perf_counter() - started:.1f} giây.")
+    return 0
+
+
 def cmd_rebuild(args, db: Path) -> int:
     from etl.load import is_outdated, rebuild
 
@@ -276,7 +289,7 @@ def cmd_appraisal(args, db: Path) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
+COMMANDS = {"init": cmd_init, "load": cmd_load, "export-parquet": cmd_export_parquet, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
             "report": cmd_report,
             "appraisal": cmd_appraisal}
 

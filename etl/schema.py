@@ -72,6 +72,9 @@ DOSSIER_COLUMNS = (
     C("source_sheet", "VARCHAR", "Sheet in that file", "Trang tính"),
     C("source_row", "INTEGER", "Row number in that file (1-based, as Excel shows it)", "Dòng"),
 )
+# Citizens' personal data: masked on screen unless the role allows (queries/masking.py), left out of
+# the Parquet copy unless asked for (etl/parquet.py).
+PERSONAL_COLUMNS = frozenset({"applicant_name", "applicant_address", "applicant_phone", "applicant_id_number"})
 BUSINESS_COLUMNS = tuple(c.name for c in DOSSIER_COLUMNS if c.name not in
                          {"row_hash", "load_id", "source_file", "source_sheet", "source_row"})
 
