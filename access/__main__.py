@@ -22,12 +22,16 @@ from access.users import (
     reset_password,
     set_disabled,
 )
+from core.installation import use
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m access", description="Quản lý tài khoản bảng điều hành CCHC.")
     parser.add_argument("--users", type=Path, default=None,
                         help="tệp tài khoản (mặc định $CCHC_USERS hoặc data/users.toml)")
+    parser.add_argument("--db", default=None,
+                        help="cơ sở dữ liệu của bản cài đặt, để kiểm tra mã đơn vị (mặc định $CCHC_DB hoặc "
+                             "data/cchc.duckdb)")
     sub = parser.add_subparsers(dest="command", required=True)
     p_add = sub.add_parser("add", help="thêm tài khoản")
     p_add.add_argument("username", help="tên đăng nhập: chữ thường không dấu, số, . _ -")
@@ -45,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     p_reset.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin")
     sub.add_parser("list", help="danh sách tài khoản (không in mã băm)")
     args = parser.parse_args(argv)
+    use(args.db)  # unit codes are checked against this installation's directory
     path = args.users or users_path()
     try:
         return COMMANDS[args.command](args, path)
