@@ -12,7 +12,7 @@ import pytest
 from access import audit
 from access.config import settings
 from access.roles import ROLES_FILE, RoleError, parse_roles, role, roles
-from access.signin import WRONG, authenticate, scope_for, session_state
+from access.signin import UNKNOWN_CLIENT, WRONG, authenticate, scope_for, session_state
 from access.users import (
     AccountError,
     User,
@@ -245,6 +245,17 @@ def test_many_usernames_from_one_client_lock_the_client(users_file):
         authenticate(f"doan-{i}", "sai", "10.6.6.6", now=T0)
     assert "quá nhiều lần" in authenticate("nva", PASSWORD, "10.6.6.6", now=T0 + timedelta(minutes=1)).message
     assert authenticate("nva", PASSWORD, "10.7.7.7", now=T0 + timedelta(minutes=1)).ok
+
+
+def test_clients_the_server_cannot_place_share_one_lockout_count(users_file):
+    # Behind a proxy that hides the browser's address the client is None: those attempts are counted
+    # together under one key instead of not at all.
+    limit = settings()["lockout"]["max_failures_per_client"]
+    for i in range(limit):
+        authenticate(f"doan-{i}", "sai", None, now=T0)
+    assert "quá nhiều lần" in authenticate("nva", PASSWORD, None, now=T0 + timedelta(minutes=1)).message
+    assert {r["client"] for r in log("sign_in_failed")} == {UNKNOWN_CLIENT}
+    assert authenticate("nva", PASSWORD, "10.7.7.7", now=T0 + timedelta(minutes=1)).ok  # a known client is not
 
 
 def test_disabled_account_cannot_sign_in_and_enable_restores(users_file):
