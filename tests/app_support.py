@@ -28,6 +28,24 @@ def new_page(browser, **options):
 
 
 DASHBOARD = str(ROOT / "dashboard.py")
+# What a browser on the server sends when it opens the app at http://127.0.0.1:8501.
+LOCAL_BROWSER = {"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"}
+
+
+class BrowserConnection:
+    """Stands in for Streamlit's client context (the browser's WebSocket handshake: headers and the
+    TCP peer address), which AppTest does not have."""
+
+    def __init__(self, remote_ip: str | None, headers: dict[str, str] | None = None):
+        self.remote_ip = remote_ip
+        self.headers = list((headers or {}).items())
+        self.cookies: dict[str, str] = {}
+
+
+def connect_from(monkeypatch, connection: BrowserConnection | None) -> None:
+    """Run AppTest as if this browser connection opened the app (None: the server has no client
+    context for the session); st.context.ip_address and st.context.headers read it too."""
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: connection)
 
 
 def new_app(params: dict | None = None, timeout: float = 60):

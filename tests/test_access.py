@@ -11,6 +11,7 @@ import pytest
 
 from access import audit
 from access.config import settings
+from access.network import is_loopback, local_refusal, proxied
 from access.roles import ROLES_FILE, RoleError, parse_roles, role, roles
 from access.signin import UNKNOWN_CLIENT, WRONG, authenticate, scope_for, session_state
 from access.users import (
@@ -438,6 +439,53 @@ def test_dev_listens_on_the_network_once_accounts_exist(private_files, monkeypat
     assert dev.cmd_app([]) == 0
     command = started[0]
     assert command[command.index("--server.address") + 1] == "0.0.0.0"
+
+
+# --- local mode: a browser on this machine only ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("address,loopback", [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True), ("::ffff:127.0.0.1", True),
+    ("localhost", True), ("LOCALHOST", True), ("0.0.0.0", False), ("::", False), ("10.0.0.2", False),
+    ("cchc.danang.gov.vn", False), ("", False), (None, False), ("unix:///tmp/s", False),
+])
+def test_is_loopback(address, loopback):
+    assert is_loopback(address) is loopback
+
+
+LOCAL = {"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"}
+
+
+@pytest.mark.parametrize("headers,through_proxy", [
+    (LOCAL, False),
+    ({"host": "localhost:8600", "origin": "http://localhost:8600"}, False),
+    ({"host": "[::1]:8501", "origin": "http://[::1]:8501"}, False),
+    ({}, False),  # not a browser: nothing says proxy (the peer address still decides)
+    ({**LOCAL, "x-forwarded-for": "203.0.113.9"}, True),
+    ({**LOCAL, "forwarded": "for=203.0.113.9"}, True),
+    ({**LOCAL, "x-real-ip": "203.0.113.9"}, True),
+    ({**LOCAL, "x-forwarded-proto": "https"}, True),
+    ({"host": "cchc.danang.gov.vn"}, True),  # nginx passing the public Host on
+    ({"host": "127.0.0.1:8501", "origin": "https://cchc.danang.gov.vn"}, True),  # nginx's default Host
+])
+def test_proxied(headers, through_proxy):
+    assert proxied(headers) is through_proxy
+
+
+@pytest.mark.parametrize("peer,headers,reason", [
+    ("127.0.0.1", LOCAL, None),
+    ("::1", LOCAL, None),
+    ("127.0.0.1", {**LOCAL, "x-forwarded-for": "203.0.113.9"}, "proxy"),
+    ("203.0.113.9", {**LOCAL, "x-forwarded-for": "203.0.113.9"}, "proxy"),  # uvicorn took the forwarded address
+    (None, {**LOCAL, "x-real-ip": "203.0.113.9"}, "proxy"),
+    (None, LOCAL, "unknown"),
+    ("127.0.0.1", None, "unknown"),
+    ("127.0.0.1", {"host": "127.0.0.1:8501", "origin": "https://cchc.danang.gov.vn"}, "proxy"),
+    ("192.168.1.20", {"host": "192.168.1.5:8501"}, "remote"),
+    ("192.168.1.20", {}, "remote"),
+])
+def test_local_refusal(peer, headers, reason):
+    assert local_refusal(peer, headers) == reason
 
 
 def test_cli_load_is_audited(private_files, capsys):
