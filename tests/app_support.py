@@ -99,12 +99,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path):
-    """`streamlit run dashboard.py` on a free loopback port, reading `db`; yields its base URL."""
-    port = free_port()
+def streamlit_server(db: Path, address: str | None = "127.0.0.1", port: int | None = None):
+    """`streamlit run dashboard.py` (through ui.server) on a free port, listening on `address` (None:
+    the launcher decides), reading `db`; yields its base URL, always reached through 127.0.0.1."""
+    port = port or free_port()
     env = {**os.environ, "CCHC_DB": str(db), "CCHC_TODAY": PINNED_TODAY.isoformat()}
     command = [sys.executable, "-m", "ui.server", "run", "dashboard.py", "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+               *(["--server.address", address] if address else []), "--server.port", str(port),
+               "--browser.gatherUsageStats", "false"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
