@@ -198,3 +198,15 @@ def test_csv_exports_neutralise_too():
     text = csv_bytes([("Mã", "Tên"), *[(v, v) for v in HOSTILE]]).decode("utf-8-sig")
     for value in HOSTILE:
         assert "'" + value in text or ("'" + value).replace('"', '""') in text
+
+
+def test_streamlit_table_download_is_off():
+    # Streamlit's own CSV download on every st.dataframe writes cells raw and unaudited: the app turns
+    # it off in .streamlit/config.toml (tests/test_browser_data_export.py checks a real browser).
+    import tomllib
+
+    import streamlit
+
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    assert isinstance(streamlit.get_option("client.disableDataExport"), bool)  # an option Streamlit knows
