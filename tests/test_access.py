@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import stat
 import tomllib
 from datetime import datetime, timedelta
@@ -521,6 +522,16 @@ def test_audit_rows_read_in_vietnamese():
     ]
     text = audit_csv_bytes(rows).decode("utf-8-sig")
     assert text.startswith("Thời điểm,Người dùng,Vai trò,Hoạt động,Đơn vị,Chi tiết,Máy truy cập\r\n")
+
+
+def test_dossier_views_and_local_refusals_read_in_vietnamese():
+    from reports.audit import detail_text
+
+    view = {"dossier": "H48-261110-0001", "found": True, "personal_data": False, "page": "tre-han"}
+    assert detail_text(json.dumps(view)) == ("Hồ sơ: H48-261110-0001 · Có trong dữ liệu được xem: có · "
+                                             "Hiện thông tin cá nhân: không · Trang: tre-han")
+    assert detail_text('{"reason": "local_proxy"}') == "Lý do: chế độ máy cục bộ, yêu cầu qua reverse proxy"
+    assert "view_dossier" in audit.ACTIONS
 
 
 def test_broken_users_file_is_a_clear_error(private_files):

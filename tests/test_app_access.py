@@ -1,6 +1,7 @@
 """AppTest with sign-in configured: each role signs in through the form and sees only what it may."""
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -352,7 +353,7 @@ def test_local_mode_refuses_a_same_host_reverse_proxy(local_mode, monkeypatch, h
     app.run()  # a rerun of the same refused session is audited once
     refused_alone(app)
     [row] = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1)).to_dicts()
-    assert row["action"] == "access_denied" and '"reason": "proxy"' in row["detail"]
+    assert row["action"] == "access_denied" and '"reason": "local_proxy"' in row["detail"]
     assert row["client"] == "127.0.0.1"
 
 
@@ -413,3 +414,26 @@ def test_late_export_masks_personal_data_unless_the_role_allows(accounts, demo_d
     assert named
     same = [r["Người nộp"] == raw[r["Mã hồ sơ"]] for r in named]
     assert all(same) if unmasked else not any(same)
+
+
+@pytest.mark.parametrize("username,unmasked", [("motcua", True), ("chutichxa", False)])
+def test_opening_a_dossier_is_audited_with_whether_personal_data_was_shown(accounts, demo_db, units, username,
+                                                                          unmasked):
+    a, _ = units
+    code = count(demo_db, "SELECT min(dossier_code) FROM dossiers WHERE unit_code = $u AND timeliness = 'late' "
+                          "AND applicant_id_number IS NOT NULL", u=a)
+    app = sign_in(open_app({"hs": code}), username)
+    app.switch_page("pages/late.py").run()
+    assert not app.exception
+    shown = " ".join(m.value for m in app.markdown)
+    assert f"#### Hồ sơ {code}" in shown
+    raw_id = count(demo_db, "SELECT applicant_id_number FROM dossiers WHERE dossier_code = $c", c=code)
+    assert (raw_id in shown) is unmasked
+    app.run()  # a rerun of the same open dossier is not a new view
+    views = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1),
+                          actions=["view_dossier"]).to_dicts()
+    assert len(views) == 1
+    [row] = views
+    assert (row["username"], row["unit_codes"]) == (username, [a])
+    detail = json.loads(row["detail"])
+    assert (detail["dossier"], detail["found"], detail["personal_data"]) == (code, True, unmasked)

@@ -29,6 +29,7 @@ LOCAL_NOTICE = "Chế độ máy cục bộ: chưa cấu hình đăng nhập, ch
 _AUTH = "_auth"  # {"username", "method", "started", "last_seen"} of the signed-in user
 _NOTICE = "_auth_notice"  # message for the sign-in page after a sign-out or expiry
 _LAST = "_audit_last"  # last audited signature per action, to log a view once, not on every rerun
+_SEEN = "_audit_seen"  # (action, signature) recorded once for the whole session (see audit)
 _REFUSED = "_local_refusal_logged"  # a refused local-mode session is audited once, not on every rerun
 _LINKS: tuple[str, ...] = ()  # the app's url_paths (the same for every session), see sign_in
 
@@ -68,7 +69,7 @@ def _local_guard() -> None:
     if reason is None:
         return
     if not st.session_state.get(_REFUSED):
-        audit_log.record("access_denied", "?", None, detail={"method": "local", "reason": reason}, client=peer)
+        audit_log.record("access_denied", "?", None, detail={"reason": f"local_{reason}"}, client=peer)
         st.session_state[_REFUSED] = True
     refuse(REFUSALS[reason])
 
@@ -119,16 +120,21 @@ def sign_out(action: str = "sign_out", notice: str = "Bạn đã đăng xuất."
 # --- audit -----------------------------------------------------------------------------------------
 
 
-def audit(action: str, unit_codes=None, **detail) -> None:
-    """Record what the viewer did (view_late_list, export, load_file …). A view repeated by a
-    rerun with the same details is recorded once."""
+def audit(action: str, unit_codes=None, *, once_per_session: bool = False, **detail) -> None:
+    """Record what the viewer did (view_late_list, view_dossier, export, load_file …). A view
+    repeated by a rerun with the same details is recorded once; with once_per_session, the same
+    details are recorded once in the session whatever came between (a dossier opened, closed and
+    opened again is one row; signing in again starts a new session)."""
     viewer = current_viewer()
     signature = (tuple(sorted(unit_codes or ())), tuple(sorted((k, str(v)) for k, v in detail.items())))
     last = st.session_state.setdefault(_LAST, {})
-    if action.startswith("view_") and last.get(action) == signature:
+    seen = st.session_state.setdefault(_SEEN, set())
+    if action.startswith("view_") and last.get(action) == signature or (action, signature) in seen:
         return
     _record(action, viewer, detail, unit_codes)
     last[action] = signature
+    if once_per_session:
+        seen.add((action, signature))
 
 
 def download(label: str, data: Callable[[], bytes], file_name: str, mime: str, *, unit_codes=None,
@@ -321,6 +327,7 @@ def _check_password(username: str, password: str) -> str | None:
     st.session_state[_AUTH] = {"username": result.user.username, "method": "password", "started": now,
                                "last_seen": now}
     st.session_state.pop(_LAST, None)
+    st.session_state.pop(_SEEN, None)
     st.rerun()
 
 
