@@ -26,6 +26,7 @@ ACTIONS = {
     "session_expired": "Hết phiên làm việc",
     "access_denied": "Tài khoản chưa được cấp quyền",
     "view_late_list": "Xem danh sách hồ sơ trễ hạn",
+    "view_dossier": "Xem chi tiết hồ sơ",
     "export": "Tải tệp xuất",
     "load_file": "Nạp tệp dữ liệu",
     "user_admin": "Quản lý tài khoản",

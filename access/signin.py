@@ -17,6 +17,12 @@ from core.units import directory
 from queries.filters import Scope
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
+# The client key of every attempt whose browser address the server could not see (a proxy that does
+# not pass it on, a transport without one). They share one failure count: a shared lock can block
+# honest people behind that proxy for a while, but no count at all would let anyone there try
+# passwords without limit. Passing the browser's address on (README, Chạy sau reverse proxy) gives
+# each browser its own count again.
+UNKNOWN_CLIENT = "unknown"
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class SignInResult:
         return self.user is not None
 
 
-def _locked(username: str, client: str | None, now: datetime) -> int:
+def _locked(username: str, client: str, now: datetime) -> int:
     """Minutes left on a lock of this username or client (0 = not locked)."""
     rules = settings().lockout
     since = now - timedelta(minutes=rules.window_minutes)
@@ -37,17 +43,18 @@ def _locked(username: str, client: str | None, now: datetime) -> int:
     count, latest = audit.failures_since(since, username=username)
     if count >= rules.max_failures_per_user:
         left = audit.minutes_left(latest, rules.lock_minutes, now)
-    if client:
-        count, latest = audit.failures_since(since, client=client)
-        if count >= rules.max_failures_per_client:
-            left = max(left, audit.minutes_left(latest, rules.lock_minutes, now))
+    count, latest = audit.failures_since(since, client=client)
+    if count >= rules.max_failures_per_client:
+        left = max(left, audit.minutes_left(latest, rules.lock_minutes, now))
     return left
 
 
 def authenticate(username: str, password: str, client: str | None = None, now: datetime | None = None,
                  path: Path | None = None) -> SignInResult:
-    """Check a local account's password, enforcing the lockout; every attempt is audited."""
+    """Check a local account's password, enforcing the lockout; every attempt is audited.
+    client: the browser's address; None (unknown) is counted and recorded as UNKNOWN_CLIENT."""
     now = now or datetime.now()
+    client = client or UNKNOWN_CLIENT
     name = (username or "").strip().lower()
     left = _locked(name, client, now)
     if left:

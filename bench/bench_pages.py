@@ -110,6 +110,8 @@ def render_times(page: str | None, runs: int, params: dict[str, str] | None = No
             app.run()
             if app.exception:
                 raise RuntimeError(f"dashboard.py: {app.exception[0].value}")
+            if "_viewer" not in app.session_state:  # refused or stopped at sign-in: nothing to time
+                raise RuntimeError(f"dashboard.py: {' '.join(e.value for e in app.error) or 'no viewer'}")
             app.switch_page(page)
         if cold:
             st.cache_data.clear()
@@ -129,7 +131,20 @@ def render_times(page: str | None, runs: int, params: dict[str, str] | None = No
     return cold, statistics.median(warm)
 
 
+class LocalBrowser:
+    """Streamlit's client context for a browser on this machine. AppTest has none, and local mode
+    refuses a connection it cannot place (ui/auth.py), so every page would time the refusal."""
+
+    def __init__(self) -> None:
+        self.remote_ip = "127.0.0.1"
+        self.headers = [("host", "127.0.0.1:8501"), ("origin", "http://127.0.0.1:8501")]
+        self.cookies: dict[str, str] = {}
+
+
 def main() -> None:
+    from streamlit.runtime import context
+
+    context._get_client_context = lambda: LocalBrowser()  # the same stand-in as tests/conftest.py
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, default=ROOT / "data" / "cchc.duckdb")
     parser.add_argument("--runs", type=int, default=3)

@@ -153,7 +153,9 @@ class LockoutSettings:
     max_failures_per_user: int = setting(5, "Wrong passwords allowed for one username before it is locked; a "
                                          "successful sign-in resets the count.", minimum=1)
     max_failures_per_client: int = setting(20, "Wrong passwords allowed from one client (browser address) across "
-                                           "all usernames. Not reset by a success.", minimum=1)
+                                           "all usernames. Not reset by a success. Attempts whose browser address "
+                                           "the server cannot see count together under one \"unknown\" client "
+                                           "(access/signin.py).", minimum=1)
     window_minutes: int = setting(15, "Failures older than this do not count (minutes).", minimum=1)
     lock_minutes: int = setting(15, "How long a locked username or client waits after its last failure (minutes).",
                                 minimum=1)

@@ -20,6 +20,11 @@ personal = filters.scope.personal_data
 
 def open_detail(code: str, table_key: str | None = None) -> None:
     detail = cached(late.dossier_detail, filters, code)
+    # Who opened which dossier and whether its personal data (ID, address) was shown unmasked; once
+    # per session and dossier, not on every rerun. A code that opens nothing is recorded too.
+    audit("view_dossier", unit_codes=[detail.row["unit_code"]] if detail else None, once_per_session=True,
+          dossier=detail.row["dossier_code"] if detail else code[:100], found=detail is not None,
+          personal_data=personal and detail is not None)
     with st.container(border=True):
         if detail is None:
             st.warning(f"Không tìm thấy hồ sơ «{code}» trong dữ liệu bạn được xem. Kiểm tra lại mã hồ sơ trong "

@@ -18,12 +18,16 @@ DETAIL_LABELS = {
     "unit_codes": "Đơn vị", "kind": "Loại", "scheme": "Bộ tiêu chí", "file": "Tệp", "page": "Trang", "period": "Kỳ",
     "list": "Danh sách", "search": "Tìm", "rows": "Số dòng", "disabled": "Đã khóa", "status": "Kết quả",
     "load_id": "Lần nạp", "rows_new": "Thêm mới", "rows_updated": "Cập nhật", "rows_rejected": "Bị loại",
+    "dossier": "Hồ sơ", "found": "Có trong dữ liệu được xem", "personal_data": "Hiện thông tin cá nhân",
 }
 VALUE_LABELS = {
     "password": "mật khẩu", "oidc": "tài khoản cơ quan", "local": "mật khẩu",
     "wrong_password": "sai mật khẩu", "unknown_user": "không có tài khoản này", "locked": "đang bị tạm khóa",
     "disabled": "tài khoản đã khóa", "unknown_role": "vai trò không còn trong cấu hình",
     "add": "thêm", "disable": "khóa", "enable": "mở lại", "reset": "đặt lại mật khẩu", "True": "có", "False": "không",
+    "local_proxy": "chế độ máy cục bộ, yêu cầu qua reverse proxy",
+    "local_unknown": "chế độ máy cục bộ, không xác định được máy truy cập",
+    "local_remote": "chế độ máy cục bộ, truy cập từ máy khác",
     "appraisal": "điểm thẩm định", "loaded": "đã nạp", "already_loaded": "tệp đã nạp trước đó", "failed": "không nạp được",
 }
 # Actions not about any unit's data: their unit column is left blank, not "Toàn tỉnh".

@@ -28,6 +28,24 @@ def new_page(browser, **options):
 
 
 DASHBOARD = str(ROOT / "dashboard.py")
+# What a browser on the server sends when it opens the app at http://127.0.0.1:8501.
+LOCAL_BROWSER = {"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"}
+
+
+class BrowserConnection:
+    """Stands in for Streamlit's client context (the browser's WebSocket handshake: headers and the
+    TCP peer address), which AppTest does not have."""
+
+    def __init__(self, remote_ip: str | None, headers: dict[str, str] | None = None):
+        self.remote_ip = remote_ip
+        self.headers = list((headers or {}).items())
+        self.cookies: dict[str, str] = {}
+
+
+def connect_from(monkeypatch, connection: BrowserConnection | None) -> None:
+    """Run AppTest as if this browser connection opened the app (None: the server has no client
+    context for the session); st.context.ip_address and st.context.headers read it too."""
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: connection)
 
 
 def new_app(params: dict | None = None, timeout: float = 60):
@@ -81,12 +99,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path):
-    """`streamlit run dashboard.py` on a free loopback port, reading `db`; yields its base URL."""
-    port = free_port()
+def streamlit_server(db: Path, address: str | None = "127.0.0.1", port: int | None = None):
+    """`streamlit run dashboard.py` (through ui.server) on a free port, listening on `address` (None:
+    the launcher decides), reading `db`; yields its base URL, always reached through 127.0.0.1."""
+    port = port or free_port()
     env = {**os.environ, "CCHC_DB": str(db), "CCHC_TODAY": PINNED_TODAY.isoformat()}
     command = [sys.executable, "-m", "ui.server", "run", "dashboard.py", "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+               *(["--server.address", address] if address else []), "--server.port", str(port),
+               "--browser.gatherUsageStats", "false"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

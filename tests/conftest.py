@@ -39,6 +39,17 @@ def fresh_installation():
     reset()
 
 
+@pytest.fixture(autouse=True)
+def browser_on_this_machine(monkeypatch):
+    """AppTest has no browser connection, and local mode refuses a connection it cannot place: the app
+    under AppTest sees a browser on the server itself (loopback, no proxy), as `dev.py app` serves it.
+    Tests of other connections call tests.app_support.connect_from. Real-browser tests run a real
+    server in another process, which this does not touch."""
+    from tests.app_support import LOCAL_BROWSER, BrowserConnection, connect_from
+
+    connect_from(monkeypatch, BrowserConnection("127.0.0.1", LOCAL_BROWSER))
+
+
 @pytest.fixture
 def tmp_db(tmp_path: Path) -> Path:
     """Path of a database that does not exist yet, in a private folder (never data/)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from access import audit
+from access.network import is_loopback, local_refusal, proxied
 from access.roles import ROLES_FILE, RoleError, parse_roles, role, roles
-from access.signin import WRONG, authenticate, scope_for, session_state
+from access.signin import UNKNOWN_CLIENT, WRONG, authenticate, scope_for, session_state
 from access.users import (
     AccountError,
     User,
@@ -233,6 +235,17 @@ def test_many_usernames_from_one_client_lock_the_client(users_file):
     assert authenticate("nva", PASSWORD, "10.7.7.7", now=T0 + timedelta(minutes=1)).ok
 
 
+def test_clients_the_server_cannot_place_share_one_lockout_count(users_file):
+    # Behind a proxy that hides the browser's address the client is None: those attempts are counted
+    # together under one key instead of not at all.
+    limit = settings().lockout.max_failures_per_client
+    for i in range(limit):
+        authenticate(f"doan-{i}", "sai", None, now=T0)
+    assert "quá nhiều lần" in authenticate("nva", PASSWORD, None, now=T0 + timedelta(minutes=1)).message
+    assert {r["client"] for r in log("sign_in_failed")} == {UNKNOWN_CLIENT}
+    assert authenticate("nva", PASSWORD, "10.7.7.7", now=T0 + timedelta(minutes=1)).ok  # a known client is not
+
+
 def test_disabled_account_cannot_sign_in_and_enable_restores(users_file):
     set_disabled(users_file, "nva", True)
     result = authenticate("nva", PASSWORD, now=T0)
@@ -415,6 +428,53 @@ def test_dev_listens_on_the_network_once_accounts_exist(private_files, monkeypat
     assert command[command.index("--server.address") + 1] == "0.0.0.0"
 
 
+# --- local mode: a browser on this machine only ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("address,loopback", [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True), ("::ffff:127.0.0.1", True),
+    ("localhost", True), ("LOCALHOST", True), ("0.0.0.0", False), ("::", False), ("10.0.0.2", False),
+    ("cchc.danang.gov.vn", False), ("", False), (None, False), ("unix:///tmp/s", False),
+])
+def test_is_loopback(address, loopback):
+    assert is_loopback(address) is loopback
+
+
+LOCAL = {"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"}
+
+
+@pytest.mark.parametrize("headers,through_proxy", [
+    (LOCAL, False),
+    ({"host": "localhost:8600", "origin": "http://localhost:8600"}, False),
+    ({"host": "[::1]:8501", "origin": "http://[::1]:8501"}, False),
+    ({}, False),  # not a browser: nothing says proxy (the peer address still decides)
+    ({**LOCAL, "x-forwarded-for": "203.0.113.9"}, True),
+    ({**LOCAL, "forwarded": "for=203.0.113.9"}, True),
+    ({**LOCAL, "x-real-ip": "203.0.113.9"}, True),
+    ({**LOCAL, "x-forwarded-proto": "https"}, True),
+    ({"host": "cchc.danang.gov.vn"}, True),  # nginx passing the public Host on
+    ({"host": "127.0.0.1:8501", "origin": "https://cchc.danang.gov.vn"}, True),  # nginx's default Host
+])
+def test_proxied(headers, through_proxy):
+    assert proxied(headers) is through_proxy
+
+
+@pytest.mark.parametrize("peer,headers,reason", [
+    ("127.0.0.1", LOCAL, None),
+    ("::1", LOCAL, None),
+    ("127.0.0.1", {**LOCAL, "x-forwarded-for": "203.0.113.9"}, "proxy"),
+    ("203.0.113.9", {**LOCAL, "x-forwarded-for": "203.0.113.9"}, "proxy"),  # uvicorn took the forwarded address
+    (None, {**LOCAL, "x-real-ip": "203.0.113.9"}, "proxy"),
+    (None, LOCAL, "unknown"),
+    ("127.0.0.1", None, "unknown"),
+    ("127.0.0.1", {"host": "127.0.0.1:8501", "origin": "https://cchc.danang.gov.vn"}, "proxy"),
+    ("192.168.1.20", {"host": "192.168.1.5:8501"}, "remote"),
+    ("192.168.1.20", {}, "remote"),
+])
+def test_local_refusal(peer, headers, reason):
+    assert local_refusal(peer, headers) == reason
+
+
 def test_cli_load_is_audited(private_files, capsys):
     from etl.__main__ import main as etl_main
 
@@ -448,6 +508,16 @@ def test_audit_rows_read_in_vietnamese():
     ]
     text = audit_csv_bytes(rows).decode("utf-8-sig")
     assert text.startswith("Thời điểm,Người dùng,Vai trò,Hoạt động,Đơn vị,Chi tiết,Máy truy cập\r\n")
+
+
+def test_dossier_views_and_local_refusals_read_in_vietnamese():
+    from reports.audit import detail_text
+
+    view = {"dossier": "H48-261110-0001", "found": True, "personal_data": False, "page": "tre-han"}
+    assert detail_text(json.dumps(view)) == ("Hồ sơ: H48-261110-0001 · Có trong dữ liệu được xem: có · "
+                                             "Hiện thông tin cá nhân: không · Trang: tre-han")
+    assert detail_text('{"reason": "local_proxy"}') == "Lý do: chế độ máy cục bộ, yêu cầu qua reverse proxy"
+    assert "view_dossier" in audit.ACTIONS
 
 
 def test_broken_users_file_is_a_clear_error(private_files):

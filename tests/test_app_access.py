@@ -1,6 +1,7 @@
 """AppTest with sign-in configured: each role signs in through the form and sees only what it may."""
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,15 @@ from streamlit.testing.v1 import AppTest
 
 from access import audit
 from access.users import add_user
-from tests.app_support import PINNED_TODAY, metrics, new_app, open_app
+from tests.app_support import (
+    LOCAL_BROWSER,
+    PINNED_TODAY,
+    BrowserConnection,
+    connect_from,
+    metrics,
+    new_app,
+    open_app,
+)
 
 PASSWORD = "mat-khau-thu-nghiem"
 WEEK = ("2026-11-09", "2026-11-15")  # the last complete week before the pinned today (21/11/2026)
@@ -302,15 +311,63 @@ def test_commune_viewer_export_holds_only_its_commune_and_is_audited(accounts, d
     assert f'"file": "{name}"' in row["detail"]
 
 
-def test_local_mode_refuses_a_browser_from_another_machine(monkeypatch, demo_db, tmp_path):
+@pytest.fixture
+def local_mode(monkeypatch, demo_db, tmp_path):
+    """No accounts file, no OIDC: the app's one viewer is the person at the server."""
     monkeypatch.setenv("CCHC_USERS", str(tmp_path / "none.toml"))
     monkeypatch.setenv("CCHC_AUDIT_DB", str(tmp_path / "audit.duckdb"))
     monkeypatch.setenv("CCHC_DB", str(demo_db))
-    monkeypatch.setattr("ui.auth._client", lambda: "192.168.1.20")  # Streamlit says None for loopback
-    app = open_app()
+    monkeypatch.setenv("CCHC_TODAY", PINNED_TODAY.isoformat())
+    monkeypatch.setattr("access.config.secrets_paths", lambda: ())
+
+
+def refused_alone(app: AppTest) -> str:
+    """The one message of a refused app: no page, no figure, no menu, no sidebar."""
     assert not app.exception
-    assert not app.metric and not app.title
-    assert "chế độ máy cục bộ" in app.error[0].value and "chỉ mở được trên chính máy chủ" in app.error[0].value
+    assert not app.metric and not app.title and not app.dataframe and not app.get("plotly_chart")
+    assert not app.sidebar.markdown and not app.sidebar.caption
+    [message] = app.error
+    return message.value
+
+
+def test_local_mode_refuses_a_browser_from_another_machine(local_mode, monkeypatch):
+    connect_from(monkeypatch, BrowserConnection("192.168.1.20", {"host": "192.168.1.5:8501"}))
+    message = refused_alone(open_app())
+    assert "chế độ máy cục bộ" in message and "chỉ mở được trên chính máy chủ" in message
+
+
+PROXIES = {  # what a reverse proxy on the server itself (peer 127.0.0.1) passes on
+    "X-Forwarded-For": {**LOCAL_BROWSER, "x-forwarded-for": "203.0.113.9"},
+    "Forwarded": {**LOCAL_BROWSER, "forwarded": "for=203.0.113.9;proto=https"},
+    "X-Real-IP": {**LOCAL_BROWSER, "x-real-ip": "203.0.113.9"},
+    "public Host and Origin only": {"host": "cchc.danang.gov.vn", "origin": "https://cchc.danang.gov.vn"},
+}
+
+
+@pytest.mark.parametrize("headers", list(PROXIES.values()), ids=list(PROXIES))
+def test_local_mode_refuses_a_same_host_reverse_proxy(local_mode, monkeypatch, headers):
+    connect_from(monkeypatch, BrowserConnection("127.0.0.1", headers))
+    app = open_app()
+    message = refused_alone(app)
+    assert "reverse proxy" in message and "phải cấu hình đăng nhập" in message
+    app.run()  # a rerun of the same refused session is audited once
+    refused_alone(app)
+    [row] = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1)).to_dicts()
+    assert row["action"] == "access_denied" and '"reason": "local_proxy"' in row["detail"]
+    assert row["client"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("connection", [None, BrowserConnection(None, LOCAL_BROWSER)],
+                         ids=["no client context", "no peer address"])
+def test_local_mode_refuses_when_the_browser_address_is_unknown(local_mode, monkeypatch, connection):
+    connect_from(monkeypatch, connection)
+    message = refused_alone(open_app())
+    assert "không xác định được trình duyệt này kết nối từ đâu" in message
+
+
+def test_local_mode_serves_a_browser_on_this_machine(local_mode):
+    app = open_app()  # tests/conftest.py: loopback, no proxy headers
+    assert not app.exception and app.metric and not app.error
 
 
 def test_broken_accounts_file_stops_everyone_with_a_message(accounts):
@@ -357,3 +414,26 @@ def test_late_export_masks_personal_data_unless_the_role_allows(accounts, demo_d
     assert named
     same = [r["Người nộp"] == raw[r["Mã hồ sơ"]] for r in named]
     assert all(same) if unmasked else not any(same)
+
+
+@pytest.mark.parametrize("username,unmasked", [("motcua", True), ("chutichxa", False)])
+def test_opening_a_dossier_is_audited_with_whether_personal_data_was_shown(accounts, demo_db, units, username,
+                                                                          unmasked):
+    a, _ = units
+    code = count(demo_db, "SELECT min(dossier_code) FROM dossiers WHERE unit_code = $u AND timeliness = 'late' "
+                          "AND applicant_id_number IS NOT NULL", u=a)
+    app = sign_in(open_app({"hs": code}), username)
+    app.switch_page("pages/late.py").run()
+    assert not app.exception
+    shown = " ".join(m.value for m in app.markdown)
+    assert f"#### Hồ sơ {code}" in shown
+    raw_id = count(demo_db, "SELECT applicant_id_number FROM dossiers WHERE dossier_code = $c", c=code)
+    assert (raw_id in shown) is unmasked
+    app.run()  # a rerun of the same open dossier is not a new view
+    views = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1),
+                          actions=["view_dossier"]).to_dicts()
+    assert len(views) == 1
+    [row] = views
+    assert (row["username"], row["unit_codes"]) == (username, [a])
+    detail = json.loads(row["detail"])
+    assert (detail["dossier"], detail["found"], detail["personal_data"]) == (code, True, unmasked)

@@ -1,4 +1,5 @@
 """AppTest of the Trễ hạn page on the demo database: renders, opens filtered from a link, ?hs= opens a dossier."""
+import json
 from pathlib import Path
 
 import duckdb
@@ -70,3 +71,54 @@ def test_briefing_units_link_to_the_late_page(monkeypatch, demo_db):
     assert not app.exception
     links = [v for df in app.dataframe if "Chi tiết" in df.value.columns for v in df.value["Chi tiết"]]
     assert links and all(v.startswith("tre-han?ky=month&tu=2026-10-01&den=2026-10-31&dv=") for v in links)
+
+
+# --- audit: who opened which dossier, and whether its personal data was shown -----------------------
+
+
+def dossier_views(audit_db: Path) -> list[dict]:
+    from datetime import datetime, timedelta
+
+    from access import audit
+
+    now = datetime.now()
+    rows = audit.entries(now - timedelta(hours=1), now + timedelta(hours=1), actions=["view_dossier"],
+                         path=audit_db).to_dicts()
+    return [{**r, "detail": json.loads(r["detail"])} for r in rows]
+
+
+def test_opening_a_dossier_by_link_is_audited_once(monkeypatch, demo_db, tmp_path):
+    audit_db = tmp_path / "audit.duckdb"
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(audit_db))
+    code, unit = one(demo_db, "SELECT dossier_code, unit_code FROM dossiers WHERE timeliness = 'late' "
+                              "ORDER BY dossier_code LIMIT 1")
+    app = run_app(monkeypatch, demo_db, page="pages/late.py", params={**OCTOBER, "hs": code})
+    assert f"#### Hồ sơ {code}" in [m.value for m in app.markdown]
+    app.run()  # reruns (any click on the page) while the dossier stays open add nothing
+    app.run()
+    [row] = dossier_views(audit_db)
+    assert (row["username"], row["role"], row["unit_codes"]) == ("local", "local", [unit])
+    assert row["detail"]["dossier"] == code and row["detail"]["found"] is True
+    assert row["detail"]["personal_data"] is False  # local mode masks unless settings.toml [privacy] says so
+
+
+def test_opening_a_dossier_from_the_list_is_audited(monkeypatch, demo_db, tmp_path):
+    audit_db = tmp_path / "audit.duckdb"
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(audit_db))
+    app = run_app(monkeypatch, demo_db, page="pages/late.py", params=OCTOBER)
+    assert not dossier_views(audit_db)  # the list alone opens no dossier
+    first = app.dataframe[0].value["Mã hồ sơ"][0]
+    app.session_state[app.session_state["_late_table_key"]] = {"selection": {"rows": [0], "columns": []}}
+    app.run()
+    assert not app.exception
+    assert f"#### Hồ sơ {first}" in [m.value for m in app.markdown]
+    assert [r["detail"]["dossier"] for r in dossier_views(audit_db)] == [first]
+
+
+def test_a_dossier_link_outside_the_data_is_audited_as_not_found(monkeypatch, demo_db, tmp_path):
+    audit_db = tmp_path / "audit.duckdb"
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(audit_db))
+    run_app(monkeypatch, demo_db, page="pages/late.py", params={**OCTOBER, "hs": "KHONG-CO-HO-SO"})
+    [row] = dossier_views(audit_db)
+    assert row["detail"]["dossier"] == "KHONG-CO-HO-SO"
+    assert row["detail"]["found"] is False and row["detail"]["personal_data"] is False

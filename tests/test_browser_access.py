@@ -68,3 +68,24 @@ def test_commune_leader_signs_in_through_the_form(browser, demo_db, tmp_path, mo
         page.get_by_text("Vai trò của bạn không được mở trang «Quản trị»").wait_for(timeout=30_000)
         assert page.get_by_text("Nhật ký truy cập").count() == 0 and page.get_by_text("Page not found").count() == 0
         page.close()
+
+
+def test_local_mode_refuses_a_request_through_a_reverse_proxy(browser, demo_db, tmp_path, monkeypatch):
+    # No accounts, no OIDC: local mode. A proxy on the same machine reaches the server from 127.0.0.1;
+    # its X-Real-IP header (which the server does not act on) gives it away.
+    monkeypatch.setenv("CCHC_USERS", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(tmp_path / "audit.duckdb"))
+    with streamlit_server(demo_db) as url:
+        page = new_page(browser, extra_http_headers={"X-Real-IP": "203.0.113.9"})
+        page.goto(f"{url}/quan-tri")
+        refusal = page.get_by_text("không phục vụ qua reverse proxy")
+        refusal.wait_for(timeout=60_000)
+        assert "phải cấu hình đăng nhập" in refusal.inner_text()
+        page.wait_for_timeout(1000)
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0
+        assert page.get_by_text("Nhật ký truy cập").count() == 0 and page.locator("[data-testid='stMetric']").count() == 0
+
+        direct = new_page(browser)  # the person at the server still gets the app
+        direct.goto(f"{url}/tong-quan")
+        direct.locator("[data-testid='stMetric']").first.wait_for(timeout=60_000)
+        assert direct.get_by_text("không phục vụ qua reverse proxy").count() == 0

@@ -2,6 +2,8 @@
 never as a formula, in every .xlsx the app writes; read back with fastexcel and from the sheet XML."""
 from __future__ import annotations
 
+import ast
+import csv
 import dataclasses
 import io
 import re
@@ -86,16 +88,20 @@ def con(demo_db):
     connection.close()
 
 
-def form06_xlsx(con) -> bytes:
+def hostile_form06(con):
     from queries.form06 import form06
-    from reports.form06 import form06_xlsx_bytes
 
     report = form06(con, Filters(Scope.province(), START, END))
     rows = report.rows.with_columns(
         pl.Series("field_name", [HOSTILE[i % len(HOSTILE)] for i in range(report.rows.height)], dtype=pl.String))
-    report = dataclasses.replace(report, rows=rows, unit_names=HOSTILE[:3], issuer=HOSTILE[0],
-                                 province_name=HOSTILE[3], whole_province=False)
-    return form06_xlsx_bytes(report)
+    return dataclasses.replace(report, rows=rows, unit_names=HOSTILE[:3], issuer=HOSTILE[0],
+                               province_name=HOSTILE[3], whole_province=False)
+
+
+def form06_xlsx(con) -> bytes:
+    from reports.form06 import form06_xlsx_bytes
+
+    return form06_xlsx_bytes(hostile_form06(con))
 
 
 def late_xlsx(con) -> bytes:
@@ -111,22 +117,34 @@ def late_xlsx(con) -> bytes:
     return late_xlsx_bytes(report)
 
 
-def rejects_xlsx(con) -> bytes:
+def hostile_rejects(con) -> pl.DataFrame:
     from queries.status import rejects
-    from reports.rejects import rejects_xlsx_bytes
 
     frame = rejects(con, Scope.province(personal_data=True), None, 20)
     assert frame.height, "the demo province has rejected rows"
-    return rejects_xlsx_bytes(hostile_frame(frame, ("file_name", "raw_value", "message", "dossier_code",
-                                                    "column_name")))
+    return hostile_frame(frame, ("file_name", "raw_value", "message", "dossier_code", "column_name"))
+
+
+def hostile_loads(con) -> pl.DataFrame:
+    from queries.status import load_history
+
+    return hostile_frame(load_history(con, Scope.province(), 20), ("file_name", "message", "loaded_by"))
+
+
+def hostile_audit_rows() -> list[tuple]:
+    return [(HOSTILE[i], HOSTILE[i + 1], "", HOSTILE[i + 2], HOSTILE[i + 3], HOSTILE[i], "") for i in range(4)]
+
+
+def rejects_xlsx(con) -> bytes:
+    from reports.rejects import rejects_xlsx_bytes
+
+    return rejects_xlsx_bytes(hostile_rejects(con))
 
 
 def loads_xlsx(con) -> bytes:
-    from queries.status import load_history
     from reports.rejects import loads_xlsx_bytes
 
-    return loads_xlsx_bytes(hostile_frame(load_history(con, Scope.province(), 20), ("file_name", "message",
-                                                                                     "loaded_by")))
+    return loads_xlsx_bytes(hostile_loads(con))
 
 
 def ranking_xlsx(con) -> bytes:
@@ -154,8 +172,7 @@ def appraisal_template(con) -> bytes:
 def audit_xlsx(con) -> bytes:
     from reports.audit import audit_xlsx_bytes
 
-    rows = [(HOSTILE[i], HOSTILE[i + 1], "", HOSTILE[i + 2], HOSTILE[i + 3], HOSTILE[i], "") for i in range(4)]
-    return audit_xlsx_bytes(rows, HOSTILE[0])
+    return audit_xlsx_bytes(hostile_audit_rows(), HOSTILE[0])
 
 
 def table_xlsx(con) -> bytes:
@@ -194,7 +211,92 @@ def test_hostile_cells_are_text_not_formulas(con, name):
     assert_neutralised(WRITERS[name](con))
 
 
+# --- one builder per .csv the app writes ------------------------------------------------------------------
+
+
+def form06_csv(con) -> bytes:
+    from reports.form06 import form06_csv_bytes
+
+    return form06_csv_bytes(hostile_form06(con))
+
+
+def rejects_csv(con) -> bytes:
+    from reports.rejects import rejects_csv_bytes
+
+    return rejects_csv_bytes(hostile_rejects(con))
+
+
+def loads_csv(con) -> bytes:
+    from reports.rejects import loads_csv_bytes
+
+    return loads_csv_bytes(hostile_loads(con))
+
+
+def audit_csv(con) -> bytes:
+    from reports.audit import audit_csv_bytes
+
+    return audit_csv_bytes(hostile_audit_rows())
+
+
+CSV_WRITERS = {
+    "reports.form06.form06_csv_bytes": form06_csv,
+    "reports.rejects.rejects_csv_bytes": rejects_csv,
+    "reports.rejects.loads_csv_bytes": loads_csv,
+    "reports.audit.audit_csv_bytes": audit_csv,
+}
+
+
+def test_every_csv_writer_is_covered():
+    # A new .csv writer in reports/ must be added to CSV_WRITERS above.
+    found = set()
+    for path in (Path(__file__).parent.parent / "reports").glob("*.py"):
+        if path.stem != "__init__":  # csv_bytes itself: test_csv_exports_neutralise_too
+            found |= {f"reports.{path.stem}.{name}" for name in re.findall(
+                r"^def ([a-z]\w*csv\w*)\(", path.read_text(encoding="utf-8"), flags=re.MULTILINE)}
+    assert found and found <= set(CSV_WRITERS), f"not covered: {sorted(found - set(CSV_WRITERS))}"
+
+
+def csv_cells(data: bytes) -> list[str]:
+    """Every cell of the written file, read back as a spreadsheet would split it."""
+    return [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for cell in row]
+
+
+@pytest.mark.parametrize("name", list(CSV_WRITERS))
+def test_hostile_csv_cells_are_text_not_formulas(con, name):
+    text = csv_cells(CSV_WRITERS[name](con))
+    for value in ('=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(1)"):
+        assert any("'" + value in t for t in text), f"{value!r} is missing from the file: the test wrote nothing"
+    for t in text:
+        assert t.lstrip("\t\r")[:1] not in ("=", "+", "-", "@") or t.startswith("'"), f"cell {t!r} would run"
+
+
+def test_every_download_in_the_app_uses_a_covered_writer():
+    # Every file the app offers goes through ui.auth.download (audited) and a writer tested above.
+    root = Path(__file__).parent.parent
+    used = set()
+    for path in [*(root / "ui").glob("*.py"), *(root / "pages").glob("*.py"), root / "dashboard.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reports"):
+                used |= {f"{node.module}.{a.name}" for a in node.names if re.search("xlsx|csv", a.name)}
+            if isinstance(node, ast.Attribute) and node.attr == "download_button":
+                assert path == root / "ui" / "auth.py", f"{path.name}: st.download_button outside ui.auth.download"
+    missing = used - set(WRITERS) - set(CSV_WRITERS)
+    assert used and not missing, f"not covered: {sorted(missing)}"
+
+
 def test_csv_exports_neutralise_too():
     text = csv_bytes([("Mã", "Tên"), *[(v, v) for v in HOSTILE]]).decode("utf-8-sig")
     for value in HOSTILE:
         assert "'" + value in text or ("'" + value).replace('"', '""') in text
+
+
+def test_streamlit_table_download_is_off():
+    # Streamlit's own CSV download on every st.dataframe writes cells raw and unaudited: the app turns
+    # it off in .streamlit/config.toml (tests/test_browser_data_export.py checks a real browser).
+    import tomllib
+
+    import streamlit
+
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    assert isinstance(streamlit.get_option("client.disableDataExport"), bool)  # an option Streamlit knows

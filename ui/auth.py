@@ -12,9 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
+from streamlit.runtime import context as st_context
 
 from access import audit as audit_log
 from access.config import mode, oidc_providers, oidc_settings, users_path
+from access.network import REFUSALS, local_refusal
 from access.roles import RoleError, role
 from access.signin import authenticate, current_account, scope_for, session_state
 from access.users import AccountError, User, find_by_email, load_users
@@ -27,6 +29,8 @@ LOCAL_NOTICE = "Chế độ máy cục bộ: chưa cấu hình đăng nhập, ch
 _AUTH = "_auth"  # {"username", "method", "started", "last_seen"} of the signed-in user
 _NOTICE = "_auth_notice"  # message for the sign-in page after a sign-out or expiry
 _LAST = "_audit_last"  # last audited signature per action, to log a view once, not on every rerun
+_SEEN = "_audit_seen"  # (action, signature) recorded once for the whole session (see audit)
+_REFUSED = "_local_refusal_logged"  # a refused local-mode session is audited once, not on every rerun
 _LINKS: tuple[str, ...] = ()  # the app's url_paths (the same for every session), see sign_in
 
 
@@ -41,10 +45,7 @@ def sign_in(url_paths=()) -> Viewer:
     global _LINKS
     _LINKS = tuple(url_paths)
     if mode() == "local":
-        if _client() is not None:  # Streamlit reports no address for a loopback client
-            refuse("Bảng điều hành đang chạy ở chế độ máy cục bộ (chưa cấu hình đăng nhập) nên chỉ mở được trên "
-                   "chính máy chủ. Để dùng qua mạng, quản trị dữ liệu cần cấu hình tài khoản hoặc đăng nhập qua "
-                   "hệ thống xác thực của cơ quan (xem README, mục Đăng nhập và phân quyền).")
+        _local_guard()
         scope = Scope.province(personal_data=settings().privacy.show_personal_data)
         viewer = Viewer("local", "Người dùng trên máy này", LOCAL_ROLE, scope)
         set_viewer(viewer)
@@ -58,6 +59,19 @@ def sign_in(url_paths=()) -> Viewer:
     viewer = Viewer(user.username, user.display_name, user.role, scope_for(user))
     set_viewer(viewer)
     return viewer
+
+
+def _local_guard() -> None:
+    """Local mode has no sign-in: refuse (audited once per session) anything but a browser on this
+    machine talking to the server directly (access/network.py says why for each case)."""
+    peer, headers = _connection()
+    reason = local_refusal(peer, headers)
+    if reason is None:
+        return
+    if not st.session_state.get(_REFUSED):
+        audit_log.record("access_denied", "?", None, detail={"reason": f"local_{reason}"}, client=peer)
+        st.session_state[_REFUSED] = True
+    refuse(REFUSALS[reason])
 
 
 def may_open(viewer: Viewer, url_path: str) -> bool:
@@ -106,16 +120,21 @@ def sign_out(action: str = "sign_out", notice: str = "Bạn đã đăng xuất."
 # --- audit -----------------------------------------------------------------------------------------
 
 
-def audit(action: str, unit_codes=None, **detail) -> None:
-    """Record what the viewer did (view_late_list, export, load_file …). A view repeated by a
-    rerun with the same details is recorded once."""
+def audit(action: str, unit_codes=None, *, once_per_session: bool = False, **detail) -> None:
+    """Record what the viewer did (view_late_list, view_dossier, export, load_file …). A view
+    repeated by a rerun with the same details is recorded once; with once_per_session, the same
+    details are recorded once in the session whatever came between (a dossier opened, closed and
+    opened again is one row; signing in again starts a new session)."""
     viewer = current_viewer()
     signature = (tuple(sorted(unit_codes or ())), tuple(sorted((k, str(v)) for k, v in detail.items())))
     last = st.session_state.setdefault(_LAST, {})
-    if action.startswith("view_") and last.get(action) == signature:
+    seen = st.session_state.setdefault(_SEEN, set())
+    if action.startswith("view_") and last.get(action) == signature or (action, signature) in seen:
         return
     _record(action, viewer, detail, unit_codes)
     last[action] = signature
+    if once_per_session:
+        seen.add((action, signature))
 
 
 def download(label: str, data: Callable[[], bytes], file_name: str, mime: str, *, unit_codes=None,
@@ -148,9 +167,29 @@ def _scope_units(viewer: Viewer) -> list[str] | None:
     return sorted(viewer.scope.unit_codes) if viewer.scope.unit_codes is not None else None
 
 
+def _connection() -> tuple[str | None, dict[str, str] | None]:
+    """The browser's TCP peer address as the server saw it, and the headers of its first request
+    (lower-case names); None for what the server does not know.
+
+    Read from the client context behind st.context, because st.context.ip_address says None both
+    for a loopback peer and for an unknown one, and local mode must tell them apart (the function
+    is Streamlit's own, private: should it go away, every page fails instead of opening). The server
+    (uvicorn) replaces the peer by the X-Forwarded-For address only when the proxy is trusted
+    (FORWARDED_ALLOW_IPS, default the loopback addresses)."""
+    context = st_context._get_client_context()
+    if context is None:
+        return None, None
+    address = getattr(context, "remote_ip", None)
+    try:
+        headers = {str(name).lower(): str(value) for name, value in context.headers}
+    except (TypeError, ValueError):
+        headers = None
+    return (address if isinstance(address, str) and address else None), headers
+
+
 def _client() -> str | None:
-    address = st.context.ip_address  # None for a loopback client (and without a browser)
-    return address if isinstance(address, str) else None  # AppTest has no real client
+    """The browser's address for the audit log and the lockout (None: unknown)."""
+    return _connection()[0]
 
 
 def _page_name() -> str:
@@ -288,6 +327,7 @@ def _check_password(username: str, password: str) -> str | None:
     st.session_state[_AUTH] = {"username": result.user.username, "method": "password", "started": now,
                                "last_seen": now}
     st.session_state.pop(_LAST, None)
+    st.session_state.pop(_SEEN, None)
     st.rerun()
 
 
