@@ -13,7 +13,7 @@ from etl.config import read_rows, settings
 from etl.extract import RawTable
 from etl.headers import column_label
 from etl.schema import DOSSIER_COLUMNS
-from etl.text import clean_columns, fold, fold_words
+from etl.text import clean_columns, fold, fold_words, normalize_dossier_codes
 from etl.units import UnitMatcher
 from etl.values import code_map, map_codes, parse_datetimes, parse_flags, parse_numbers, parse_processing_time
 
@@ -190,6 +190,7 @@ def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
     skip = _skippable(frame, "dossier_code")
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
+    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]))
     issues = _Issues(table, frame)
     read = frame.height
 
@@ -460,6 +461,7 @@ def normalize_survey(table: RawTable, ctx: Context) -> Normalized:
     skip = _skippable(frame, "response_id") & frame["unit"].is_null()
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
+    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]))
     issues = _Issues(table, frame)
     units = _row_units(frame["unit"], ctx)
     issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
@@ -547,6 +549,7 @@ def normalize_ratings(table: RawTable, ctx: Context) -> Normalized:
     skip = _skippable(frame, "dossier_code") & frame["rating"].is_null()
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
+    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]))
     issues = _Issues(table, frame)
     units = _row_units(frame["unit"], ctx)
     issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",

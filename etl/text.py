@@ -73,6 +73,32 @@ def _probe(frame: pl.DataFrame, columns: list[str], test) -> dict[str, bool]:
     return {c: bool(v) for c, v in row.items()}
 
 
+# --- dossier codes -----------------------------------------------------------------------------------
+
+# Characters that print as nothing but make two equal-looking codes differ: zero-width space,
+# non-joiner, joiner, word joiner and the byte-order mark (as pasted from web pages and Word).
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_CODE_JUNK = f"[\\s{ZERO_WIDTH}]"
+_CODE_JUNK_RE = re.compile(_CODE_JUNK)
+
+
+def normalize_dossier_code(value: str | None) -> str | None:
+    """The one rule that makes a dossier code a key, wherever a code is read (dossier, survey and
+    rating exports, a ?hs= link): Unicode NFKC (fullwidth "ＨＳ－０１" → "HS-01"), every
+    whitespace and zero-width character removed (a code is one token: agency code, yyMMdd,
+    sequence), upper case. Nothing else changes: dots, dashes and leading zeros stay. Empty → None."""
+    if value is None:
+        return None
+    text = _CODE_JUNK_RE.sub("", unicodedata.normalize("NFKC", str(value))).upper()
+    return text or None
+
+
+def normalize_dossier_codes(codes: pl.Series) -> pl.Series:
+    """normalize_dossier_code over a text column, vectorised (same rule, same results)."""
+    out = codes.str.normalize("NFKC").str.replace_all(_CODE_JUNK, "").str.to_uppercase()
+    return out.set(out == "", None)
+
+
 def fmt_int(value: int | None) -> str:
     """Vietnamese thousands separator: 1234567 → '1.234.567'."""
     return "—" if value is None else f"{value:,}".replace(",", ".")

@@ -662,3 +662,46 @@ def test_cli_no_rejects(scenario, capsys):
     db, _ = scenario
     assert main(["rejects", "--db", str(db)]) == 0
     assert "Không có dòng nào bị loại." in capsys.readouterr().out
+
+
+# --- (issue 15) one dossier, however its code is typed ----------------------------------------------
+#
+# The same three dossiers in three exports. First an .xlsx: ONE-1 in upper case, one-2 in lower
+# case. Then a CSV a week later, copied from a web page: ONE-1 in fullwidth letters with a BOM
+# inside, "hs-one-2 " with a zero-width space and a trailing space, and ONE-3 twice (the second time
+# with a word joiner, lower case): one dossier listed twice, the later row wins. Finally the
+# portal's ratings name the dossiers in lower case.
+ONE_XLSX = [
+    dossier("HS-ONE-1", TK, "02/11/2026 08:00", "05/11/2026 17:00", None, "Đang xử lý"),
+    dossier("hs-one-2", TK, "02/11/2026 09:00", "05/11/2026 17:00", None, "Đang xử lý"),
+]
+ONE_CSV = (
+    "Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái\n"
+    "ＨＳ－\ufeffＯＮＥ－１,UBND phường Thanh Khê,02/11/2026 08:00,05/11/2026 17:00,04/11/2026 10:00,Hoàn thành\n"
+    "hs-one-2\u200b ,UBND phường Thanh Khê,02/11/2026 09:00,05/11/2026 17:00,05/11/2026 10:00,Hoàn thành\n"
+    "HS-ONE-3,UBND phường Thanh Khê,03/11/2026 08:00,06/11/2026 17:00,,Đang xử lý\n"
+    "hs-one-3\u2060,UBND phường Thanh Khê,03/11/2026 08:00,06/11/2026 17:00,05/11/2026 09:00,Hoàn thành\n"
+)
+ONE_RATINGS = (
+    "Mã hồ sơ,Đơn vị,Ngày đánh giá,Mức độ hài lòng\n"
+    "hs-one-1,Phường Thanh Khê,06/11/2026 09:00,Hài lòng\n"
+    " HS-ONE-3\u200b,Phường Thanh Khê,06/11/2026 10:00,Rất hài lòng\n"
+)
+
+
+def test_one_dossier_however_its_code_is_typed(tmp_db, exports_dir):
+    xlsx, later, ratings = exports_dir / "tuan_1.xlsx", exports_dir / "tuan_2.csv", exports_dir / "danh_gia.csv"
+    write_dossier_xlsx(xlsx, ONE_XLSX)
+    later.write_text(ONE_CSV, encoding="utf-8")
+    ratings.write_text(ONE_RATINGS, encoding="utf-8")
+    first, second, third = load_files([xlsx, later, ratings], tmp_db)
+    assert (first.rows_new, first.rows_rejected) == (2, 0)
+    # ONE-1 and ONE-2 are updates (now finished), ONE-3 new; its first row is the duplicate.
+    assert (second.rows_read, second.rows_new, second.rows_updated, second.rows_rejected) == (4, 1, 2, 1)
+    assert rows(tmp_db, "SELECT dossier_code, status_code FROM dossiers ORDER BY 1") == [
+        ("HS-ONE-1", 9), ("HS-ONE-2", 9), ("HS-ONE-3", 9)]
+    assert rows(tmp_db, "SELECT reason_code, source_row FROM rejects WHERE severity = 'error'") == [
+        ("duplicate_in_file", 4)]
+    # Both ratings find their dossier: no "code not loaded" warning.
+    assert (third.rows_new, third.unlinked_ratings) == (2, 0)
+    assert rows(tmp_db, "SELECT dossier_code FROM ratings ORDER BY 1") == [("HS-ONE-1",), ("HS-ONE-3",)]

@@ -7,7 +7,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from etl.text import clean, fold
+from etl.text import clean, fold, normalize_dossier_code, normalize_dossier_codes
 from etl.units import UnitMatcher
 from etl.values import code_map, map_codes, parse_datetimes, parse_flags, parse_numbers, parse_processing_time
 
@@ -271,6 +271,30 @@ CLEANS = [
 @pytest.mark.parametrize("raw, expected", CLEANS)
 def test_clean(raw, expected):
     assert clean(raw) == expected
+
+
+# One dossier, however its code is typed: case, zero-width characters, fullwidth forms, spaces.
+DOSSIER_CODES = [
+    ("000.00.53.H48-220921-0099", "000.00.53.H48-220921-0099"),
+    ("000.00.53.h48-220921-0099", "000.00.53.H48-220921-0099"),  # case
+    (" 000.00.53.H48-220921-0099\u00a0", "000.00.53.H48-220921-0099"),  # spaces around, NBSP
+    ("000.00.53.H48-\u200b220921-0099", "000.00.53.H48-220921-0099"),  # zero-width space
+    ("\ufeff000.00.53.H48-220921\u200c-0099\u200d\u2060", "000.00.53.H48-220921-0099"),  # BOM, ZWNJ, ZWJ, WJ
+    ("０００.００.５３.Ｈ４８－２２０９２１－００９９", "000.00.53.H48-220921-0099"),  # fullwidth (NFKC)
+    ("000.00.53.H48 - 220921-0099", "000.00.53.H48-220921-0099"),  # stray spaces inside
+    ("0012345", "0012345"),  # leading zeros are part of the code
+    ("hs/2026/001", "HS/2026/001"),  # other punctuation stays
+    ("\u200b", None),
+    ("   ", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", DOSSIER_CODES)
+def test_normalize_dossier_code(raw, expected):
+    assert normalize_dossier_code(raw) == expected
+    # The vectorised rule the ETL uses gives the same result as the one a ?hs= link goes through.
+    assert normalize_dossier_codes(pl.Series("c", [raw], dtype=pl.String)).to_list() == [expected]
 
 
 # --- units ----------------------------------------------------------------------------------------
