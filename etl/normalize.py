@@ -153,6 +153,36 @@ def procedure_catalogue() -> dict[str, dict[str, str]]:
     return {_procedure_key(r["procedure_code"]): r for r in rows}
 
 
+@lru_cache(maxsize=1)
+def procedures_by_name() -> dict[str, str]:
+    """Folded procedure name → its code in procedures.csv (see procedure_name_index)."""
+    try:
+        return procedure_name_index(read_rows("procedures.csv"))
+    except FileNotFoundError:
+        return {}
+
+
+def procedure_name_index(rows: list[dict[str, str]]) -> dict[str, str]:
+    """Folded name (no accents, case, spaces or punctuation) → code, for the names that belong to
+    exactly one catalogue entry; a name two entries share matches nothing, rather than a guess."""
+    codes: dict[str, set[str]] = {}
+    for row in rows:
+        if key := fold(row.get("procedure_name")):
+            codes.setdefault(key, set()).add(row["procedure_code"])
+    return {key: next(iter(found)) for key, found in codes.items() if len(found) == 1}
+
+
+def _procedure_codes(frame: pl.DataFrame) -> pl.Series:
+    """The export's procedure code; where a row has none (HTML exports often print only the
+    name), the catalogue's code for its procedure name, so that the field and the processing time
+    come from procedures.csv. Unknown or ambiguous names stay without a code."""
+    index = procedures_by_name()
+    names = frame["procedure_name"]
+    mapping = {name: index.get(fold(name)) for name in names.drop_nulls().unique().to_list()}
+    by_name = names.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return pl.select(pl.coalesce(pl.lit(frame["procedure_code"]), pl.lit(by_name))).to_series().alias("procedure_code")
+
+
 def _procedure_key(code: str | None) -> str:
     return ".".join((code or "").split(".")[:2])
 
@@ -190,7 +220,8 @@ def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
     skip = _skippable(frame, "dossier_code")
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
-    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]))
+    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]),
+                               procedure_code=_procedure_codes(frame))
     issues = _Issues(table, frame)
     read = frame.height
 

@@ -3,6 +3,7 @@ merged headers, group and total rows, clerk-visible row numbers, encodings, and 
 not exports."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -202,6 +203,52 @@ def test_unit_named_in_html_title_rows(exports_dir, ctx):
     _, result = normalized(path, ctx)
     assert errors_of(result).height == 0, errors_of(result).to_dicts()
     assert result.rows["resolving_unit_code"].to_list() == ["20209", "20209"]
+
+
+TK_NAME = "UBND phường Thanh Khê"
+
+
+# An HTML export with procedure names but no procedure code, no field and no due date: the name
+# finds the catalogue entry (procedures.csv) whatever its accents, case, spacing or commas, and
+# the field and processing time come from there. November 2026: Mon 2, Tue 3, Wed 4, … Wed 2/12.
+NAMED = [
+    # 1.001193 Đăng ký khai sinh: hộ tịch, 1 working day. 08:00 Mon 2 → Tue 3 08:00.
+    dossier("PN-1", TK_NAME, "02/11/2026 08:00", None, None, "Đang xử lý", procedure="ĐĂNG KÝ  KHAI SINH"),
+    # 1.012782 Hòa giải tranh chấp đất đai: đất đai, 30 calendar days. Mon 2/11 + 30 = Wed 2/12, a
+    # working day, at closing time 17:00.
+    dossier("PN-2", TK_NAME, "02/11/2026 08:00", None, None, "Đang xử lý", procedure="hoa giai tranh chap dat dai"),
+    # 2.000884 "Chứng thực chữ ký trong các giấy tờ, văn bản" typed in NFD without its comma:
+    # chứng thực, 1 working day. 14:00 Tue 3 → Wed 4 14:00.
+    dossier("PN-3", TK_NAME, "03/11/2026 14:00", None, None, "Đang xử lý",
+            procedure=unicodedata.normalize("NFD", "Chứng thực chữ ký trong các giấy tờ văn bản")),
+    # Not in the catalogue: no code, unknown field, and (no due date, no processing time) rejected
+    # as before.
+    dossier("PN-4", TK_NAME, "03/11/2026 14:00", None, None, "Đang xử lý", procedure="Thủ tục chưa có trong danh mục"),
+]
+
+
+def test_procedure_named_without_code_is_found_in_the_catalogue(exports_dir, ctx):
+    path = exports_dir / "ten_thu_tuc.xls"
+    write_dossier_html_xls(path, NAMED, keys=("code", "procedure", "unit", "received", "due", "status"))
+    _, result = normalized(path, ctx)
+    got = {r["dossier_code"]: (r["procedure_code"], r["field_code"], r["processing_days"], r["due_at"])
+           for r in result.rows.iter_rows(named=True)}
+    assert got == {
+        "PN-1": ("1.001193.000.00.00.H48", "ho_tich", 1.0, datetime(2026, 11, 3, 8, 0)),
+        "PN-2": ("1.012782.000.00.00.H48", "dat_dai", 30.0, datetime(2026, 12, 2, 17, 0)),
+        "PN-3": ("2.000884.000.00.00.H48", "chung_thuc", 1.0, datetime(2026, 11, 4, 14, 0)),
+    }
+    assert errors_of(result).select("dossier_code", "reason_code").rows() == [("PN-4", "missing_due")]
+
+
+def test_a_procedure_name_two_catalogue_entries_share_matches_nothing():
+    from etl.normalize import procedure_name_index
+
+    rows = [{"procedure_code": "1.000001.000.00.00.H48", "procedure_name": "Cấp phép"},
+            {"procedure_code": "2.000002.000.00.00.H48", "procedure_name": "CẤP PHÉP"},  # same name, folded
+            {"procedure_code": "1.000003.000.00.00.H48", "procedure_name": "Đăng ký khai sinh"},
+            {"procedure_code": "1.000004.000.00.00.H48", "procedure_name": ""}]
+    assert procedure_name_index(rows) == {"dangkykhaisinh": "1.000003.000.00.00.H48"}
 
 
 def test_row_numbers_csv_count_records_not_lines(exports_dir, ctx):
