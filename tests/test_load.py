@@ -705,3 +705,85 @@ def test_one_dossier_however_its_code_is_typed(tmp_db, exports_dir):
     # Both ratings find their dossier: no "code not loaded" warning.
     assert (third.rows_new, third.unlinked_ratings) == (2, 0)
     assert rows(tmp_db, "SELECT dossier_code FROM ratings ORDER BY 1") == [("HS-ONE-1",), ("HS-ONE-3",)]
+
+
+# --- (issue 15) values that read correctly but cannot be true --------------------------------------
+#
+# Load day pinned to Fri 20/11/2026 ($CCHC_TODAY). settings.toml [plausibility]: events may lie
+# 1 day ahead (up to Sat 21/11/2026); deadlines 366 days ahead (up to 21/11/2027); received dates
+# from [calendar] first_year = 2015; fees from 0 to 10.000.000.000 đồng.
+PLAUSIBILITY = (
+    "Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Ngày trả kết quả,Trạng thái,Phí,Ngày yêu cầu bổ sung\n"
+    "PL-OK,Xã Hòa Vang,19/11/2026 08:00,24/11/2026,,,Đang xử lý,,\n"  # row 2
+    "PL-TOMORROW,Xã Hòa Vang,21/11/2026 08:00,25/11/2026,,,Đang xử lý,,\n"  # 3: within the 1-day tolerance
+    "PL-2031,Xã Hòa Vang,02/01/2031 08:00,,,,Đang xử lý,,\n"  # 4: not yet happened
+    "PL-2099,Xã Hòa Vang,01/01/2099,05/01/2099,,,Đang xử lý,,\n"  # 5: likewise, and its due date too
+    "PL-EARLY,Xã Hòa Vang,05/11/2026 08:00,10/11/2026,03/11/2026 10:00,,Hoàn thành,,\n"  # 6: result before receipt
+    "PL-RET,Xã Hòa Vang,05/11/2026 08:00,10/11/2026,06/11/2026,04/11/2026,Đã trả kết quả,,\n"  # 7: returned before
+    "PL-DUE,Xã Hòa Vang,19/11/2026 08:00,19/11/2099,,,Đang xử lý,,\n"  # 8: deadline 73 years ahead
+    "PL-OLD,Xã Hòa Vang,03/03/2010 08:00,05/03/2010,04/03/2010,,Hoàn thành,,\n"  # 9: before 2015
+    "PL-FEE-NEG,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Đang xử lý,-50.000,\n"  # 10: loads, fee dropped
+    "PL-FEE-BIG,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Đang xử lý,1e21,\n"  # 11: loads, fee dropped
+    "PL-FEE-OK,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Đang xử lý,1.500.000,\n"  # 12
+    "PL-SUPP,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Chờ bổ sung,,30/12/2026\n"  # 13: loads, date dropped
+    "PL-SAMEDAY,Xã Hòa Vang,05/11/2026 10:00,10/11/2026,05/11/2026 09:00,,Hoàn thành,,\n"  # 14: a clock slip, kept
+)
+
+
+def test_implausible_values_are_rejected_or_dropped(tmp_db, exports_dir, monkeypatch):
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    path = exports_dir / "khong_hop_ly.csv"
+    path.write_text(PLAUSIBILITY, encoding="utf-8")
+    [report] = load_files([path], tmp_db)
+    assert (report.rows_read, report.rows_new, report.rows_rejected) == (13, 7, 6)
+    assert rows(tmp_db, "SELECT dossier_code, fee_amount, supplement_requested_at FROM dossiers ORDER BY 1") == [
+        ("PL-FEE-BIG", None, None), ("PL-FEE-NEG", None, None), ("PL-FEE-OK", 1_500_000.0, None),
+        ("PL-OK", None, None), ("PL-SAMEDAY", None, None), ("PL-SUPP", None, None), ("PL-TOMORROW", None, None)]
+    got = rows(tmp_db, "SELECT source_row, severity, reason_code, column_name, message FROM rejects ORDER BY 1, 3")
+    assert [r[:4] for r in got] == [
+        (4, "error", "future_date", "Ngày tiếp nhận"),
+        (5, "error", "far_deadline", "Ngày hẹn trả"),
+        (5, "error", "future_date", "Ngày tiếp nhận"),
+        (6, "error", "finished_before_received", "Ngày có kết quả"),
+        (7, "error", "returned_before_received", "Ngày trả kết quả"),
+        (8, "error", "far_deadline", "Ngày hẹn trả"),
+        (9, "error", "before_first_year", "Ngày tiếp nhận"),
+        (10, "warning", "fee_out_of_range", "Phí"),
+        (11, "warning", "fee_out_of_range", "Phí"),
+        (13, "warning", "future_date", "Ngày yêu cầu bổ sung"),
+    ]
+    message = {r[0]: r[4] for r in got}
+    assert "«02/01/2031 08:00»" in message[4] and "20/11/2026" in message[4] and "21/11/2026" in message[4]
+    assert "Ngày có kết quả 03/11/2026 trước ngày tiếp nhận 05/11/2026" in message[6]
+    assert "Ngày trả kết quả 04/11/2026 trước ngày tiếp nhận 05/11/2026" in message[7]
+    assert "«19/11/2099»" in message[8] and "21/11/2027" in message[8] and "due_horizon_days" in message[8]
+    assert "«03/03/2010 08:00»" in message[9] and "2015" in message[9] and "first_year" in message[9]
+    assert "«1e21»" in message[11] and "10.000.000.000" in message[11] and "vẫn được nạp" in message[11]
+    assert "Giá trị bị bỏ, hồ sơ vẫn được nạp" in message[13]
+
+
+def test_load_day_comes_from_the_context_first(monkeypatch):
+    from etl.normalize import Context, load_day
+
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    ctx = Context.default()
+    assert load_day(ctx) == date(2026, 11, 20)
+    assert load_day(Context(ctx.calendar, ctx.units, today=date(2031, 1, 2))) == date(2031, 1, 2)
+    monkeypatch.delenv("CCHC_TODAY")
+    assert load_day(ctx) == date.today()
+
+
+def test_ratings_and_surveys_dated_after_the_load_day_are_rejected(tmp_db, exports_dir, monkeypatch):
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    ratings, survey = exports_dir / "danh_gia.csv", exports_dir / "khao_sat.csv"
+    ratings.write_text("Mã hồ sơ,Đơn vị,Ngày đánh giá,Mức độ hài lòng\n"
+                       "DG-1,Xã Hòa Vang,20/11/2026 16:00,Hài lòng\n"
+                       "DG-2,Xã Hòa Vang,20/11/2031 16:00,Hài lòng\n", encoding="utf-8")
+    survey.write_text(f"Mã phiếu,Đơn vị,Ngày khảo sát,{QUESTIONS[7]},{QUESTIONS[4]}\n"
+                      "KS-1,Xã Hòa Vang,2099-11-19,5,4\n"
+                      "KS-2,Xã Hòa Vang,2026-11-19,4,4\n", encoding="utf-8")
+    rated, surveyed = load_files([ratings, survey], tmp_db)
+    assert (rated.rows_new, rated.rows_rejected, surveyed.rows_new, surveyed.rows_rejected) == (1, 1, 1, 1)
+    assert rows(tmp_db, "SELECT file_name, source_row, reason_code, column_name FROM rejects "
+                        "WHERE severity = 'error' ORDER BY 1") == [
+        ("danh_gia.csv", 3, "future_date", "Ngày đánh giá"), ("khao_sat.csv", 2, "future_date", "Ngày khảo sát")]
