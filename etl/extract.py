@@ -18,7 +18,7 @@ import polars as pl
 
 from etl.errors import EtlError
 from etl.headers import IGNORED_HEADERS, column_label, header_map
-from etl.text import clean, fold
+from etl.text import bom_encoding, clean, fold
 
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_MATCHES = 3
@@ -236,9 +236,11 @@ def _decode(raw: bytes, name: str) -> str:
 
 
 def _decode_with_encoding(raw: bytes, name: str) -> tuple[str, str]:
-    """(text, 'utf-8' | 'cp1258'); a BOM means UTF-8."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace"), "utf-8"
+    """(text, encoding): the byte-order mark's encoding when there is one (UTF-8, or the UTF-16
+    of Excel's "Unicode Text"), else UTF-8, else Windows-1258."""
+    if found := bom_encoding(raw):
+        encoding, skip = found
+        return raw[skip:].decode(encoding, errors="replace"), encoding
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -253,10 +255,11 @@ def _decode_with_encoding(raw: bytes, name: str) -> tuple[str, str]:
 
 
 def _csv_table(raw: bytes, name: str) -> RawTable:
-    if b"\x00" in raw[:4096]:
+    wide = (bom_encoding(raw) or ("utf-8", 0))[0] != "utf-8"  # UTF-16/32 text is full of zero bytes
+    if b"\x00" in raw[:4096] and not wide:
         raise EtlError(
             "tệp không phải văn bản CSV, Excel hay bảng HTML (có byte nhị phân).",
-            "Chỉ nạp tệp .xlsx, .xls hoặc .csv xuất từ phần mềm một cửa.", file=name,
+            "Chỉ nạp tệp .xlsx, .xls, .csv hoặc .txt xuất từ phần mềm một cửa.", file=name,
         )
     text, encoding = _decode_with_encoding(raw, name)
     head_lines = text[:200_000].splitlines()[:HEADER_SCAN_ROWS]

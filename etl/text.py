@@ -1,6 +1,7 @@
 """ETL helpers for text: Unicode clean-up and the folded keys used to match names; no I/O."""
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
@@ -97,6 +98,22 @@ def normalize_dossier_codes(codes: pl.Series) -> pl.Series:
     """normalize_dossier_code over a text column, vectorised (same rule, same results)."""
     out = codes.str.normalize("NFKC").str.replace_all(_CODE_JUNK, "").str.to_uppercase()
     return out.set(out == "", None)
+
+
+# --- encodings ----------------------------------------------------------------------------------------
+
+# Byte-order marks, longest first (the UTF-32 LE mark begins like the UTF-16 LE one). Excel's
+# "Unicode Text" (Lưu dạng «Văn bản Unicode») writes UTF-16 LE with its mark, tab-separated.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def bom_encoding(raw: bytes) -> tuple[str, int] | None:
+    """(encoding, length of the mark) when `raw` starts with a byte-order mark, else None."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return encoding, len(bom)
+    return None
 
 
 def fmt_int(value: int | None) -> str:

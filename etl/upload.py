@@ -18,9 +18,11 @@ from pathlib import Path
 
 from etl.config import settings
 from etl.load import FileReport, load_files
-from etl.text import fmt_int
+from etl.text import bom_encoding, fmt_int
 
-ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
+# .txt: what Excel's "Save as Unicode Text" (Văn bản Unicode) writes, UTF-16 with tabs; read as CSV.
+ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv", ".txt")
+TEXT_SUFFIXES = (".csv", ".txt")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (BIFF inside an OLE container)
 ZIP_MAGIC = b"PK\x03\x04"
 RATIO_MIN_MEMBER_BYTES = 1 << 20  # tiny members compress absurdly well and harm nobody
@@ -59,7 +61,7 @@ def check_file(name: str, source: bytes | Path, limits: UploadLimits | None = No
 def _check(name: str, source: bytes | Path, limits: UploadLimits) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        raise Refused(f"chỉ nhận tệp .xlsx, .xls hoặc .csv (tệp này có đuôi «{suffix or 'không có'}»). "
+        raise Refused(f"chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt (tệp này có đuôi «{suffix or 'không có'}»). "
                       "Cách xử lý: xuất danh sách hồ sơ hoặc phiếu khảo sát từ phần mềm một cửa dạng Excel "
                       "hoặc CSV rồi nạp lại.")
     size = len(source) if isinstance(source, bytes) else _size(source)
@@ -76,11 +78,11 @@ def _check(name: str, source: bytes | Path, limits: UploadLimits) -> None:
         raise Refused(_wrong_content(kind, ".xlsx"))
     if suffix == ".xls" and kind not in ("ole", "html", "zip"):
         raise Refused(_wrong_content(kind, ".xls"))
-    if suffix == ".csv" and kind in ("zip", "ole", "binary"):
-        raise Refused(_wrong_content(kind, ".csv"))
+    if suffix in TEXT_SUFFIXES and kind in ("zip", "ole", "binary"):
+        raise Refused(_wrong_content(kind, suffix))
     if kind == "zip":
         _check_workbook(source, limits)
-    elif suffix == ".csv":
+    elif suffix in TEXT_SUFFIXES:
         _check_text(source)
 
 
@@ -108,6 +110,8 @@ def _content_kind(head: bytes) -> str:
         return "zip"
     if head.startswith(OLE_MAGIC):
         return "ole"
+    if (bom_encoding(head) or ("utf-8", 0))[0] != "utf-8":
+        return "text"  # UTF-16/32 (Excel's "Unicode Text"): zero bytes, but text; _check_text decodes it
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<?xml", b"<head", b"<body")):
         return "html"
@@ -122,7 +126,7 @@ _KIND_NAMES = {"zip": "tệp nén (Excel .xlsx)", "ole": "Excel 97–2003 (.xls)
 
 def _wrong_content(kind: str, suffix: str) -> str:
     expected = {".xlsx": "một bảng tính Excel .xlsx", ".xls": "một bảng tính Excel .xls hoặc bảng HTML",
-                ".csv": "văn bản CSV"}[suffix]
+                ".csv": "văn bản CSV", ".txt": "văn bản (CSV hoặc «Văn bản Unicode» của Excel)"}[suffix]
     return (f"mang đuôi {suffix} nhưng nội dung là {_KIND_NAMES[kind]}, không phải {expected}. Cách xử lý: mở "
             "tệp bằng Excel và lưu lại đúng định dạng (.xlsx hoặc CSV UTF-8), hoặc xuất lại từ phần mềm một "
             "cửa; nếu tải về bị gián đoạn, tải lại.")
@@ -155,17 +159,19 @@ def _check_workbook(source: bytes | Path, limits: UploadLimits) -> None:
 
 
 def _check_text(source: bytes | Path) -> None:
+    """A CSV or text export must decode: as its byte-order mark says (UTF-8, UTF-16), else as
+    UTF-8 or Windows-1258."""
     raw = source if isinstance(source, bytes) else source.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    for encoding in ("utf-8", "cp1258"):
+    found = bom_encoding(raw)
+    candidates = [(found[0], found[1])] if found else [("utf-8", 0), ("cp1258", 0)]
+    for encoding, skip in candidates:
         try:
-            raw.decode(encoding)
+            raw[skip:].decode(encoding)
             return
         except UnicodeDecodeError:
             continue
-    raise Refused("không đọc được chữ trong tệp CSV (không phải bảng mã UTF-8 hay Windows-1258). Cách xử lý: "
-                  "mở tệp bằng Excel và lưu lại dạng «CSV UTF-8» rồi nạp lại.")
+    raise Refused("không đọc được chữ trong tệp văn bản (không phải bảng mã UTF-8, UTF-16 hay Windows-1258). "
+                  "Cách xử lý: mở tệp bằng Excel và lưu lại dạng «CSV UTF-8» rồi nạp lại.")
 
 
 # --- loading -------------------------------------------------------------------------------------

@@ -318,6 +318,31 @@ def write_dossier_csv(path: Path, lines: list[Line], *, keys: tuple[str, ...] = 
     path.write_bytes(text.encode(encoding))
 
 
+def write_unicode_text(path: Path, lines: list[Line], *, keys: tuple[str, ...] = DEFAULT_KEYS,
+                       titles: tuple[str, ...] = TITLES) -> None:
+    """What Excel's "Save as Unicode Text" (Văn bản Unicode) writes from an export sheet: UTF-16 LE
+    with its byte-order mark, tab-separated, CRLF, every row as wide as the sheet (title rows
+    padded with empty cells), a blank row after the titles, cells with tabs or quotes quoted."""
+    width = len(keys)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
+    for title in titles:
+        writer.writerow([title] + [""] * (width - 1))
+    if titles:
+        writer.writerow([""] * width)
+    writer.writerow([VN_HEADERS[k] for k in keys])
+    for line in lines:
+        if isinstance(line, Group):
+            writer.writerow([line.text] + [""] * (width - 1))
+        elif isinstance(line, Total):
+            writer.writerow([line.text] + [""] * (width - 2) + ["" if line.count is None else line.count])
+        elif isinstance(line, Blank):
+            writer.writerow([""] * width)
+        else:
+            writer.writerow([text_of(line.get(k)) for k in keys])
+    path.write_bytes(b"\xff\xfe" + unicodedata.normalize("NFC", buffer.getvalue()).encode("utf-16-le"))
+
+
 # --- surveys --------------------------------------------------------------------------------------
 
 # The ten SIPAS questions as survey_questions.csv words them (question code in the comment).

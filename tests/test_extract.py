@@ -24,6 +24,7 @@ from fixtures_exports import (
     write_png_as_xlsx,
     write_sheets,
     write_truncated_xlsx,
+    write_unicode_text,
 )
 
 from etl.errors import EtlError
@@ -263,6 +264,21 @@ def test_row_numbers_csv_count_records_not_lines(exports_dir, ctx):
 
 
 # --- encodings and text forms ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv"])
+def test_excel_unicode_text_utf16_with_tabs(exports_dir, ctx, suffix):
+    # Excel's "Unicode Text": UTF-16 LE with a byte-order mark, tabs, titles 1–3, blank 4, header 5,
+    # group 6, KS1 7, KS2 8, group 9, CT1 10, blank 11, total 12.
+    path = exports_dir / f"van_ban_unicode{suffix}"
+    write_unicode_text(path, LINES)
+    assert path.read_bytes()[:4] == b"\xff\xfeU\x00"  # BOM, then "U" of "UBND …" in UTF-16 LE
+    table, result = normalized(path, ctx)
+    assert table.header_rows == (5,)
+    assert table.period == (date(2026, 2, 1), date(2026, 3, 13))
+    assert (result.rows_read, result.rows_skipped) == (3, 4)
+    assert_expected_rows(result)
+    assert sorted(result.rows["source_row"].to_list()) == [7, 8, 10]
 
 ENCODINGS = [
     dict(encoding="utf-8"),

@@ -15,12 +15,16 @@ from etl.__main__ import main
 from etl.store import version
 from etl.upload import UploadLimits, check_file, load_paths, load_uploads
 from tests.fixtures_exports import (
+    PNG_BYTES,
+    Group,
+    Total,
     dossier,
     write_dossier_html_xls,
     write_dossier_xlsx,
     write_other_xlsx,
     write_png_as_xlsx,
     write_truncated_xlsx,
+    write_unicode_text,
 )
 
 BASE = """\
@@ -147,8 +151,10 @@ def test_not_an_export_spreadsheet(db, tmp_path):
 
 
 @pytest.mark.parametrize("name, data, expected", [
-    ("bao_cao.pdf", b"%PDF-1.4 ...", "chỉ nhận tệp .xlsx, .xls hoặc .csv"),
-    ("khong_duoi", b"a,b,c", "chỉ nhận tệp .xlsx, .xls hoặc .csv"),
+    ("bao_cao.pdf", b"%PDF-1.4 ...", "chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt"),
+    ("khong_duoi", b"a,b,c", "chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt"),
+    ("anh.txt", PNG_BYTES, "mang đuôi .txt nhưng nội dung là tệp nhị phân"),
+    ("nua_chung.txt", b"\xff\xfeM\x00\x00\xd8", "không đọc được chữ trong tệp văn bản"),  # UTF-16 cut mid-pair
     ("bang.csv", b"PK\x03\x04" + b"\0" * 40, "mang đuôi .csv nhưng nội dung là tệp nén"),
     ("cu.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 40, "mang đuôi .xlsx nhưng nội dung là Excel 97–2003"),
     ("so_lieu.xls", b"just text, not a workbook", "mang đuôi .xls nhưng nội dung là văn bản thường"),
@@ -160,6 +166,26 @@ def test_type_and_content_checks(db, name, data, expected):
 def test_png_renamed_to_xlsx(db, tmp_path):
     write_png_as_xlsx(tmp_path / "anh.xlsx")
     assert "nội dung là tệp nhị phân" in refused(db, "anh.xlsx", (tmp_path / "anh.xlsx").read_bytes())
+
+
+@pytest.mark.parametrize("name", ["unicode.csv", "Van ban Unicode.txt"])
+def test_excel_unicode_text_passes_the_gate_and_loads(db, tmp_path, name):
+    # UTF-16 with tabs (Excel's "Save as Unicode Text"), titles above the header, a group row and
+    # a total row: it used to be refused as "binary, e.g. an image or PDF".
+    lines = [Group("Lĩnh vực: Hộ tịch"),
+             dossier("U16-1", "Phường Hải Châu", "03/11/2026 08:00", "05/11/2026", status="Đang xử lý"),
+             dossier("U16-2", "Xã Hòa Vang", "03/11/2026 09:30", "06/11/2026", status="Đang xử lý"),
+             Total(count=2)]
+    write_unicode_text(tmp_path / name, lines)
+    data = (tmp_path / name).read_bytes()
+    assert data.startswith(b"\xff\xfe") and b"\x00" in data[:100]
+    assert check_file(name, data) is None and check_file(name, tmp_path / name) is None
+    [report] = load_uploads([(name, data)], db, loaded_by="tester")
+    assert (report.status, report.rows_read, report.rows_new, report.rows_rejected, report.rows_skipped) == (
+        "loaded", 2, 2, 0, 2)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT dossier_code, unit_code FROM dossiers WHERE dossier_code LIKE 'U16%' "
+                           "ORDER BY 1").fetchall() == [("U16-1", "20242"), ("U16-2", "20320")]
 
 
 def test_html_table_saved_as_xls_is_accepted(db, tmp_path):
