@@ -16,6 +16,7 @@ from fixtures_exports import (
     Group,
     Total,
     dossier,
+    set_number_literals,
     write_dossier_csv,
     write_dossier_html_xls,
     write_dossier_xlsx,
@@ -261,6 +262,32 @@ def test_row_numbers_csv_count_records_not_lines(exports_dir, ctx):
     # Titles 1–3, header 4, group 5, KS1 6 (a single row in Excel despite the line break), bad row 7.
     assert errors_of(result)["source_row"].to_list() == [7]
     assert result.rows["note"].to_list() == ["Ghi chú dòng 1 Ghi chú dòng 2"]  # line break folded to a space
+
+
+# Codes as Excel number cells. Written through a 64-bit float they would come back rounded
+# (12345678901234567 → "12345678901234568", or "12345678901234570" from a 16-digit literal); the
+# sheet's XML holds the exact digits and they are what loads. Rows: titles 1–3, blank 4, header
+# 5–6, data from 7.
+NUMBER_CODES = [  # (cell value as xlsxwriter writes it, the XML literal put in its place, code expected)
+    (12345678901234567, "12345678901234567", "12345678901234567"),  # 64-bit integer, as EPPlus writes it
+    (98765432109876543210, "98765432109876543210", "98765432109876543210"),  # 20 digits
+    (1.2345678901234569e16, "1.2345678901234569E+16", "12345678901234569"),  # 17 significant digits, as POI
+    (9007199254740993, "9007199254740993", "9007199254740993"),  # 2**53 + 1: the first integer a float misses
+    (12345, None, "12345"),  # a short number: exact through the float too
+    ("0012345", None, "0012345"),  # a text cell keeps its leading zeros
+]
+
+
+def test_long_number_codes_are_read_exactly(exports_dir, ctx):
+    path = exports_dir / "ma_so.xlsx"
+    lines = [dossier(value, "Xã Hòa Vang", "02/11/2026 08:00", "05/11/2026", None, "Đang xử lý")
+             for value, _, _ in NUMBER_CODES]
+    write_dossier_xlsx(path, lines)
+    # Column B holds the code (A is STT); data rows start at 7.
+    set_number_literals(path, {f"B{7 + i}": literal for i, (_, literal, _) in enumerate(NUMBER_CODES) if literal})
+    _, result = normalized(path, ctx)
+    assert errors_of(result).height == 0, errors_of(result).to_dicts()
+    assert result.rows.sort("source_row")["dossier_code"].to_list() == [code for _, _, code in NUMBER_CODES]
 
 
 # --- encodings and text forms ---------------------------------------------------------------------
