@@ -228,6 +228,24 @@ def _load_checked(names: list[str], paths: list[Path | None], problems: list[str
             for name, problem in zip(names, problems)]
 
 
+def loaded_nothing(report: FileReport) -> bool:
+    """A file read but not one of whose rows went in (all rejected, or none left after group and
+    total rows): a failure for whoever loads it, unlike a file skipped as already loaded."""
+    return report.status == "loaded" and report.rows_new + report.rows_updated + report.rows_unchanged == 0
+
+
+def nothing_loaded_message(report: FileReport) -> str:
+    """What to tell about such a file, in Vietnamese: which file, what happened, what to do."""
+    if report.rows_rejected:
+        what = f"cả {fmt_int(report.rows_rejected)} dòng dữ liệu đều bị loại"
+        todo = (f"xem lý do từng dòng bằng «python -m etl rejects --load {report.load_id}» (hoặc trang Dữ liệu), "
+                "sửa trong phần mềm một cửa rồi xuất và nạp lại tệp")
+    else:
+        what = "tệp không có dòng hồ sơ nào ngoài dòng nhóm, dòng trống và dòng tổng cộng"
+        todo = "kiểm tra điều kiện lọc khi xuất rồi xuất lại tệp"
+    return f"LỖI  {report.file}: không nạp được dòng nào: {what}. Cách xử lý: {todo}."
+
+
 def _share_of(total: int, say: Progress) -> Callable[[str], None]:
     """load_files reports steps as text ('[2/5] tệp.xlsx', '    đã đọc …', 'Đang dựng lại …');
     turn them into a share done for a progress bar, keeping the text."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -787,3 +789,38 @@ def test_ratings_and_surveys_dated_after_the_load_day_are_rejected(tmp_db, expor
     assert rows(tmp_db, "SELECT file_name, source_row, reason_code, column_name FROM rejects "
                         "WHERE severity = 'error' ORDER BY 1") == [
         ("danh_gia.csv", 3, "future_date", "Ngày đánh giá"), ("khao_sat.csv", 2, "future_date", "Ngày khảo sát")]
+
+
+# --- (issue 15) a file whose every row is rejected is a failure for the command line ---------------
+
+ALL_REJECTED = """\
+Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái
+AR-1,Xã Hòa Vang,02/11/2026 08:00,05/11/2026,Chờ lãnh đạo ký
+AR-2,Phường Không Có,02/11/2026 09:00,05/11/2026,Đang xử lý
+"""
+ONE_GOOD = ALL_REJECTED + "AR-3,Xã Hòa Vang,02/11/2026 10:00,05/11/2026,Đang xử lý\n"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`python -m etl …` in a child process, from the project folder, as IT staff run it."""
+    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_exits_non_zero_when_a_file_loads_nothing(tmp_db, exports_dir):
+    bad, partial = exports_dir / "toan_loi.csv", exports_dir / "mot_dong_tot.csv"
+    bad.write_text(ALL_REJECTED, encoding="utf-8")
+    partial.write_text(ONE_GOOD, encoding="utf-8")
+    run = run_cli("load", str(bad), "--db", str(tmp_db))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert ("LỖI  toan_loi.csv: không nạp được dòng nào: cả 2 dòng dữ liệu đều bị loại. Cách xử lý: xem lý do "
+            "từng dòng bằng «python -m etl rejects --load 1»") in run.stdout
+    assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(0,)]
+    assert rows(tmp_db, "SELECT count(*) FROM rejects WHERE severity = 'error'") == [(2,)]  # kept for review
+    # The same file again is skipped as already loaded: nothing failed this time.
+    again = run_cli("load", str(bad), "--db", str(tmp_db))
+    assert again.returncode == 0 and "BỎ QUA  toan_loi.csv" in again.stdout
+    # Some rows rejected but one loaded: a normal load.
+    some = run_cli("load", str(partial), "--db", str(tmp_db))
+    assert some.returncode == 0 and "ĐÃ NẠP  mot_dong_tot.csv" in some.stdout and "không nạp được" not in some.stdout
+    assert rows(tmp_db, "SELECT dossier_code FROM dossiers") == [("AR-3",)]
