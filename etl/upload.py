@@ -7,11 +7,13 @@ what to do in Vietnamese); the database is not touched for it.
 """
 from __future__ import annotations
 
+import copy
 import io
 import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ TEXT_SUFFIXES = (".csv", ".txt")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (BIFF inside an OLE container)
 ZIP_MAGIC = b"PK\x03\x04"
 RATIO_MIN_MEMBER_BYTES = 1 << 20  # tiny members compress absurdly well and harm nobody
+INFLATE_CHUNK = 1 << 20  # the gate holds at most this much inflated data at a time
 MB = 1 << 20
 Progress = Callable[[float, str], None]  # share done (0–1), message
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
@@ -40,7 +43,7 @@ class UploadLimits:
     @classmethod
     def from_settings(cls) -> UploadLimits:
         conf = settings()["upload"]
-        return cls(float(conf["max_file_mb"]), float(conf.get("max_unzipped_mb", 3000)),
+        return cls(float(conf["max_file_mb"]), float(conf.get("max_unzipped_mb", 800)),
                    float(conf.get("max_zip_ratio", 200)))
 
 
@@ -133,29 +136,76 @@ def _wrong_content(kind: str, suffix: str) -> str:
 
 
 def _check_workbook(source: bytes | Path, limits: UploadLimits) -> None:
-    """An .xlsx is a zip holding xl/workbook.xml; refuse damaged zips and zip bombs."""
+    """An .xlsx is a zip holding xl/workbook.xml; refuse damaged zips and zip bombs.
+
+    The sizes a zip declares can be forged (a 1,8 MB file declaring small members unpacked to
+    462 MB): after a cheap check of the declared sizes, every member is inflated here, counting
+    the bytes that really come out, and the check stops as soon as the total passes
+    max_unzipped_mb or a member passes max_zip_ratio."""
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as book:
             members = book.infolist()
             names = {m.filename for m in members}
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            if "xl/workbook.xml" not in names:
+                raise Refused("là tệp nén nhưng không phải bảng tính Excel (thiếu xl/workbook.xml). Cách xử lý: "
+                              "mở tệp bằng Excel, lưu lại dạng .xlsx rồi nạp lại.")
+            _check_declared_sizes(members, limits)
+            inflated = 0
+            for member in members:
+                inflated += _inflate_counting(book, member, limits, inflated)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
         raise Refused(f"tệp Excel bị hỏng hoặc bị cắt giữa chừng ({exc}). Cách xử lý: tải lại hoặc xuất lại "
                       "tệp; nếu mở được bằng Excel, lưu lại dạng .xlsx rồi nạp lại.") from exc
-    if "xl/workbook.xml" not in names:
-        raise Refused("là tệp nén nhưng không phải bảng tính Excel (thiếu xl/workbook.xml). Cách xử lý: mở "
-                      "tệp bằng Excel, lưu lại dạng .xlsx rồi nạp lại.")
+
+
+def _check_declared_sizes(members: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
+    """An honest zip too big for the limits is refused before anything is inflated."""
     unpacked = sum(m.file_size for m in members)
     if unpacked > limits.max_unzipped_mb * MB:
-        raise Refused(f"bảng tính giải nén ra {_mb(unpacked)} MB, vượt giới hạn {_mb(limits.max_unzipped_mb * MB)} "
-                      "MB (phòng tệp «bom nén»). Cách xử lý: xuất thành nhiều tệp nhỏ hơn; nếu đây là tệp "
-                      "xuất thật, báo quản trị dữ liệu (etl/config/settings.toml, mục [upload]).")
+        raise Refused(_too_big(f"{_mb(unpacked)} MB", limits))
     for m in members:
         ratio = m.file_size / max(m.compress_size, 1)
         if m.file_size >= RATIO_MIN_MEMBER_BYTES and ratio > limits.max_zip_ratio:
-            raise Refused(f"thành phần «{m.filename}» nén nhỏ hơn {fmt_int(int(ratio))} lần so với khi giải nén "
-                          f"(giới hạn {fmt_int(int(limits.max_zip_ratio))} lần): tệp có dấu hiệu «bom nén», "
-                          "không nạp. Cách xử lý: xuất lại tệp từ phần mềm một cửa; nếu đây là tệp xuất thật, "
-                          "báo quản trị dữ liệu.")
+            raise Refused(_packed_too_tight(m.filename, f"{fmt_int(int(ratio))} lần", limits))
+
+
+def _inflate_counting(book: zipfile.ZipFile, member: zipfile.ZipInfo, limits: UploadLimits, before: int) -> int:
+    """Inflate one member in chunks, never holding more than a chunk, counting real bytes; the
+    member's real size. `before`: bytes the members before it really unpacked to.
+
+    zipfile stops reading at the size the member declares; a copy of its entry declaring more
+    than the limit lets the real stream run out (or the limit trip) instead."""
+    budget = int(limits.max_unzipped_mb * MB)
+    most = int(limits.max_zip_ratio * max(member.compress_size, 1))
+    probe = copy.copy(member)
+    probe.file_size = budget + 2 * INFLATE_CHUNK
+    size = 0
+    with book.open(probe) as stream:
+        while chunk := stream.read(INFLATE_CHUNK):
+            size += len(chunk)
+            if before + size > budget:
+                raise Refused(_too_big(f"hơn {_mb(budget)} MB (thành phần «{member.filename}»)", limits))
+            if size > most and size >= RATIO_MIN_MEMBER_BYTES:
+                raise Refused(_packed_too_tight(member.filename, f"hơn {fmt_int(int(limits.max_zip_ratio))} lần",
+                                                limits))
+    if size != member.file_size:
+        raise Refused(f"thành phần «{member.filename}» khai báo giải nén ra {fmt_int(member.file_size)} byte nhưng "
+                      f"thực tế ra {fmt_int(size)} byte: kích thước bị sửa, dấu hiệu «bom nén» hoặc tệp hỏng, không "
+                      "nạp. Cách xử lý: xuất lại tệp từ phần mềm một cửa; nếu đây là tệp xuất thật, báo quản trị "
+                      "dữ liệu.")
+    return size
+
+
+def _too_big(amount: str, limits: UploadLimits) -> str:
+    return (f"bảng tính giải nén ra {amount}, vượt giới hạn {_mb(limits.max_unzipped_mb * MB)} MB (phòng tệp «bom "
+            "nén»). Cách xử lý: xuất thành nhiều tệp nhỏ hơn; nếu đây là tệp xuất thật, báo quản trị dữ liệu "
+            "(etl/config/settings.toml, mục [upload]).")
+
+
+def _packed_too_tight(name: str, ratio: str, limits: UploadLimits) -> str:
+    return (f"thành phần «{name}» giải nén ra gấp {ratio} kích thước khi nén (giới hạn "
+            f"{fmt_int(int(limits.max_zip_ratio))} lần): tệp có dấu hiệu «bom nén», không nạp. Cách xử lý: xuất lại "
+            "tệp từ phần mềm một cửa; nếu đây là tệp xuất thật, báo quản trị dữ liệu.")
 
 
 def _check_text(source: bytes | Path) -> None:
