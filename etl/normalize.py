@@ -361,7 +361,10 @@ def _not_after_load_day(dates: pl.Series, column: str, issues: _Issues, today: d
 def _results_before_received(parsed: dict[str, pl.Series], issues: _Issues) -> None:
     """A result found or returned on a day before the dossier was received cannot be true; left
     in, it would count as resolved early. Compared by day: the same day at an earlier hour is a
-    clock slip, not a wrong date."""
+    clock slip, not a wrong date. settings.toml [plausibility] reject_result_before_received =
+    false loads such rows with a warning instead (the quality flag «finish_before_receipt» of page
+    Dữ liệu then lists them per unit)."""
+    reject = bool(settings()["plausibility"].get("reject_result_before_received", True))
     received = parsed["received_at"]
     labels = {"finished_at": "Ngày có kết quả", "returned_at": "Ngày trả kết quả"}
     for column, label in labels.items():
@@ -374,7 +377,9 @@ def _results_before_received(parsed: dict[str, pl.Series], issues: _Issues) -> N
             pl.lit(received).dt.strftime("%d/%m/%Y"))).to_series()
         frame = issues.frame
         issues.frame = frame.with_columns(_msg=text)
-        issues.add(before, f"{column.removesuffix('_at')}_before_received", column, "_msg", "{value}")
+        issues.add(before, f"{column.removesuffix('_at')}_before_received", column, "_msg",
+                   "{value}" if reject else "{value} Hồ sơ vẫn được nạp (settings.toml, mục [plausibility], "
+                   "reject_result_before_received = false).", "error" if reject else "warning")
         issues.frame = frame
 
 

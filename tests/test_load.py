@@ -824,3 +824,20 @@ def test_cli_exits_non_zero_when_a_file_loads_nothing(tmp_db, exports_dir):
     some = run_cli("load", str(partial), "--db", str(tmp_db))
     assert some.returncode == 0 and "ĐÃ NẠP  mot_dong_tot.csv" in some.stdout and "không nạp được" not in some.stdout
     assert rows(tmp_db, "SELECT dossier_code FROM dossiers") == [("AR-3",)]
+
+
+def test_result_before_receipt_may_be_kept_with_a_warning(tmp_db, exports_dir, monkeypatch):
+    import etl.normalize
+
+    conf = etl.normalize.settings()
+    monkeypatch.setattr(etl.normalize, "settings", lambda: {
+        **conf, "plausibility": {**conf["plausibility"], "reject_result_before_received": False}})
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    path = exports_dir / "giu_lai.csv"
+    path.write_text("\n".join(PLAUSIBILITY.splitlines()[:1] + PLAUSIBILITY.splitlines()[5:6]) + "\n", encoding="utf-8")
+    [report] = load_files([path], tmp_db)
+    assert (report.rows_new, report.rows_rejected) == (1, 0)
+    assert rows(tmp_db, "SELECT dossier_code, timeliness FROM dossiers") == [("PL-EARLY", "early")]
+    [(severity, reason, message)] = rows(tmp_db, "SELECT severity, reason_code, message FROM rejects")
+    assert (severity, reason) == ("warning", "finished_before_received")
+    assert "03/11/2026 trước ngày tiếp nhận 05/11/2026" in message and "vẫn được nạp" in message
