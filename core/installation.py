@@ -60,6 +60,7 @@ CONFIG_FILES = (
     ConfigFile("status_codes.csv", ("status_code",), False, "mã trạng thái quốc gia, nhóm và ý nghĩa"),
     ConfigFile("header_aliases.csv", ("kind", "alias"), False, "tên cột trong tệp xuất → cột chuẩn"),
     ConfigFile("channels.csv", ("raw",), False, "cách ghi kênh nộp hồ sơ"),
+    ConfigFile("day_halves.csv", ("raw",), False, "chữ chỉ buổi sau giờ (SA/CH, AM/PM) → sáng/chiều"),
     ConfigFile("online_levels.csv", ("raw",), False, "cách ghi mức độ dịch vụ công trực tuyến"),
     ConfigFile("ratings.csv", ("raw",), False, "cách ghi mức đánh giá hài lòng"),
     ConfigFile("fields.csv", ("field_code",), False, "danh mục lĩnh vực"),

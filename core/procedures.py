@@ -3,6 +3,7 @@ keyed by the national catalogue code. Reads configuration only."""
 from __future__ import annotations
 
 from core.installation import cached, read_rows
+from core.text import fold
 
 
 def procedure_key(code: str | None) -> str:
@@ -20,3 +21,19 @@ def procedure_catalogue() -> dict[str, dict[str, str]]:
 def day_kind(code: str | None) -> str:
     """'working' or 'calendar': how the procedure's processing time counts (working when unknown)."""
     return (procedure_catalogue().get(procedure_key(code)) or {}).get("day_kind") or "working"
+
+
+@cached
+def procedures_by_name() -> dict[str, str]:
+    """Folded procedure name → its code in procedures.csv (see procedure_name_index)."""
+    return procedure_name_index(read_rows("procedures.csv"))
+
+
+def procedure_name_index(rows: list[dict[str, str]]) -> dict[str, str]:
+    """Folded name (no accents, case, spaces or punctuation) → code, for the names that belong to
+    exactly one catalogue entry; a name two entries share matches nothing, rather than a guess."""
+    codes: dict[str, set[str]] = {}
+    for row in rows:
+        if key := fold(row.get("procedure_name")):
+            codes.setdefault(key, set()).add(row["procedure_code"])
+    return {key: next(iter(found)) for key, found in codes.items() if len(found) == 1}

@@ -1,6 +1,7 @@
 """ETL helpers for text: Unicode clean-up and the folded keys used to match names; no I/O."""
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
@@ -71,6 +72,48 @@ def _probe(frame: pl.DataFrame, columns: list[str], test) -> dict[str, bool]:
         return {}
     row = frame.select(test(c).any().alias(c) for c in columns).row(0, named=True)
     return {c: bool(v) for c, v in row.items()}
+
+
+# --- dossier codes -----------------------------------------------------------------------------------
+
+# Characters that print as nothing but make two equal-looking codes differ: zero-width space,
+# non-joiner, joiner, word joiner and the byte-order mark (as pasted from web pages and Word).
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_CODE_JUNK = f"[\\s{ZERO_WIDTH}]"
+_CODE_JUNK_RE = re.compile(_CODE_JUNK)
+
+
+def normalize_dossier_code(value: str | None) -> str | None:
+    """The one rule that makes a dossier code a key, wherever a code is read (dossier, survey and
+    rating exports, a ?hs= link): Unicode NFKC (fullwidth "ＨＳ－０１" → "HS-01"), every
+    whitespace and zero-width character removed (a code is one token: agency code, yyMMdd,
+    sequence), upper case. Nothing else changes: dots, dashes and leading zeros stay. Empty → None."""
+    if value is None:
+        return None
+    text = _CODE_JUNK_RE.sub("", unicodedata.normalize("NFKC", str(value))).upper()
+    return text or None
+
+
+def normalize_dossier_codes(codes: pl.Series) -> pl.Series:
+    """normalize_dossier_code over a text column, vectorised (same rule, same results)."""
+    out = codes.str.normalize("NFKC").str.replace_all(_CODE_JUNK, "").str.to_uppercase()
+    return out.set(out == "", None)
+
+
+# --- encodings ----------------------------------------------------------------------------------------
+
+# Byte-order marks, longest first (the UTF-32 LE mark begins like the UTF-16 LE one). Excel's
+# "Unicode Text" (Lưu dạng «Văn bản Unicode») writes UTF-16 LE with its mark, tab-separated.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def bom_encoding(raw: bytes) -> tuple[str, int] | None:
+    """(encoding, length of the mark) when `raw` starts with a byte-order mark, else None."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return encoding, len(bom)
+    return None
 
 
 def fmt_int(value: int | None) -> str:

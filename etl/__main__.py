@@ -69,7 +69,9 @@ def _progress(message: str) -> None:
 
 
 def cmd_load(args, db: Path) -> int:
-    from etl.upload import load_paths
+    """Exit 1 when a file failed or loaded nothing (every row rejected); a file skipped as
+    already loaded is not a failure."""
+    from etl.upload import load_paths, loaded_nothing, nothing_loaded_message
 
     started = time.perf_counter()
     # The same size, type and content checks as an upload on the data desk page.
@@ -80,10 +82,13 @@ def cmd_load(args, db: Path) -> int:
             print(f"    cảnh báo: {warning}")
     _audit_loads(reports)
     failed = [r for r in reports if r.status == "failed"]
+    empty = [r for r in reports if loaded_nothing(r)]
+    for report in empty:
+        print(nothing_loaded_message(report))
     print(f"Xong trong {time.perf_counter() - started:.1f} giây. Cơ sở dữ liệu: {db}")
     if any(r.rows_rejected for r in reports):
         print("Xem các dòng bị loại: python -m etl rejects")
-    return 1 if failed else 0
+    return 1 if failed or empty else 0
 
 
 def _audit_loads(reports) -> None:

@@ -25,7 +25,17 @@ def build_demo(db: Path, *, today: date | None = None, seed: int = 2025, scale: 
     building = db.with_name(db.name + ".demo-building")
     for stale in (building, Path(str(building) + ".wal")):
         stale.unlink(missing_ok=True)
-    reports = load_files(files, building, loaded_by="demo", progress=say)
+    # The exports are dated up to `today`: it is the load day of the plausibility rules (no date
+    # after it, settings.toml [plausibility]), whatever the machine's date says.
+    pinned = os.environ.get("CCHC_TODAY")
+    os.environ["CCHC_TODAY"] = (today or date.today()).isoformat()
+    try:
+        reports = load_files(files, building, loaded_by="demo", progress=say)
+    finally:
+        if pinned is None:
+            os.environ.pop("CCHC_TODAY", None)
+        else:
+            os.environ["CCHC_TODAY"] = pinned
     os.replace(building, db)
     say(f"Xong dữ liệu mẫu trong {time.perf_counter() - started:.0f} giây: {db}")
     return reports

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 import re
-from dataclasses import dataclass, field
+import zipfile
+from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
-from core.text import clean, fold
+from core.text import bom_encoding, clean, fold
 from etl.errors import EtlError
 from etl.headers import IGNORED_HEADERS, column_label, header_map
 
@@ -64,7 +67,7 @@ def extract_file(path: Path, display_name: str | None = None) -> list[RawTable]:
         for sheet, grid in _excel_grids(path, name):
             try:
                 if table := _table_from_grid(grid, name, sheet):
-                    tables.append(table)
+                    tables.append(_exact_ids(path, table))
             except EtlError as exc:  # e.g. a summary sheet beside the list: skipped if another sheet loads
                 problems.append(exc)
         if problems and not tables:
@@ -130,6 +133,92 @@ def _excel_grids(path: Path, name: str) -> list[tuple[str, pl.DataFrame]]:
 
 def _rename_grid(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.rename({old: f"c{i}" for i, old in enumerate(frame.columns)})
+
+
+# Identifiers a clerk types or a system writes as Excel number cells. calamine reads a number cell
+# as a 64-bit float, exact only up to 2**53 (16 digits): the code 12345678901234567, stored as
+# such in the sheet, comes back as "12345678901234568". A number cell cannot keep leading zeros
+# either ("0012345" typed as a number is 12345 in the file itself); text cells keep both.
+ID_COLUMNS = ("dossier_code", "response_id", "rating_id")
+_LONG_NUMBER = r"^\d{16,}$"
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _exact_ids(path: Path, table: RawTable) -> RawTable:
+    """Identifier cells with 16 digits or more read again from the sheet's XML, as written there,
+    instead of through a float. Only rows holding such a value are looked at; the others keep
+    calamine's text (exact below 2**53)."""
+    columns = [c for c in ID_COLUMNS if c in table.data.columns]
+    suspects = {(row, c): value for c in columns for row, value in
+                table.data.filter(pl.col(c).str.contains(_LONG_NUMBER)).select("_row", c).iter_rows()}
+    if not suspects or table.sheet is None:
+        return table
+    literals = _number_literals(path, table.sheet, {row for row, _ in suspects})
+    fixes: dict[str, dict[int, str]] = {}
+    for (row, column), value in suspects.items():
+        same = [lit for lit in literals.get(row, ()) if _same_number(lit, value)]
+        if same and (exact := _integer_text(same[0])) and exact != value:
+            fixes.setdefault(column, {})[row] = exact
+    if not fixes:
+        return table
+    data = table.data.with_columns(
+        pl.col("_row").replace_strict(rows, default=pl.col(c), return_dtype=pl.String).alias(c)
+        for c, rows in fixes.items())
+    return replace(table, data=data)
+
+
+def _same_number(literal: str, text: str) -> bool:
+    """True when the XML literal is the number calamine printed as `text` (both through a float)."""
+    try:
+        return float(literal) == float(text)
+    except ValueError:
+        return False
+
+
+def _integer_text(literal: str) -> str | None:
+    """'12345678901234567' or '1.2345678901234567E+16' → '12345678901234567'; None if not whole."""
+    try:
+        number = Decimal(literal)
+    except InvalidOperation:
+        return None
+    return str(int(number)) if number.is_finite() and number == number.to_integral_value() else None
+
+
+def _number_literals(path: Path, sheet: str, rows: set[int]) -> dict[int, list[str]]:
+    """Row number → the numbers of that row's number cells, as the XML writes them (streamed,
+    stops after the last row asked for)."""
+    from lxml import etree
+
+    out: dict[int, list[str]] = {}
+    last, row_number = max(rows), 0
+    with zipfile.ZipFile(path) as book:
+        member = _sheet_member(book, sheet)
+        if member is None:
+            return out
+        with book.open(member) as stream:
+            for _event, row in etree.iterparse(stream, events=("end",), tag="{*}row"):
+                row_number = int(row.get("r") or row_number + 1)
+                if row_number in rows:
+                    out[row_number] = [v.text for c in row.iterchildren("{*}c") if c.get("t") in (None, "n")
+                                       for v in c.iterchildren("{*}v") if v.text]
+                row.clear()
+                if row_number >= last:
+                    break
+    return out
+
+
+def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding the sheet named `sheet` (workbook.xml → its relationship target)."""
+    from lxml import etree
+
+    workbook = etree.fromstring(book.read("xl/workbook.xml"))
+    rel_id = next((s.get(f"{_REL_NS}id") for s in workbook.iter("{*}sheet") if s.get("name") == sheet), None)
+    rels = etree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels.iter("{*}Relationship") if r.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
 
 
 # --- HTML tables saved as .xls -------------------------------------------------------------------
@@ -236,9 +325,11 @@ def _decode(raw: bytes, name: str) -> str:
 
 
 def _decode_with_encoding(raw: bytes, name: str) -> tuple[str, str]:
-    """(text, 'utf-8' | 'cp1258'); a BOM means UTF-8."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace"), "utf-8"
+    """(text, encoding): the byte-order mark's encoding when there is one (UTF-8, or the UTF-16
+    of Excel's "Unicode Text"), else UTF-8, else Windows-1258."""
+    if found := bom_encoding(raw):
+        encoding, skip = found
+        return raw[skip:].decode(encoding, errors="replace"), encoding
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -253,10 +344,11 @@ def _decode_with_encoding(raw: bytes, name: str) -> tuple[str, str]:
 
 
 def _csv_table(raw: bytes, name: str) -> RawTable:
-    if b"\x00" in raw[:4096]:
+    wide = (bom_encoding(raw) or ("utf-8", 0))[0] != "utf-8"  # UTF-16/32 text is full of zero bytes
+    if b"\x00" in raw[:4096] and not wide:
         raise EtlError(
             "tệp không phải văn bản CSV, Excel hay bảng HTML (có byte nhị phân).",
-            "Chỉ nạp tệp .xlsx, .xls hoặc .csv xuất từ phần mềm một cửa.", file=name,
+            "Chỉ nạp tệp .xlsx, .xls, .csv hoặc .txt xuất từ phần mềm một cửa.", file=name,
         )
     text, encoding = _decode_with_encoding(raw, name)
     head_lines = text[:200_000].splitlines()[:HEADER_SCAN_ROWS]

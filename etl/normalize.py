@@ -2,16 +2,17 @@
 row not loaded. Pure: reads config maps and the calendar, never the database."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
 from core.calendar import WorkCalendar, default_calendar
 from core.installation import cached, read_rows
-from core.procedures import procedure_catalogue, procedure_key
+from core.procedures import procedure_catalogue, procedure_key, procedures_by_name
 from core.settings import settings
-from core.text import clean_columns, fold, fold_words
+from core.text import clean_columns, fmt_int, fold, fold_words, normalize_dossier_codes
 from etl.extract import RawTable
 from etl.headers import column_label
 from etl.schema import DOSSIER_COLUMNS
@@ -54,10 +55,21 @@ class Context:
     calendar: WorkCalendar
     units: UnitMatcher
     file_unit: str | None = None  # unit named in the title rows, for exports without a unit column
+    today: date | None = None  # the load day for the plausibility rules; None: load_day()
 
     @classmethod
     def default(cls) -> "Context":
         return cls(default_calendar(), UnitMatcher.build())
+
+
+def load_day(ctx: Context | None = None) -> date:
+    """The day a load runs, which no event date may pass (settings.toml [plausibility]): the
+    context's `today`, else $CCHC_TODAY (ISO date; replays and tests pin it, as the app does),
+    else the machine's date."""
+    if ctx is not None and ctx.today is not None:
+        return ctx.today
+    pinned = os.environ.get("CCHC_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()
 
 
 class _Issues:
@@ -151,6 +163,17 @@ def _field_synonyms() -> dict[str, str]:
     return out
 
 
+def _procedure_codes(frame: pl.DataFrame) -> pl.Series:
+    """The export's procedure code; where a row has none (HTML exports often print only the
+    name), the catalogue's code for its procedure name, so that the field and the processing time
+    come from procedures.csv. Unknown or ambiguous names stay without a code."""
+    index = procedures_by_name()
+    names = frame["procedure_name"]
+    mapping = {name: index.get(fold(name)) for name in names.drop_nulls().unique().to_list()}
+    by_name = names.replace_strict(mapping, default=None, return_dtype=pl.String)
+    return pl.select(pl.coalesce(pl.lit(frame["procedure_code"]), pl.lit(by_name))).to_series().alias("procedure_code")
+
+
 def _units(frame: pl.DataFrame, ctx: Context) -> dict[str, pl.Series]:
     out = {}
     for column in ("receiving_unit", "resolving_unit"):
@@ -184,21 +207,21 @@ def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
     skip = _skippable(frame, "dossier_code")
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
+    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]),
+                               procedure_code=_procedure_codes(frame))
     issues = _Issues(table, frame)
     read = frame.height
 
     issues.add(frame["dossier_code"].is_null(), "missing_code", "dossier_code", None,
                "Thiếu mã hồ sơ: dòng có dữ liệu nhưng ô «Mã hồ sơ» trống. Bổ sung mã hồ sơ hoặc xóa dòng.")
-    parsed = _dates(frame, issues)
+    parsed = _plausible_dates(_dates(frame, issues), issues, load_day(ctx))
     status = _status(frame, parsed, issues)
     channel, online_level = _channel(frame, issues)
     units = _units(frame, ctx)
     _unit_issues(frame, units, ctx, issues)
     fields, new_fields = _field_codes(frame["field_name"])
     fields = _fields_from_procedures(fields, frame["procedure_code"])
-    fee = parse_numbers(frame["fee_amount"])
-    issues.add(fee.is_null() & frame["fee_amount"].is_not_null(), "bad_number", "fee_amount", "fee_amount",
-               "Số tiền không đọc được: «{value}». Giá trị bị bỏ, hồ sơ vẫn được nạp.", "warning")
+    fee = _fees(frame, issues)
     rating = map_codes(frame["rating"], code_map("ratings.csv", "raw", "rating_code"), pl.Int8)
     issues.add(rating.is_null() & frame["rating"].is_not_null(), "unknown_rating", "rating", "rating",
                "Mức đánh giá không nhận ra: «{value}». Giá trị bị bỏ, hồ sơ vẫn được nạp; thêm cách viết vào "
@@ -228,6 +251,7 @@ def normalize_dossiers(table: RawTable, ctx: Context) -> Normalized:
     )
     typed = _due_dates(typed, frame, ctx, issues)
     _consistency(typed, frame, issues)
+    _results_before_received(parsed, issues)
     typed = _dedupe(typed, issues)
     typed = typed.with_columns(source_row=pl.col("_row").cast(pl.Int32))
     names = [c.name for c in DOSSIER_COLUMNS if c.name in typed.columns]
@@ -255,6 +279,99 @@ def _dates(frame: pl.DataFrame, issues: _Issues) -> dict[str, pl.Series]:
                    "error" if critical else "warning")
         out[column] = parsed
     return out
+
+
+# Dates of events (they cannot lie after the load day) and dates of deadlines (they may, up to a
+# horizon); a rejected row's date is kept, a warning's value dropped (as for unreadable dates).
+EVENT_DATES = ("submitted_at", "received_at", "finished_at", "returned_at", "supplement_requested_at",
+               "supplemented_at", "apology_issued_at")
+DEADLINE_DATES = ("due_at", "extended_due_at", "apology_due_at")
+CRITICAL_DATES = ("received_at", "due_at", "finished_at", "returned_at")
+
+
+def _plausible_dates(parsed: dict[str, pl.Series], issues: _Issues, today: date) -> dict[str, pl.Series]:
+    """Dates that read correctly but cannot be true (settings.toml [plausibility]): an event after
+    the load day (+ future_tolerance_days), a deadline beyond the horizon, a received date before
+    the calendar's first year. A received date so rejected is set aside (null) so that the row is
+    not also reported for a due date computed from it."""
+    rules, first_year = settings().plausibility, settings().calendar.first_year
+    tolerance, horizon = rules.future_tolerance_days, rules.due_horizon_days
+    out = dict(parsed)
+    for column in (*EVENT_DATES, *DEADLINE_DATES):
+        days = tolerance if column in EVENT_DATES else horizon
+        limit = today + timedelta(days=days)
+        late = (parsed[column].dt.date() > limit).fill_null(False)
+        critical = column in CRITICAL_DATES
+        issues.add(late, "future_date" if column in EVENT_DATES else "far_deadline", column, column,
+                   _too_late(today, days, column in EVENT_DATES)
+                   + ("" if critical else " Giá trị bị bỏ, hồ sơ vẫn được nạp."), "error" if critical else "warning")
+        if not critical or column == "received_at":
+            out[column] = out[column].set(late, None)
+    early = (parsed["received_at"].dt.year() < first_year).fill_null(False)
+    issues.add(early, "before_first_year", "received_at", "received_at",
+               f"Ngày tiếp nhận «{{value}}» trước năm {first_year}, năm đầu của lịch ngày làm việc "
+               "(settings.toml, mục [calendar], first_year): có thể gõ nhầm năm. Sửa ngày trong phần mềm một "
+               f"cửa rồi xuất lại; nếu hồ sơ thật sự được tiếp nhận trước năm {first_year}, quản trị dữ liệu "
+               "lùi first_year rồi nạp lại tệp.")
+    out["received_at"] = out["received_at"].set(early, None)
+    return out
+
+
+def _too_late(today: date, days: int, event: bool) -> str:
+    """The message for a date more than `days` after the load day; {value} is the date as written."""
+    why = ("một việc chưa tới ngày thì chưa thể đã xảy ra" if event
+           else "có thể gõ nhầm năm (settings.toml, mục [plausibility], due_horizon_days)")
+    return (f"Ngày «{{value}}» muộn hơn ngày nạp {today:%d/%m/%Y} quá {days} ngày (muộn nhất "
+            f"{today + timedelta(days=days):%d/%m/%Y}): {why}. Sửa ngày trong phần mềm một cửa rồi xuất lại; nếu "
+            "đồng hồ máy chủ sai, báo quản trị dữ liệu.")
+
+
+def _not_after_load_day(dates: pl.Series, column: str, issues: _Issues, today: date) -> None:
+    """A survey answered or a rating given after the load day (+ tolerance) is rejected."""
+    days = settings().plausibility.future_tolerance_days
+    late = (dates.dt.date() > today + timedelta(days=days)).fill_null(False)
+    issues.add(late, "future_date", column, column, _too_late(today, days, True))
+
+
+def _results_before_received(parsed: dict[str, pl.Series], issues: _Issues) -> None:
+    """A result found or returned on a day before the dossier was received cannot be true; left
+    in, it would count as resolved early. Compared by day: the same day at an earlier hour is a
+    clock slip, not a wrong date. settings.toml [plausibility] reject_result_before_received =
+    false loads such rows with a warning instead (the quality flag «finish_before_receipt» of page
+    Dữ liệu then lists them per unit)."""
+    reject = settings().plausibility.reject_result_before_received
+    received = parsed["received_at"]
+    labels = {"finished_at": "Ngày có kết quả", "returned_at": "Ngày trả kết quả"}
+    for column, label in labels.items():
+        before = (parsed[column].dt.date() < received.dt.date()).fill_null(False)
+        if not before.any():
+            continue
+        text = pl.select(pl.format(
+            "{} {} trước ngày tiếp nhận {}: hồ sơ không thể có kết quả trước khi được tiếp nhận. Sửa lại ngày "
+            "trong phần mềm một cửa rồi xuất lại.", pl.lit(label), pl.lit(parsed[column]).dt.strftime("%d/%m/%Y"),
+            pl.lit(received).dt.strftime("%d/%m/%Y"))).to_series()
+        frame = issues.frame
+        issues.frame = frame.with_columns(_msg=text)
+        issues.add(before, f"{column.removesuffix('_at')}_before_received", column, "_msg",
+                   "{value}" if reject else "{value} Hồ sơ vẫn được nạp (settings.toml, mục [plausibility], "
+                   "reject_result_before_received = false).", "error" if reject else "warning")
+        issues.frame = frame
+
+
+def _fees(frame: pl.DataFrame, issues: _Issues) -> pl.Series:
+    """Fees in đồng; unreadable, negative or implausibly large ones load empty with a warning
+    (settings.toml [plausibility] max_fee_vnd): a fee only decides whether a dossier counts as
+    fee-bearing, so the dossier itself still loads."""
+    fee = parse_numbers(frame["fee_amount"])
+    issues.add(fee.is_null() & frame["fee_amount"].is_not_null(), "bad_number", "fee_amount", "fee_amount",
+               "Số tiền không đọc được: «{value}». Giá trị bị bỏ, hồ sơ vẫn được nạp.", "warning")
+    most = settings().plausibility.max_fee_vnd
+    odd = ((fee < 0) | (fee > most)).fill_null(False)
+    issues.add(odd, "fee_out_of_range", "fee_amount", "fee_amount",
+               f"Số tiền «{{value}}» nằm ngoài khoảng hợp lý 0 – {fmt_int(int(most))} đồng (settings.toml, mục "
+               "[plausibility], max_fee_vnd): có thể nhập nhầm cột hoặc nhầm đơn vị. Giá trị bị bỏ, hồ sơ vẫn "
+               "được nạp; sửa số tiền trong phần mềm một cửa ở lần xuất sau.", "warning")
+    return fee.set(odd, None)
 
 
 def _status(frame: pl.DataFrame, parsed: dict[str, pl.Series], issues: _Issues) -> pl.Series:
@@ -450,6 +567,7 @@ def normalize_survey(table: RawTable, ctx: Context) -> Normalized:
     skip = _skippable(frame, "response_id") & frame["unit"].is_null()
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
+    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]))
     issues = _Issues(table, frame)
     units = _row_units(frame["unit"], ctx)
     issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
@@ -459,6 +577,7 @@ def normalize_survey(table: RawTable, ctx: Context) -> Normalized:
     dates = parse_datetimes(frame["response_date"])
     issues.add(dates.is_null(), "bad_date", "response_date", "response_date",
                "Ngày khảo sát thiếu hoặc không đọc được: «{value}». Ghi ngày dạng dd/mm/yyyy.")
+    _not_after_load_day(dates, "response_date", issues, load_day(ctx))
     fields, new_fields = _field_codes(frame["field_name"])
     response_id = pl.coalesce(pl.col("response_id"), pl.format("{}#{}", pl.lit(table.file), pl.col("_row")))
     typed = frame.select("_row", "dossier_code", "comment").with_columns(
@@ -537,6 +656,7 @@ def normalize_ratings(table: RawTable, ctx: Context) -> Normalized:
     skip = _skippable(frame, "dossier_code") & frame["rating"].is_null()
     skipped = int(skip.sum())
     frame = frame.filter(~skip)
+    frame = frame.with_columns(dossier_code=normalize_dossier_codes(frame["dossier_code"]))
     issues = _Issues(table, frame)
     units = _row_units(frame["unit"], ctx)
     issues.add(units.is_null() & frame["unit"].is_not_null(), "unknown_unit", "unit", "unit",
@@ -548,6 +668,7 @@ def normalize_ratings(table: RawTable, ctx: Context) -> Normalized:
     rated_at = parse_datetimes(frame["rating_date"])
     issues.add(rated_at.is_null(), "bad_date", "rating_date", "rating_date",
                "Ngày đánh giá thiếu hoặc không đọc được: «{value}». Ghi ngày dạng dd/mm/yyyy (có thể kèm giờ).")
+    _not_after_load_day(rated_at, "rating_date", issues, load_day(ctx))
     level = map_codes(frame["rating"], code_map("ratings.csv", "raw", "rating_code"), pl.Int8)
     issues.add(level.is_null(), "unknown_rating", "rating", "rating",
                "Mức độ hài lòng thiếu hoặc không nhận ra: «{value}». Dùng Rất hài lòng / Hài lòng / Không hài lòng, "

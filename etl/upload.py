@@ -7,23 +7,28 @@ what to do in Vietnamese); the database is not touched for it.
 """
 from __future__ import annotations
 
+import copy
 import io
 import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import settings
-from core.text import fmt_int
+from core.text import bom_encoding, fmt_int
 from etl.load import FileReport, load_files
 
-ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
+# .txt: what Excel's "Save as Unicode Text" (Văn bản Unicode) writes, UTF-16 with tabs; read as CSV.
+ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv", ".txt")
+TEXT_SUFFIXES = (".csv", ".txt")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97–2003 (BIFF inside an OLE container)
 ZIP_MAGIC = b"PK\x03\x04"
 RATIO_MIN_MEMBER_BYTES = 1 << 20  # tiny members compress absurdly well and harm nobody
+INFLATE_CHUNK = 1 << 20  # the gate holds at most this much inflated data at a time
 MB = 1 << 20
 Progress = Callable[[float, str], None]  # share done (0–1), message
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
@@ -58,7 +63,7 @@ def check_file(name: str, source: bytes | Path, limits: UploadLimits | None = No
 def _check(name: str, source: bytes | Path, limits: UploadLimits) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        raise Refused(f"chỉ nhận tệp .xlsx, .xls hoặc .csv (tệp này có đuôi «{suffix or 'không có'}»). "
+        raise Refused(f"chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt (tệp này có đuôi «{suffix or 'không có'}»). "
                       "Cách xử lý: xuất danh sách hồ sơ hoặc phiếu khảo sát từ phần mềm một cửa dạng Excel "
                       "hoặc CSV rồi nạp lại.")
     size = len(source) if isinstance(source, bytes) else _size(source)
@@ -75,11 +80,11 @@ def _check(name: str, source: bytes | Path, limits: UploadLimits) -> None:
         raise Refused(_wrong_content(kind, ".xlsx"))
     if suffix == ".xls" and kind not in ("ole", "html", "zip"):
         raise Refused(_wrong_content(kind, ".xls"))
-    if suffix == ".csv" and kind in ("zip", "ole", "binary"):
-        raise Refused(_wrong_content(kind, ".csv"))
+    if suffix in TEXT_SUFFIXES and kind in ("zip", "ole", "binary"):
+        raise Refused(_wrong_content(kind, suffix))
     if kind == "zip":
         _check_workbook(source, limits)
-    elif suffix == ".csv":
+    elif suffix in TEXT_SUFFIXES:
         _check_text(source)
 
 
@@ -107,6 +112,8 @@ def _content_kind(head: bytes) -> str:
         return "zip"
     if head.startswith(OLE_MAGIC):
         return "ole"
+    if (bom_encoding(head) or ("utf-8", 0))[0] != "utf-8":
+        return "text"  # UTF-16/32 (Excel's "Unicode Text"): zero bytes, but text; _check_text decodes it
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<?xml", b"<head", b"<body")):
         return "html"
@@ -121,50 +128,99 @@ _KIND_NAMES = {"zip": "tệp nén (Excel .xlsx)", "ole": "Excel 97–2003 (.xls)
 
 def _wrong_content(kind: str, suffix: str) -> str:
     expected = {".xlsx": "một bảng tính Excel .xlsx", ".xls": "một bảng tính Excel .xls hoặc bảng HTML",
-                ".csv": "văn bản CSV"}[suffix]
+                ".csv": "văn bản CSV", ".txt": "văn bản (CSV hoặc «Văn bản Unicode» của Excel)"}[suffix]
     return (f"mang đuôi {suffix} nhưng nội dung là {_KIND_NAMES[kind]}, không phải {expected}. Cách xử lý: mở "
             "tệp bằng Excel và lưu lại đúng định dạng (.xlsx hoặc CSV UTF-8), hoặc xuất lại từ phần mềm một "
             "cửa; nếu tải về bị gián đoạn, tải lại.")
 
 
 def _check_workbook(source: bytes | Path, limits: UploadLimits) -> None:
-    """An .xlsx is a zip holding xl/workbook.xml; refuse damaged zips and zip bombs."""
+    """An .xlsx is a zip holding xl/workbook.xml; refuse damaged zips and zip bombs.
+
+    The sizes a zip declares can be forged (a 1,8 MB file declaring small members unpacked to
+    462 MB): after a cheap check of the declared sizes, every member is inflated here, counting
+    the bytes that really come out, and the check stops as soon as the total passes
+    max_unzipped_mb or a member passes max_zip_ratio."""
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as book:
             members = book.infolist()
             names = {m.filename for m in members}
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            if "xl/workbook.xml" not in names:
+                raise Refused("là tệp nén nhưng không phải bảng tính Excel (thiếu xl/workbook.xml). Cách xử lý: "
+                              "mở tệp bằng Excel, lưu lại dạng .xlsx rồi nạp lại.")
+            _check_declared_sizes(members, limits)
+            inflated = 0
+            for member in members:
+                inflated += _inflate_counting(book, member, limits, inflated)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
         raise Refused(f"tệp Excel bị hỏng hoặc bị cắt giữa chừng ({exc}). Cách xử lý: tải lại hoặc xuất lại "
                       "tệp; nếu mở được bằng Excel, lưu lại dạng .xlsx rồi nạp lại.") from exc
-    if "xl/workbook.xml" not in names:
-        raise Refused("là tệp nén nhưng không phải bảng tính Excel (thiếu xl/workbook.xml). Cách xử lý: mở "
-                      "tệp bằng Excel, lưu lại dạng .xlsx rồi nạp lại.")
+
+
+def _check_declared_sizes(members: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
+    """An honest zip too big for the limits is refused before anything is inflated."""
     unpacked = sum(m.file_size for m in members)
     if unpacked > limits.max_unzipped_mb * MB:
-        raise Refused(f"bảng tính giải nén ra {_mb(unpacked)} MB, vượt giới hạn {_mb(limits.max_unzipped_mb * MB)} "
-                      "MB (phòng tệp «bom nén»). Cách xử lý: xuất thành nhiều tệp nhỏ hơn; nếu đây là tệp "
-                      "xuất thật, báo quản trị dữ liệu (settings.toml (thư mục thiết lập), mục [upload]).")
+        raise Refused(_too_big(f"{_mb(unpacked)} MB", limits))
     for m in members:
         ratio = m.file_size / max(m.compress_size, 1)
         if m.file_size >= RATIO_MIN_MEMBER_BYTES and ratio > limits.max_zip_ratio:
-            raise Refused(f"thành phần «{m.filename}» nén nhỏ hơn {fmt_int(int(ratio))} lần so với khi giải nén "
-                          f"(giới hạn {fmt_int(int(limits.max_zip_ratio))} lần): tệp có dấu hiệu «bom nén», "
-                          "không nạp. Cách xử lý: xuất lại tệp từ phần mềm một cửa; nếu đây là tệp xuất thật, "
-                          "báo quản trị dữ liệu.")
+            raise Refused(_packed_too_tight(m.filename, f"{fmt_int(int(ratio))} lần", limits))
+
+
+def _inflate_counting(book: zipfile.ZipFile, member: zipfile.ZipInfo, limits: UploadLimits, before: int) -> int:
+    """Inflate one member in chunks, never holding more than a chunk, counting real bytes; the
+    member's real size. `before`: bytes the members before it really unpacked to.
+
+    zipfile stops reading at the size the member declares; a copy of its entry declaring more
+    than the limit lets the real stream run out (or the limit trip) instead."""
+    budget = int(limits.max_unzipped_mb * MB)
+    most = int(limits.max_zip_ratio * max(member.compress_size, 1))
+    probe = copy.copy(member)
+    probe.file_size = budget + 2 * INFLATE_CHUNK
+    size = 0
+    with book.open(probe) as stream:
+        while chunk := stream.read(INFLATE_CHUNK):
+            size += len(chunk)
+            if before + size > budget:
+                raise Refused(_too_big(f"hơn {_mb(budget)} MB (thành phần «{member.filename}»)", limits))
+            if size > most and size >= RATIO_MIN_MEMBER_BYTES:
+                raise Refused(_packed_too_tight(member.filename, f"hơn {fmt_int(int(limits.max_zip_ratio))} lần",
+                                                limits))
+    if size != member.file_size:
+        raise Refused(f"thành phần «{member.filename}» khai báo giải nén ra {fmt_int(member.file_size)} byte nhưng "
+                      f"thực tế ra {fmt_int(size)} byte: kích thước bị sửa, dấu hiệu «bom nén» hoặc tệp hỏng, không "
+                      "nạp. Cách xử lý: xuất lại tệp từ phần mềm một cửa; nếu đây là tệp xuất thật, báo quản trị "
+                      "dữ liệu.")
+    return size
+
+
+def _too_big(amount: str, limits: UploadLimits) -> str:
+    return (f"bảng tính giải nén ra {amount}, vượt giới hạn {_mb(limits.max_unzipped_mb * MB)} MB (phòng tệp «bom "
+            "nén»). Cách xử lý: xuất thành nhiều tệp nhỏ hơn; nếu đây là tệp xuất thật, báo quản trị dữ liệu "
+            "(settings.toml trong thư mục thiết lập, mục [upload]).")
+
+
+def _packed_too_tight(name: str, ratio: str, limits: UploadLimits) -> str:
+    return (f"thành phần «{name}» giải nén ra gấp {ratio} kích thước khi nén (giới hạn "
+            f"{fmt_int(int(limits.max_zip_ratio))} lần): tệp có dấu hiệu «bom nén», không nạp. Cách xử lý: xuất lại "
+            "tệp từ phần mềm một cửa; nếu đây là tệp xuất thật, báo quản trị dữ liệu.")
 
 
 def _check_text(source: bytes | Path) -> None:
+    """A CSV or text export must decode: as its byte-order mark says (UTF-8, UTF-16), else as
+    UTF-8 or Windows-1258."""
     raw = source if isinstance(source, bytes) else source.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    for encoding in ("utf-8", "cp1258"):
+    found = bom_encoding(raw)
+    candidates = [(found[0], found[1])] if found else [("utf-8", 0), ("cp1258", 0)]
+    for encoding, skip in candidates:
         try:
-            raw.decode(encoding)
+            raw[skip:].decode(encoding)
             return
         except UnicodeDecodeError:
             continue
-    raise Refused("không đọc được chữ trong tệp CSV (không phải bảng mã UTF-8 hay Windows-1258). Cách xử lý: "
-                  "mở tệp bằng Excel và lưu lại dạng «CSV UTF-8» rồi nạp lại.")
+    raise Refused("không đọc được chữ trong tệp văn bản (không phải bảng mã UTF-8, UTF-16 hay Windows-1258). "
+                  "Cách xử lý: mở tệp bằng Excel và lưu lại dạng «CSV UTF-8» rồi nạp lại.")
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -219,6 +275,24 @@ def _load_checked(names: list[str], paths: list[Path | None], problems: list[str
     done = iter(loaded)
     return [next(done) if problem is None else FileReport(name, "failed", error=problem)
             for name, problem in zip(names, problems)]
+
+
+def loaded_nothing(report: FileReport) -> bool:
+    """A file read but not one of whose rows went in (all rejected, or none left after group and
+    total rows): a failure for whoever loads it, unlike a file skipped as already loaded."""
+    return report.status == "loaded" and report.rows_new + report.rows_updated + report.rows_unchanged == 0
+
+
+def nothing_loaded_message(report: FileReport) -> str:
+    """What to tell about such a file, in Vietnamese: which file, what happened, what to do."""
+    if report.rows_rejected:
+        what = f"cả {fmt_int(report.rows_rejected)} dòng dữ liệu đều bị loại"
+        todo = (f"xem lý do từng dòng bằng «python -m etl rejects --load {report.load_id}» (hoặc trang Dữ liệu), "
+                "sửa trong phần mềm một cửa rồi xuất và nạp lại tệp")
+    else:
+        what = "tệp không có dòng hồ sơ nào ngoài dòng nhóm, dòng trống và dòng tổng cộng"
+        todo = "kiểm tra điều kiện lọc khi xuất rồi xuất lại tệp"
+    return f"LỖI  {report.file}: không nạp được dòng nào: {what}. Cách xử lý: {todo}."
 
 
 def _share_of(total: int, say: Progress) -> Callable[[str], None]:

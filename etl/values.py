@@ -26,8 +26,89 @@ _SERIAL_MIN, _SERIAL_MAX = 31048, 73415
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+# Vietnam keeps UTC+7 all year (no daylight saving since 1975): the database stores local
+# naive timestamps, so a time written with a zone is moved to UTC+7 and the zone dropped.
+VIETNAM_UTC_OFFSET_MINUTES = 7 * 60
+_TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+# "2025-10-01T08:00:00+07:00", "…Z", "… +0700", "… GMT+7": a zone written right after a time.
+_ZONED = rf"^(.*\d[T ]?{_TIME})\s*((?:UTC|GMT)?[+-]\d{{1,2}}(?::?\d{{2}})?|Z|UTC|GMT)$"
+# "01/10/2025 08:15 SA", "10/01/2025 2:30:00 PM": a word after a time; day_halves.csv says which.
+_HALF_DAY = rf"^(.*{_TIME})\s*([^\d\s:+-][^\d:+-]*)$"
+# Cheap test first: most columns have no suffix at all and skip both patterns above.
+_SUFFIX_AFTER_TIME = r":\d\d(?::\d\d)?(?:[.,]\d+)?\s*[^\d\s.,:]"
+
+
 def parse_datetimes(raw: pl.Series) -> pl.Series:
-    """Text dates (d/m/y with or without time, ISO), Excel serial numbers → Datetime(us)."""
+    """Text dates (d/m/y with or without time, ISO), Excel serial numbers → Datetime(us).
+
+    Two suffixes after a time are understood. A half of day (SA/CH, AM/PM, day_halves.csv): the
+    clock reads 12-hour, 12 SA/AM is 00h and 12 CH/PM is 12h; the date keeps its day-first
+    order, so "10/01/2025 2:30:00 PM" is 10 January (no guessing US order from one value); an hour
+    above 12 with SA/AM, or 0 with CH/PM, contradicts itself and is unreadable. A time zone (Z,
+    +07:00, +0700, GMT+7): converted to Vietnam time (UTC+7), stored without zone."""
+    text = raw.cast(pl.String)
+    out = _parse_suffixed(text) if text.str.contains(_SUFFIX_AFTER_TIME).any() else _parse_plain(text)
+    year = out.dt.year()
+    return out.set((year < MIN_YEAR) | (year > MAX_YEAR), None) if out.null_count() < raw.len() else out
+
+
+def _parse_suffixed(text: pl.Series) -> pl.Series:
+    """Dates some of which end in a half of day or a time zone (see parse_datetimes)."""
+    text, zone_minutes = _split_zone(text)
+    text, half = _split_half_day(text)
+    out = _parse_plain(text)
+    hour = out.dt.hour()
+    contradicts = ((half == "am") & (hour > 12)) | ((half == "pm") & (hour == 0))
+    shift_hours = pl.select(
+        pl.when(pl.lit(half) == "am").then(pl.when(pl.lit(hour) == 12).then(-12).otherwise(0))
+        .when(pl.lit(half) == "pm").then(pl.when(pl.lit(hour) < 12).then(12).otherwise(0))
+        .otherwise(0)
+    ).to_series().cast(pl.Int64)
+    minutes = shift_hours * 60 + (VIETNAM_UTC_OFFSET_MINUTES - zone_minutes).fill_null(0)
+    out = pl.select(pl.lit(out) + pl.duration(minutes=pl.lit(minutes))).to_series().alias(text.name)
+    return out.set(contradicts.fill_null(False), None)
+
+
+def _split_zone(text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(text without its zone, the zone's offset from UTC in minutes; null where none is written)."""
+    parts = text.str.extract_groups(_ZONED)
+    body, zone = parts.struct.field("1"), parts.struct.field("2")
+    offsets = {z: _zone_minutes(z) for z in zone.drop_nulls().unique().to_list()}
+    minutes = zone.replace_strict(offsets, default=None, return_dtype=pl.Int64)
+    known = minutes.is_not_null()
+    return pl.select(pl.when(pl.lit(known)).then(pl.lit(body)).otherwise(pl.lit(text))).to_series(), minutes
+
+
+def _zone_minutes(zone: str) -> int | None:
+    sign_at = max(zone.find("+"), zone.find("-"))
+    if sign_at < 0:
+        return 0  # Z, UTC, GMT
+    digits = zone[sign_at + 1:].replace(":", "")
+    hours, mins = (int(digits[:-2] or 0), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+    if hours > 14 or mins > 59:
+        return None
+    return (1 if zone[sign_at] == "+" else -1) * (hours * 60 + mins)
+
+
+def _split_half_day(text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(text without its half-of-day word, 'am' | 'pm' | null). An unknown word stays in the text,
+    so the value stays unreadable and is reported as such."""
+    parts = text.str.extract_groups(_HALF_DAY)
+    body, word = parts.struct.field("1"), parts.struct.field("2")
+    halves = day_halves()
+    half = word.replace_strict({w: halves.get(fold(w)) for w in word.drop_nulls().unique().to_list()},
+                               default=None, return_dtype=pl.String)
+    return pl.select(pl.when(pl.lit(half).is_not_null()).then(pl.lit(body)).otherwise(pl.lit(text))).to_series(), half
+
+
+@cached
+def day_halves() -> dict[str, str]:
+    """Folded word written after a time → 'am' | 'pm' (day_halves.csv, core/defaults or the installation)."""
+    return {fold(r["raw"]): r["half"] for r in read_rows("day_halves.csv")}
+
+
+def _parse_plain(raw: pl.Series) -> pl.Series:
+    """Day-first text dates, ISO dates, Excel serials → Datetime(us), rounded to the second."""
     n = raw.len()
     out = pl.Series(raw.name, [None] * n, dtype=pl.Datetime("us"))
     todo = pl.Series("idx", range(n), dtype=pl.UInt32).filter(raw.is_not_null())
@@ -49,9 +130,7 @@ def parse_datetimes(raw: pl.Series) -> pl.Series:
             values = pl.lit(_EXCEL_EPOCH) + pl.duration(microseconds=micros)
             out = out.scatter(todo.filter(ok), pl.select(values).to_series())
     # Excel stores times as fractions of a day: 10:40 comes back as 10:39:59.999962.
-    out = out.dt.round("1s")
-    year = out.dt.year()
-    return out.set((year < MIN_YEAR) | (year > MAX_YEAR), None) if out.null_count() < n else out
+    return out.dt.round("1s")
 
 
 def _formats_by_sample(raw: pl.Series) -> list[str]:

@@ -24,6 +24,7 @@ import polars as pl
 from core.calendar import WorkCalendar, default_calendar
 from core.procedures import day_kind
 from core.settings import settings
+from core.text import normalize_dossier_code
 from queries.connection import frame, one_row
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters
 from queries.masking import FOLD, MASKS, UNLESS_ALLOWED
@@ -335,7 +336,8 @@ def dossier_detail(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) 
         LEFT JOIN status_codes s ON s.status_code = l.status_code
         WHERE l.dossier_code = $code
     """)
-    rows = frame(con, sql, _params(whole, code=code.strip())).to_dicts()
+    # The loader's rule: a code pasted with a zero-width space or in lower case still opens its dossier.
+    rows = frame(con, sql, _params(whole, code=normalize_dossier_code(code) or "")).to_dicts()
     if not rows:
         return None
     row = rows[0]

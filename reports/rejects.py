@@ -33,6 +33,12 @@ REASON_LABELS = {
     "unknown_dossier": "Đánh giá ghi mã hồ sơ chưa có",
     "bad_criterion_score": "Điểm tiêu chí ngoài 2/1/0",
     "stale_update": "Tệp cũ hơn dữ liệu đã nạp",
+    "future_date": "Ngày chưa tới (sau ngày nạp)",
+    "far_deadline": "Ngày hẹn quá xa",
+    "before_first_year": "Ngày trước năm đầu của lịch",
+    "finished_before_received": "Có kết quả trước ngày tiếp nhận",
+    "returned_before_received": "Trả kết quả trước ngày tiếp nhận",
+    "fee_out_of_range": "Số tiền ngoài khoảng hợp lý",
 }
 SEVERITY_LABELS = {"error": "Bị loại (không nạp)", "warning": "Cảnh báo (đã nạp, bỏ giá trị)"}
 KIND_LABELS = {"dossier": "Hồ sơ", "survey": "Khảo sát", "rating": "Đánh giá"}

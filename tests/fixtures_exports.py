@@ -210,6 +210,26 @@ def _xlsx_cell(ws, row: int, col: int, value, date_fmt, fmt) -> None:
         ws.write_string(row, col, str(value), fmt)
 
 
+def set_number_literals(path: Path, literals: dict[str, str], sheet_xml: str = "xl/worksheets/sheet1.xml") -> None:
+    """Rewrite number cells of an .xlsx (cell reference → the number exactly as the XML should
+    hold it), as software that writes 64-bit integers does ("12345678901234567"), where
+    xlsxwriter would round to 16 digits."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = {info: book.read(info.filename) for info in book.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for info, data in parts.items():
+            if info.filename == sheet_xml:
+                text = data.decode("utf-8")
+                for ref, literal in literals.items():
+                    text, n = re.subn(rf'(<c r="{ref}"(?: s="\d+")?>)<v>[^<]*</v>', rf"\g<1><v>{literal}</v>", text)
+                    assert n == 1, f"no number cell {ref}"
+                data = text.encode("utf-8")
+            book.writestr(info, data)
+
+
 def write_plain_xlsx(path: Path, rows: list[list], sheet: str = "Sheet1") -> None:
     """Rows of cells, written as given (for files that are not exports, or header-only ones)."""
     write_sheets(path, {sheet: rows})
@@ -316,6 +336,31 @@ def write_dossier_csv(path: Path, lines: list[Line], *, keys: tuple[str, ...] = 
         return
     text = nfd(text) if form == "nfd" else unicodedata.normalize("NFC", text)
     path.write_bytes(text.encode(encoding))
+
+
+def write_unicode_text(path: Path, lines: list[Line], *, keys: tuple[str, ...] = DEFAULT_KEYS,
+                       titles: tuple[str, ...] = TITLES) -> None:
+    """What Excel's "Save as Unicode Text" (Văn bản Unicode) writes from an export sheet: UTF-16 LE
+    with its byte-order mark, tab-separated, CRLF, every row as wide as the sheet (title rows
+    padded with empty cells), a blank row after the titles, cells with tabs or quotes quoted."""
+    width = len(keys)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
+    for title in titles:
+        writer.writerow([title] + [""] * (width - 1))
+    if titles:
+        writer.writerow([""] * width)
+    writer.writerow([VN_HEADERS[k] for k in keys])
+    for line in lines:
+        if isinstance(line, Group):
+            writer.writerow([line.text] + [""] * (width - 1))
+        elif isinstance(line, Total):
+            writer.writerow([line.text] + [""] * (width - 2) + ["" if line.count is None else line.count])
+        elif isinstance(line, Blank):
+            writer.writerow([""] * width)
+        else:
+            writer.writerow([text_of(line.get(k)) for k in keys])
+    path.write_bytes(b"\xff\xfe" + unicodedata.normalize("NFC", buffer.getvalue()).encode("utf-16-le"))
 
 
 # --- surveys --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ merged headers, group and total rows, clerk-visible row numbers, encodings, and 
 not exports."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fixtures_exports import (
     Group,
     Total,
     dossier,
+    set_number_literals,
     write_dossier_csv,
     write_dossier_html_xls,
     write_dossier_xlsx,
@@ -23,6 +25,7 @@ from fixtures_exports import (
     write_png_as_xlsx,
     write_sheets,
     write_truncated_xlsx,
+    write_unicode_text,
 )
 
 from etl.errors import EtlError
@@ -204,6 +207,52 @@ def test_unit_named_in_html_title_rows(exports_dir, ctx):
     assert result.rows["resolving_unit_code"].to_list() == ["20209", "20209"]
 
 
+TK_NAME = "UBND phường Thanh Khê"
+
+
+# An HTML export with procedure names but no procedure code, no field and no due date: the name
+# finds the catalogue entry (procedures.csv) whatever its accents, case, spacing or commas, and
+# the field and processing time come from there. November 2026: Mon 2, Tue 3, Wed 4, … Wed 2/12.
+NAMED = [
+    # 1.001193 Đăng ký khai sinh: hộ tịch, 1 working day. 08:00 Mon 2 → Tue 3 08:00.
+    dossier("PN-1", TK_NAME, "02/11/2026 08:00", None, None, "Đang xử lý", procedure="ĐĂNG KÝ  KHAI SINH"),
+    # 1.012782 Hòa giải tranh chấp đất đai: đất đai, 30 calendar days. Mon 2/11 + 30 = Wed 2/12, a
+    # working day, at closing time 17:00.
+    dossier("PN-2", TK_NAME, "02/11/2026 08:00", None, None, "Đang xử lý", procedure="hoa giai tranh chap dat dai"),
+    # 2.000884 "Chứng thực chữ ký trong các giấy tờ, văn bản" typed in NFD without its comma:
+    # chứng thực, 1 working day. 14:00 Tue 3 → Wed 4 14:00.
+    dossier("PN-3", TK_NAME, "03/11/2026 14:00", None, None, "Đang xử lý",
+            procedure=unicodedata.normalize("NFD", "Chứng thực chữ ký trong các giấy tờ văn bản")),
+    # Not in the catalogue: no code, unknown field, and (no due date, no processing time) rejected
+    # as before.
+    dossier("PN-4", TK_NAME, "03/11/2026 14:00", None, None, "Đang xử lý", procedure="Thủ tục chưa có trong danh mục"),
+]
+
+
+def test_procedure_named_without_code_is_found_in_the_catalogue(exports_dir, ctx):
+    path = exports_dir / "ten_thu_tuc.xls"
+    write_dossier_html_xls(path, NAMED, keys=("code", "procedure", "unit", "received", "due", "status"))
+    _, result = normalized(path, ctx)
+    got = {r["dossier_code"]: (r["procedure_code"], r["field_code"], r["processing_days"], r["due_at"])
+           for r in result.rows.iter_rows(named=True)}
+    assert got == {
+        "PN-1": ("1.001193.000.00.00.H48", "ho_tich", 1.0, datetime(2026, 11, 3, 8, 0)),
+        "PN-2": ("1.012782.000.00.00.H48", "dat_dai", 30.0, datetime(2026, 12, 2, 17, 0)),
+        "PN-3": ("2.000884.000.00.00.H48", "chung_thuc", 1.0, datetime(2026, 11, 4, 14, 0)),
+    }
+    assert errors_of(result).select("dossier_code", "reason_code").rows() == [("PN-4", "missing_due")]
+
+
+def test_a_procedure_name_two_catalogue_entries_share_matches_nothing():
+    from core.procedures import procedure_name_index
+
+    rows = [{"procedure_code": "1.000001.000.00.00.H48", "procedure_name": "Cấp phép"},
+            {"procedure_code": "2.000002.000.00.00.H48", "procedure_name": "CẤP PHÉP"},  # same name, folded
+            {"procedure_code": "1.000003.000.00.00.H48", "procedure_name": "Đăng ký khai sinh"},
+            {"procedure_code": "1.000004.000.00.00.H48", "procedure_name": ""}]
+    assert procedure_name_index(rows) == {"dangkykhaisinh": "1.000003.000.00.00.H48"}
+
+
 def test_row_numbers_csv_count_records_not_lines(exports_dir, ctx):
     path = exports_dir / "ds.csv"
     first = {**KS1, "note": "Ghi chú dòng 1\nGhi chú dòng 2"}  # one cell spanning two physical lines
@@ -215,7 +264,48 @@ def test_row_numbers_csv_count_records_not_lines(exports_dir, ctx):
     assert result.rows["note"].to_list() == ["Ghi chú dòng 1 Ghi chú dòng 2"]  # line break folded to a space
 
 
+# Codes as Excel number cells. Written through a 64-bit float they would come back rounded
+# (12345678901234567 → "12345678901234568", or "12345678901234570" from a 16-digit literal); the
+# sheet's XML holds the exact digits and they are what loads. Rows: titles 1–3, blank 4, header
+# 5–6, data from 7.
+NUMBER_CODES = [  # (cell value as xlsxwriter writes it, the XML literal put in its place, code expected)
+    (12345678901234567, "12345678901234567", "12345678901234567"),  # 64-bit integer, as EPPlus writes it
+    (98765432109876543210, "98765432109876543210", "98765432109876543210"),  # 20 digits
+    (1.2345678901234569e16, "1.2345678901234569E+16", "12345678901234569"),  # 17 significant digits, as POI
+    (9007199254740993, "9007199254740993", "9007199254740993"),  # 2**53 + 1: the first integer a float misses
+    (12345, None, "12345"),  # a short number: exact through the float too
+    ("0012345", None, "0012345"),  # a text cell keeps its leading zeros
+]
+
+
+def test_long_number_codes_are_read_exactly(exports_dir, ctx):
+    path = exports_dir / "ma_so.xlsx"
+    lines = [dossier(value, "Xã Hòa Vang", "02/11/2026 08:00", "05/11/2026", None, "Đang xử lý")
+             for value, _, _ in NUMBER_CODES]
+    write_dossier_xlsx(path, lines)
+    # Column B holds the code (A is STT); data rows start at 7.
+    set_number_literals(path, {f"B{7 + i}": literal for i, (_, literal, _) in enumerate(NUMBER_CODES) if literal})
+    _, result = normalized(path, ctx)
+    assert errors_of(result).height == 0, errors_of(result).to_dicts()
+    assert result.rows.sort("source_row")["dossier_code"].to_list() == [code for _, _, code in NUMBER_CODES]
+
+
 # --- encodings and text forms ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv"])
+def test_excel_unicode_text_utf16_with_tabs(exports_dir, ctx, suffix):
+    # Excel's "Unicode Text": UTF-16 LE with a byte-order mark, tabs, titles 1–3, blank 4, header 5,
+    # group 6, KS1 7, KS2 8, group 9, CT1 10, blank 11, total 12.
+    path = exports_dir / f"van_ban_unicode{suffix}"
+    write_unicode_text(path, LINES)
+    assert path.read_bytes()[:4] == b"\xff\xfeU\x00"  # BOM, then "U" of "UBND …" in UTF-16 LE
+    table, result = normalized(path, ctx)
+    assert table.header_rows == (5,)
+    assert table.period == (date(2026, 2, 1), date(2026, 3, 13))
+    assert (result.rows_read, result.rows_skipped) == (3, 4)
+    assert_expected_rows(result)
+    assert sorted(result.rows["source_row"].to_list()) == [7, 8, 10]
 
 ENCODINGS = [
     dict(encoding="utf-8"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -661,3 +663,180 @@ def test_cli_no_rejects(scenario, capsys):
     db, _ = scenario
     assert main(["rejects", "--db", str(db)]) == 0
     assert "Không có dòng nào bị loại." in capsys.readouterr().out
+
+
+# --- (issue 15) one dossier, however its code is typed ----------------------------------------------
+#
+# The same three dossiers in three exports. First an .xlsx: ONE-1 in upper case, one-2 in lower
+# case. Then a CSV a week later, copied from a web page: ONE-1 in fullwidth letters with a BOM
+# inside, "hs-one-2 " with a zero-width space and a trailing space, and ONE-3 twice (the second time
+# with a word joiner, lower case): one dossier listed twice, the later row wins. Finally the
+# portal's ratings name the dossiers in lower case.
+ONE_XLSX = [
+    dossier("HS-ONE-1", TK, "02/11/2026 08:00", "05/11/2026 17:00", None, "Đang xử lý"),
+    dossier("hs-one-2", TK, "02/11/2026 09:00", "05/11/2026 17:00", None, "Đang xử lý"),
+]
+ONE_CSV = (
+    "Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái\n"
+    "ＨＳ－\ufeffＯＮＥ－１,UBND phường Thanh Khê,02/11/2026 08:00,05/11/2026 17:00,04/11/2026 10:00,Hoàn thành\n"
+    "hs-one-2\u200b ,UBND phường Thanh Khê,02/11/2026 09:00,05/11/2026 17:00,05/11/2026 10:00,Hoàn thành\n"
+    "HS-ONE-3,UBND phường Thanh Khê,03/11/2026 08:00,06/11/2026 17:00,,Đang xử lý\n"
+    "hs-one-3\u2060,UBND phường Thanh Khê,03/11/2026 08:00,06/11/2026 17:00,05/11/2026 09:00,Hoàn thành\n"
+)
+ONE_RATINGS = (
+    "Mã hồ sơ,Đơn vị,Ngày đánh giá,Mức độ hài lòng\n"
+    "hs-one-1,Phường Thanh Khê,06/11/2026 09:00,Hài lòng\n"
+    " HS-ONE-3\u200b,Phường Thanh Khê,06/11/2026 10:00,Rất hài lòng\n"
+)
+
+
+def test_one_dossier_however_its_code_is_typed(tmp_db, exports_dir):
+    xlsx, later, ratings = exports_dir / "tuan_1.xlsx", exports_dir / "tuan_2.csv", exports_dir / "danh_gia.csv"
+    write_dossier_xlsx(xlsx, ONE_XLSX)
+    later.write_text(ONE_CSV, encoding="utf-8")
+    ratings.write_text(ONE_RATINGS, encoding="utf-8")
+    first, second, third = load_files([xlsx, later, ratings], tmp_db)
+    assert (first.rows_new, first.rows_rejected) == (2, 0)
+    # ONE-1 and ONE-2 are updates (now finished), ONE-3 new; its first row is the duplicate.
+    assert (second.rows_read, second.rows_new, second.rows_updated, second.rows_rejected) == (4, 1, 2, 1)
+    assert rows(tmp_db, "SELECT dossier_code, status_code FROM dossiers ORDER BY 1") == [
+        ("HS-ONE-1", 9), ("HS-ONE-2", 9), ("HS-ONE-3", 9)]
+    assert rows(tmp_db, "SELECT reason_code, source_row FROM rejects WHERE severity = 'error'") == [
+        ("duplicate_in_file", 4)]
+    # Both ratings find their dossier: no "code not loaded" warning.
+    assert (third.rows_new, third.unlinked_ratings) == (2, 0)
+    assert rows(tmp_db, "SELECT dossier_code FROM ratings ORDER BY 1") == [("HS-ONE-1",), ("HS-ONE-3",)]
+
+
+# --- (issue 15) values that read correctly but cannot be true --------------------------------------
+#
+# Load day pinned to Fri 20/11/2026 ($CCHC_TODAY). settings.toml [plausibility]: events may lie
+# 1 day ahead (up to Sat 21/11/2026); deadlines 366 days ahead (up to 21/11/2027); received dates
+# from [calendar] first_year = 2015; fees from 0 to 10.000.000.000 đồng.
+PLAUSIBILITY = (
+    "Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Ngày trả kết quả,Trạng thái,Phí,Ngày yêu cầu bổ sung\n"
+    "PL-OK,Xã Hòa Vang,19/11/2026 08:00,24/11/2026,,,Đang xử lý,,\n"  # row 2
+    "PL-TOMORROW,Xã Hòa Vang,21/11/2026 08:00,25/11/2026,,,Đang xử lý,,\n"  # 3: within the 1-day tolerance
+    "PL-2031,Xã Hòa Vang,02/01/2031 08:00,,,,Đang xử lý,,\n"  # 4: not yet happened
+    "PL-2099,Xã Hòa Vang,01/01/2099,05/01/2099,,,Đang xử lý,,\n"  # 5: likewise, and its due date too
+    "PL-EARLY,Xã Hòa Vang,05/11/2026 08:00,10/11/2026,03/11/2026 10:00,,Hoàn thành,,\n"  # 6: result before receipt
+    "PL-RET,Xã Hòa Vang,05/11/2026 08:00,10/11/2026,06/11/2026,04/11/2026,Đã trả kết quả,,\n"  # 7: returned before
+    "PL-DUE,Xã Hòa Vang,19/11/2026 08:00,19/11/2099,,,Đang xử lý,,\n"  # 8: deadline 73 years ahead
+    "PL-OLD,Xã Hòa Vang,03/03/2010 08:00,05/03/2010,04/03/2010,,Hoàn thành,,\n"  # 9: before 2015
+    "PL-FEE-NEG,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Đang xử lý,-50.000,\n"  # 10: loads, fee dropped
+    "PL-FEE-BIG,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Đang xử lý,1e21,\n"  # 11: loads, fee dropped
+    "PL-FEE-OK,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Đang xử lý,1.500.000,\n"  # 12
+    "PL-SUPP,Xã Hòa Vang,19/11/2026 09:00,24/11/2026,,,Chờ bổ sung,,30/12/2026\n"  # 13: loads, date dropped
+    "PL-SAMEDAY,Xã Hòa Vang,05/11/2026 10:00,10/11/2026,05/11/2026 09:00,,Hoàn thành,,\n"  # 14: a clock slip, kept
+)
+
+
+def test_implausible_values_are_rejected_or_dropped(tmp_db, exports_dir, monkeypatch):
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    path = exports_dir / "khong_hop_ly.csv"
+    path.write_text(PLAUSIBILITY, encoding="utf-8")
+    [report] = load_files([path], tmp_db)
+    assert (report.rows_read, report.rows_new, report.rows_rejected) == (13, 7, 6)
+    assert rows(tmp_db, "SELECT dossier_code, fee_amount, supplement_requested_at FROM dossiers ORDER BY 1") == [
+        ("PL-FEE-BIG", None, None), ("PL-FEE-NEG", None, None), ("PL-FEE-OK", 1_500_000.0, None),
+        ("PL-OK", None, None), ("PL-SAMEDAY", None, None), ("PL-SUPP", None, None), ("PL-TOMORROW", None, None)]
+    got = rows(tmp_db, "SELECT source_row, severity, reason_code, column_name, message FROM rejects ORDER BY 1, 3")
+    assert [r[:4] for r in got] == [
+        (4, "error", "future_date", "Ngày tiếp nhận"),
+        (5, "error", "far_deadline", "Ngày hẹn trả"),
+        (5, "error", "future_date", "Ngày tiếp nhận"),
+        (6, "error", "finished_before_received", "Ngày có kết quả"),
+        (7, "error", "returned_before_received", "Ngày trả kết quả"),
+        (8, "error", "far_deadline", "Ngày hẹn trả"),
+        (9, "error", "before_first_year", "Ngày tiếp nhận"),
+        (10, "warning", "fee_out_of_range", "Phí"),
+        (11, "warning", "fee_out_of_range", "Phí"),
+        (13, "warning", "future_date", "Ngày yêu cầu bổ sung"),
+    ]
+    message = {r[0]: r[4] for r in got}
+    assert "«02/01/2031 08:00»" in message[4] and "20/11/2026" in message[4] and "21/11/2026" in message[4]
+    assert "Ngày có kết quả 03/11/2026 trước ngày tiếp nhận 05/11/2026" in message[6]
+    assert "Ngày trả kết quả 04/11/2026 trước ngày tiếp nhận 05/11/2026" in message[7]
+    assert "«19/11/2099»" in message[8] and "21/11/2027" in message[8] and "due_horizon_days" in message[8]
+    assert "«03/03/2010 08:00»" in message[9] and "2015" in message[9] and "first_year" in message[9]
+    assert "«1e21»" in message[11] and "10.000.000.000" in message[11] and "vẫn được nạp" in message[11]
+    assert "Giá trị bị bỏ, hồ sơ vẫn được nạp" in message[13]
+
+
+def test_load_day_comes_from_the_context_first(monkeypatch):
+    from etl.normalize import Context, load_day
+
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    ctx = Context.default()
+    assert load_day(ctx) == date(2026, 11, 20)
+    assert load_day(Context(ctx.calendar, ctx.units, today=date(2031, 1, 2))) == date(2031, 1, 2)
+    monkeypatch.delenv("CCHC_TODAY")
+    assert load_day(ctx) == date.today()
+
+
+def test_ratings_and_surveys_dated_after_the_load_day_are_rejected(tmp_db, exports_dir, monkeypatch):
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    ratings, survey = exports_dir / "danh_gia.csv", exports_dir / "khao_sat.csv"
+    ratings.write_text("Mã hồ sơ,Đơn vị,Ngày đánh giá,Mức độ hài lòng\n"
+                       "DG-1,Xã Hòa Vang,20/11/2026 16:00,Hài lòng\n"
+                       "DG-2,Xã Hòa Vang,20/11/2031 16:00,Hài lòng\n", encoding="utf-8")
+    survey.write_text(f"Mã phiếu,Đơn vị,Ngày khảo sát,{QUESTIONS[7]},{QUESTIONS[4]}\n"
+                      "KS-1,Xã Hòa Vang,2099-11-19,5,4\n"
+                      "KS-2,Xã Hòa Vang,2026-11-19,4,4\n", encoding="utf-8")
+    rated, surveyed = load_files([ratings, survey], tmp_db)
+    assert (rated.rows_new, rated.rows_rejected, surveyed.rows_new, surveyed.rows_rejected) == (1, 1, 1, 1)
+    assert rows(tmp_db, "SELECT file_name, source_row, reason_code, column_name FROM rejects "
+                        "WHERE severity = 'error' ORDER BY 1") == [
+        ("danh_gia.csv", 3, "future_date", "Ngày đánh giá"), ("khao_sat.csv", 2, "future_date", "Ngày khảo sát")]
+
+
+# --- (issue 15) a file whose every row is rejected is a failure for the command line ---------------
+
+ALL_REJECTED = """\
+Mã hồ sơ,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Trạng thái
+AR-1,Xã Hòa Vang,02/11/2026 08:00,05/11/2026,Chờ lãnh đạo ký
+AR-2,Phường Không Có,02/11/2026 09:00,05/11/2026,Đang xử lý
+"""
+ONE_GOOD = ALL_REJECTED + "AR-3,Xã Hòa Vang,02/11/2026 10:00,05/11/2026,Đang xử lý\n"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`python -m etl …` in a child process, from the project folder, as IT staff run it."""
+    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_cli_exits_non_zero_when_a_file_loads_nothing(tmp_db, exports_dir):
+    bad, partial = exports_dir / "toan_loi.csv", exports_dir / "mot_dong_tot.csv"
+    bad.write_text(ALL_REJECTED, encoding="utf-8")
+    partial.write_text(ONE_GOOD, encoding="utf-8")
+    run = run_cli("load", str(bad), "--db", str(tmp_db))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert ("LỖI  toan_loi.csv: không nạp được dòng nào: cả 2 dòng dữ liệu đều bị loại. Cách xử lý: xem lý do "
+            "từng dòng bằng «python -m etl rejects --load 1»") in run.stdout
+    assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(0,)]
+    assert rows(tmp_db, "SELECT count(*) FROM rejects WHERE severity = 'error'") == [(2,)]  # kept for review
+    # The same file again is skipped as already loaded: nothing failed this time.
+    again = run_cli("load", str(bad), "--db", str(tmp_db))
+    assert again.returncode == 0 and "BỎ QUA  toan_loi.csv" in again.stdout
+    # Some rows rejected but one loaded: a normal load.
+    some = run_cli("load", str(partial), "--db", str(tmp_db))
+    assert some.returncode == 0 and "ĐÃ NẠP  mot_dong_tot.csv" in some.stdout and "không nạp được" not in some.stdout
+    assert rows(tmp_db, "SELECT dossier_code FROM dossiers") == [("AR-3",)]
+
+
+def test_result_before_receipt_may_be_kept_with_a_warning(tmp_db, exports_dir, monkeypatch):
+    import etl.normalize
+
+    conf = etl.normalize.settings()
+    monkeypatch.setattr(etl.normalize, "settings", lambda: {
+        **conf, "plausibility": {**conf["plausibility"], "reject_result_before_received": False}})
+    monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
+    path = exports_dir / "giu_lai.csv"
+    path.write_text("\n".join(PLAUSIBILITY.splitlines()[:1] + PLAUSIBILITY.splitlines()[5:6]) + "\n", encoding="utf-8")
+    [report] = load_files([path], tmp_db)
+    assert (report.rows_new, report.rows_rejected) == (1, 0)
+    assert rows(tmp_db, "SELECT dossier_code, timeliness FROM dossiers") == [("PL-EARLY", "early")]
+    [(severity, reason, message)] = rows(tmp_db, "SELECT severity, reason_code, message FROM rejects")
+    assert (severity, reason) == ("warning", "finished_before_received")
+    assert "03/11/2026 trước ngày tiếp nhận 05/11/2026" in message and "vẫn được nạp" in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import struct
 import zipfile
 from pathlib import Path
 
@@ -12,15 +13,20 @@ import duckdb
 import pytest
 
 from core.store import version
+from core.text import fmt_int
 from etl.__main__ import main
-from etl.upload import UploadLimits, check_file, load_paths, load_uploads
+from etl.upload import INFLATE_CHUNK, UploadLimits, check_file, load_paths, load_uploads
 from tests.fixtures_exports import (
+    PNG_BYTES,
+    Group,
+    Total,
     dossier,
     write_dossier_html_xls,
     write_dossier_xlsx,
     write_other_xlsx,
     write_png_as_xlsx,
     write_truncated_xlsx,
+    write_unicode_text,
 )
 
 BASE = """\
@@ -149,8 +155,10 @@ def test_not_an_export_spreadsheet(db, tmp_path):
 
 
 @pytest.mark.parametrize("name, data, expected", [
-    ("bao_cao.pdf", b"%PDF-1.4 ...", "chỉ nhận tệp .xlsx, .xls hoặc .csv"),
-    ("khong_duoi", b"a,b,c", "chỉ nhận tệp .xlsx, .xls hoặc .csv"),
+    ("bao_cao.pdf", b"%PDF-1.4 ...", "chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt"),
+    ("khong_duoi", b"a,b,c", "chỉ nhận tệp .xlsx, .xls, .csv hoặc .txt"),
+    ("anh.txt", PNG_BYTES, "mang đuôi .txt nhưng nội dung là tệp nhị phân"),
+    ("nua_chung.txt", b"\xff\xfeM\x00\x00\xd8", "không đọc được chữ trong tệp văn bản"),  # UTF-16 cut mid-pair
     ("bang.csv", b"PK\x03\x04" + b"\0" * 40, "mang đuôi .csv nhưng nội dung là tệp nén"),
     ("cu.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 40, "mang đuôi .xlsx nhưng nội dung là Excel 97–2003"),
     ("so_lieu.xls", b"just text, not a workbook", "mang đuôi .xls nhưng nội dung là văn bản thường"),
@@ -162,6 +170,26 @@ def test_type_and_content_checks(db, name, data, expected):
 def test_png_renamed_to_xlsx(db, tmp_path):
     write_png_as_xlsx(tmp_path / "anh.xlsx")
     assert "nội dung là tệp nhị phân" in refused(db, "anh.xlsx", (tmp_path / "anh.xlsx").read_bytes())
+
+
+@pytest.mark.parametrize("name", ["unicode.csv", "Van ban Unicode.txt"])
+def test_excel_unicode_text_passes_the_gate_and_loads(db, tmp_path, name):
+    # UTF-16 with tabs (Excel's "Save as Unicode Text"), titles above the header, a group row and
+    # a total row: it used to be refused as "binary, e.g. an image or PDF".
+    lines = [Group("Lĩnh vực: Hộ tịch"),
+             dossier("U16-1", "Phường Hải Châu", "03/11/2026 08:00", "05/11/2026", status="Đang xử lý"),
+             dossier("U16-2", "Xã Hòa Vang", "03/11/2026 09:30", "06/11/2026", status="Đang xử lý"),
+             Total(count=2)]
+    write_unicode_text(tmp_path / name, lines)
+    data = (tmp_path / name).read_bytes()
+    assert data.startswith(b"\xff\xfe") and b"\x00" in data[:100]
+    assert check_file(name, data) is None and check_file(name, tmp_path / name) is None
+    [report] = load_uploads([(name, data)], db, loaded_by="tester")
+    assert (report.status, report.rows_read, report.rows_new, report.rows_rejected, report.rows_skipped) == (
+        "loaded", 2, 2, 0, 2)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT dossier_code, unit_code FROM dossiers WHERE dossier_code LIKE 'U16%' "
+                           "ORDER BY 1").fetchall() == [("U16-1", "20242"), ("U16-2", "20320")]
 
 
 def test_html_table_saved_as_xls_is_accepted(db, tmp_path):
@@ -236,3 +264,79 @@ def test_rejects_and_history_follow_scope_and_mask_personal_data(db):
     assert (sheet["Tệp"], sheet["Dòng"], sheet["Lý do"]) == ("ca_nhan.csv", "2", "Ngày không đọc được")
     assert sheet["Dữ liệu gốc: Chủ hồ sơ"] == "Nguyễn V. A."
     assert sheet["Dữ liệu gốc: Ghi chú"] == "'=HYPERLINK(\"http://x\")"
+
+
+# --- (issue 15) zips that lie about their sizes -------------------------------------------------
+
+
+def _forge_sizes(data: bytes, member: str, declared: int) -> bytes:
+    """Patch the uncompressed size a zip declares for `member`, in its local header and in the
+    central directory, leaving the compressed stream (and its true size) as it is."""
+    out, name = bytearray(data), member.encode()
+    local = out.index(b"PK\x03\x04" + b"\x14\x00", 0)
+    while out[local + 30: local + 30 + len(name)] != name:
+        local = out.index(b"PK\x03\x04", local + 4)
+    struct.pack_into("<I", out, local + 22, declared)
+    central = out.index(b"PK\x01\x02")
+    while out[central + 46: central + 46 + len(name)] != name:
+        central = out.index(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", out, central + 24, declared)
+    return bytes(out)
+
+
+@pytest.fixture
+def inflated(monkeypatch) -> list[int]:
+    """Bytes handed out by every zip member read while the gate runs (one entry per read)."""
+    reads: list[int] = []
+    real = zipfile.ZipExtFile.read
+
+    def counting(self, n=-1):
+        data = real(self, n)
+        reads.append(len(data))
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting)
+    return reads
+
+
+def test_forged_sizes_are_refused_without_inflating_past_the_limit(db, inflated):
+    # 64 MB of zeros packs into about 64 kB, and the zip says the sheet unpacks to 900 bytes. The
+    # declared sizes pass every check; counting the real bytes stops just past the 5 MB limit.
+    bomb = _forge_sizes(_zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * (64 * 2**20)}),
+                        "xl/worksheets/sheet1.xml", 900)
+    with zipfile.ZipFile(io.BytesIO(bomb)) as book:
+        assert sum(m.file_size for m in book.infolist()) < 1000
+    limits = UploadLimits(max_file_mb=200, max_unzipped_mb=5, max_zip_ratio=10_000)
+    message = refused(db, "bom_gia.xlsx", bomb, limits)
+    assert "giải nén ra hơn 5 MB (thành phần «xl/worksheets/sheet1.xml»), vượt giới hạn 5 MB" in message
+    assert "bom nén" in message
+    assert 5 * 2**20 < sum(inflated) <= 5 * 2**20 + INFLATE_CHUNK
+
+
+def test_forged_sizes_tripping_the_ratio_stop_early(db, inflated):
+    bomb = _forge_sizes(_zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * (64 * 2**20)}),
+                        "xl/worksheets/sheet1.xml", 900)
+    with zipfile.ZipFile(io.BytesIO(bomb)) as book:
+        packed = book.getinfo("xl/worksheets/sheet1.xml").compress_size
+    message = refused(db, "bom_gia.xlsx", bomb, UploadLimits(max_file_mb=200, max_unzipped_mb=3000, max_zip_ratio=200))
+    assert "giải nén ra gấp hơn 200 lần kích thước khi nén" in message and "bom nén" in message
+    assert sum(inflated) <= 200 * packed + INFLATE_CHUNK < 64 * 2**20  # stopped long before the 64 MB
+
+
+def test_forged_size_under_every_limit_is_still_refused(db):
+    # A member that unpacks to over 2 MB of plausible XML but declares 1.000 bytes: within the limits,
+    # yet a reader trusting the real stream would not get what the zip promises.
+    sheet = b"".join(b"<row><c><v>%d</v></c></row>" % (i * 7919 % 1_000_003) for i in range(80_000))
+    assert len(sheet) > 2 * 10**6
+    forged = _forge_sizes(_zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet}),
+                          "xl/worksheets/sheet1.xml", 1000)
+    message = refused(db, "sua_kich_thuoc.xlsx", forged)
+    assert f"khai báo giải nén ra 1.000 byte nhưng thực tế ra {fmt_int(len(sheet))} byte" in message
+
+
+def test_real_export_passes_the_counting_gate(tmp_path, inflated):
+    write_dossier_xlsx(tmp_path / "that.xlsx", [dossier("Z-1", "Phường Hải Châu", "02/11/2026 08:00", "04/11/2026")])
+    data = (tmp_path / "that.xlsx").read_bytes()
+    assert check_file("that.xlsx", data) is None
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        assert sum(inflated) == sum(m.file_size for m in book.infolist())  # every member inflated once, whole

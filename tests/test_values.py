@@ -7,7 +7,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from core.text import clean, fold
+from core.text import clean, fold, normalize_dossier_code, normalize_dossier_codes
 from etl.units import UnitMatcher
 from etl.values import (
     code_map,
@@ -60,6 +60,51 @@ DATES = [
 @pytest.mark.parametrize("raw, expected", DATES)
 def test_parse_date(raw, expected):
     assert one(parse_datetimes, raw) == expected
+
+
+# Twelve-hour clocks (SA = sáng, CH = chiều; AM/PM) and ISO times with a zone. The date keeps its
+# day-first order even beside AM/PM: "10/01/2025" is 10 January, never read as US October 1.
+HALF_DAY_AND_ZONED_DATES = [
+    ("01/10/2025 08:15 SA", datetime(2025, 10, 1, 8, 15)),
+    ("01/10/2025 02:30 CH", datetime(2025, 10, 1, 14, 30)),  # 2:30 in the afternoon
+    ("10/01/2025 2:30:00 PM", datetime(2025, 1, 10, 14, 30)),  # day first: 10 January
+    ("01/10/2025 12:00 SA", datetime(2025, 10, 1, 0, 0)),  # 12 SA = midnight, the day's start
+    ("01/10/2025 12:40 AM", datetime(2025, 10, 1, 0, 40)),
+    ("01/10/2025 12:00 CH", datetime(2025, 10, 1, 12, 0)),  # 12 CH = noon
+    ("01/10/2025 12:40 PM", datetime(2025, 10, 1, 12, 40)),
+    ("01/10/2025 11:59:59 CH", datetime(2025, 10, 1, 23, 59, 59)),
+    ("1/10/2025 8:05 sa", datetime(2025, 10, 1, 8, 5)),  # lower case, no zero padding
+    ("01/10/2025 08:15SA", datetime(2025, 10, 1, 8, 15)),  # no space
+    ("01/10/2025 04:00 chiều", datetime(2025, 10, 1, 16, 0)),  # spelled out
+    ("01/10/2025 04:00 p.m.", datetime(2025, 10, 1, 16, 0)),
+    ("01/10/2025 14:30 CH", datetime(2025, 10, 1, 14, 30)),  # 24-hour with CH: unambiguous, kept
+    ("01/10/2025 14:30 SA", None),  # 14 in the morning contradicts itself
+    ("01/10/2025 00:30 CH", None),  # 0 in the afternoon, likewise
+    ("01/10/2025 08:15 XY", None),  # an unknown word is not ignored
+    # ISO with a zone → Vietnam time (UTC+7), zone dropped.
+    ("2025-10-01T08:00:00+07:00", datetime(2025, 10, 1, 8, 0)),
+    ("2025-10-01T01:00:00Z", datetime(2025, 10, 1, 8, 0)),  # 01:00 UTC = 08:00 in Vietnam
+    ("2025-10-01T20:30:00Z", datetime(2025, 10, 2, 3, 30)),  # crosses midnight: the next day
+    ("2025-10-01T01:00:00.250Z", datetime(2025, 10, 1, 8, 0)),
+    ("2025-10-01 08:00:00 +0700", datetime(2025, 10, 1, 8, 0)),
+    ("2025-09-30T21:00:00-05:00", datetime(2025, 10, 1, 9, 0)),  # 21 + 5 = 02:00 UTC = 09:00 UTC+7
+    ("2025-10-01T08:00:00+09:00", datetime(2025, 10, 1, 6, 0)),  # Tokyo 08:00 = 06:00 in Vietnam
+    ("2025-10-01T08:00:00 GMT+7", datetime(2025, 10, 1, 8, 0)),
+    ("2025-10-01T08:00:00+25:00", None),  # no such zone
+]
+
+
+@pytest.mark.parametrize("raw, expected", HALF_DAY_AND_ZONED_DATES)
+def test_parse_date_with_half_day_or_zone(raw, expected):
+    assert one(parse_datetimes, raw) == expected
+
+
+def test_suffixed_and_plain_dates_in_one_column():
+    raw = pl.Series("v", ["01/10/2025 02:30 CH", "01/10/2025 14:30", "2025-10-01T07:30:00Z", None, "02/10/2025"])
+    assert parse_datetimes(raw).to_list() == [
+        datetime(2025, 10, 1, 14, 30), datetime(2025, 10, 1, 14, 30), datetime(2025, 10, 1, 14, 30), None,
+        datetime(2025, 10, 2),
+    ]
 
 
 def test_dates_of_mixed_styles_in_one_column():
@@ -233,6 +278,30 @@ CLEANS = [
 @pytest.mark.parametrize("raw, expected", CLEANS)
 def test_clean(raw, expected):
     assert clean(raw) == expected
+
+
+# One dossier, however its code is typed: case, zero-width characters, fullwidth forms, spaces.
+DOSSIER_CODES = [
+    ("000.00.53.H48-220921-0099", "000.00.53.H48-220921-0099"),
+    ("000.00.53.h48-220921-0099", "000.00.53.H48-220921-0099"),  # case
+    (" 000.00.53.H48-220921-0099\u00a0", "000.00.53.H48-220921-0099"),  # spaces around, NBSP
+    ("000.00.53.H48-\u200b220921-0099", "000.00.53.H48-220921-0099"),  # zero-width space
+    ("\ufeff000.00.53.H48-220921\u200c-0099\u200d\u2060", "000.00.53.H48-220921-0099"),  # BOM, ZWNJ, ZWJ, WJ
+    ("０００.００.５３.Ｈ４８－２２０９２１－００９９", "000.00.53.H48-220921-0099"),  # fullwidth (NFKC)
+    ("000.00.53.H48 - 220921-0099", "000.00.53.H48-220921-0099"),  # stray spaces inside
+    ("0012345", "0012345"),  # leading zeros are part of the code
+    ("hs/2026/001", "HS/2026/001"),  # other punctuation stays
+    ("\u200b", None),
+    ("   ", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", DOSSIER_CODES)
+def test_normalize_dossier_code(raw, expected):
+    assert normalize_dossier_code(raw) == expected
+    # The vectorised rule the ETL uses gives the same result as the one a ?hs= link goes through.
+    assert normalize_dossier_codes(pl.Series("c", [raw], dtype=pl.String)).to_list() == [expected]
 
 
 # --- units ----------------------------------------------------------------------------------------

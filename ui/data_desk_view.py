@@ -49,9 +49,10 @@ def upload_tab(viewer: Viewer) -> None:
         return
     st.markdown(
         "Chọn một hoặc nhiều tệp xuất từ phần mềm một cửa: danh sách hồ sơ hoặc kết quả khảo sát, dạng "
-        f"**.xlsx, .xls hoặc .csv**, tối đa **{fmt.number(limits.max_file_mb)} MB** mỗi tệp. Tệp đi qua đúng quy "
-        "trình nạp như lệnh `python -m etl load`: dòng lỗi được giữ lại kèm lý do, dòng tốt vẫn được nạp, tệp "
-        "đã nạp rồi được bỏ qua, tệp hỏng không làm thay đổi dữ liệu.")
+        "**.xlsx, .xls, .csv** hoặc **.txt** («Văn bản Unicode» của Excel), tối đa "
+        f"**{fmt.number(limits.max_file_mb)} MB** mỗi tệp. Tệp đi qua đúng quy trình nạp như lệnh "
+        "`python -m etl load`: dòng lỗi được giữ lại kèm lý do, dòng tốt vẫn được nạp, tệp đã nạp rồi được bỏ "
+        "qua, tệp hỏng không làm thay đổi dữ liệu.")
     round_ = st.session_state.setdefault("dd_round", 0)
     files = st.file_uploader("Tệp xuất", accept_multiple_files=True, key=f"dd_files_{round_}",
                              help="Kéo thả tệp vào đây hoặc bấm để chọn. Các tệp được kiểm tra (dung lượng, "
