@@ -826,11 +826,8 @@ def test_cli_exits_non_zero_when_a_file_loads_nothing(tmp_db, exports_dir):
 
 
 def test_result_before_receipt_may_be_kept_with_a_warning(tmp_db, exports_dir, monkeypatch):
-    import etl.normalize
-
-    conf = etl.normalize.settings()
-    monkeypatch.setattr(etl.normalize, "settings", lambda: {
-        **conf, "plausibility": {**conf["plausibility"], "reject_result_before_received": False}})
+    (tmp_db.parent / "config").mkdir(parents=True)  # the installation's settings, beside the database
+    (tmp_db.parent / "config" / "settings.toml").write_text("[plausibility]\nreject_result_before_received = false\n")
     monkeypatch.setenv("CCHC_TODAY", "2026-11-20")
     path = exports_dir / "giu_lai.csv"
     path.write_text("\n".join(PLAUSIBILITY.splitlines()[:1] + PLAUSIBILITY.splitlines()[5:6]) + "\n", encoding="utf-8")

@@ -58,13 +58,10 @@ A, B, C, D, E = "20242", "20320", "20209", "20308", "20260"  # Hải Châu, Hòa
 def con(tmp_path_factory):
     # QA-A1 finished before it was received: rejected by default (settings.toml [plausibility]);
     # a province that keeps such rows, flagged here, sets reject_result_before_received = false.
-    import etl.normalize
-
-    conf = etl.normalize.settings()
-    keep = {**conf, "plausibility": {**conf["plausibility"], "reject_result_before_received": False}}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(etl.normalize, "settings", lambda: keep)
-        db = load_text_exports(tmp_path_factory.mktemp("quality"), {"chat_luong.csv": HEADER + ROWS})
+    folder = tmp_path_factory.mktemp("quality")
+    (folder / "config").mkdir()  # the installation's settings, beside the database load_text_exports makes
+    (folder / "config" / "settings.toml").write_text("[plausibility]\nreject_result_before_received = false\n")
+    db = load_text_exports(folder, {"chat_luong.csv": HEADER + ROWS})
     return open_database(db)
 
 
