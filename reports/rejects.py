@@ -33,6 +33,7 @@ REASON_LABELS = {
     "unknown_dossier": "Đánh giá ghi mã hồ sơ chưa có",
     "bad_criterion_score": "Điểm tiêu chí ngoài 2/1/0",
     "stale_update": "Tệp cũ hơn dữ liệu đã nạp",
+    "resolved_kept": "Giữ bản đã có kết quả (không mở lại hồ sơ)",
 }
 SEVERITY_LABELS = {"error": "Bị loại (không nạp)", "warning": "Cảnh báo (đã nạp, bỏ giá trị)"}
 KIND_LABELS = {"dossier": "Hồ sơ", "survey": "Khảo sát", "rating": "Đánh giá"}
