@@ -38,7 +38,7 @@ from etl.schema import (
     TABLES,
     Table,
 )
-from etl.store import writing
+from etl.store import pause_point, storage_error, writing
 from etl.text import fmt_int
 from etl.units import directory
 
@@ -94,6 +94,8 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
     reports: list[FileReport] = []
     with writing(db) as session:
         con = session.con
+        if session.leftovers_removed:
+            say(f"Đã xóa {len(session.leftovers_removed)} tệp làm việc còn sót lại từ lần nạp bị dừng giữa chừng.")
         ensure_schema(con)
         ctx = Context.default()
         for i, path in enumerate(paths):
@@ -105,6 +107,7 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
         if session.changed:
             say("Đang dựng lại bảng tổng hợp…")
             build_marts(con)
+            pause_point("marts")
     return reports
 
 
@@ -151,15 +154,26 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, name: str, ctx: Context
                                                 f"({type(exc).__name__}: {exc}). Cách xử lý: mở tệp bằng Excel, "
                                                 "lưu lại dạng .xlsx rồi nạp lại; nếu vẫn lỗi, báo cho quản trị "
                                                 "dữ liệu kèm tệp này.")
+    pause_point("read")
     con.execute("BEGIN TRANSACTION")
     try:
         report = _write(con, path, name, sha, user, results)
+        pause_point("write")
         con.execute("COMMIT")
         return report
     except Exception as exc:
-        con.execute("ROLLBACK")
+        _rollback(con)
+        if storage_error(exc):  # a full or read-only disk fails every file: stop, the store says why
+            raise
         return FileReport(name, "failed", error=f"lỗi khi ghi vào cơ sở dữ liệu ({exc}); không có thay đổi nào được "
                                                 "ghi. Báo cho quản trị dữ liệu kèm tệp này.")
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:  # after a fatal I/O error DuckDB has already given the transaction up
+        pass
 
 
 def normalize_table(table: RawTable, ctx: Context) -> Normalized:

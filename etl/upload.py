@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl.config import settings
+from etl.errors import EtlError
 from etl.load import FileReport, load_files
 from etl.text import fmt_int
 
@@ -211,6 +212,8 @@ def _load_checked(names: list[str], paths: list[Path | None], problems: list[str
         try:
             loaded = load_files([p for _, p in todo], db, loaded_by=loaded_by, names=[n for n, _ in todo],
                                 progress=_share_of(len(todo), say))
+        except EtlError as exc:  # the store's own message (a full or read-only disk): nothing was published
+            loaded = [FileReport(n, "failed", error=f"tệp «{n}»: chưa nạp. {exc}") for n, _ in todo]
         except Exception as exc:  # noqa: BLE001 — the database itself failed, not a file: nothing was published
             loaded = [FileReport(n, "failed", error=(
                 f"tệp «{n}»: chưa nạp vì cơ sở dữ liệu báo lỗi ({type(exc).__name__}: {exc}); dữ liệu không thay "
