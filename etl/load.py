@@ -82,6 +82,8 @@ class FileReport:
             notes += f" · {fmt_int(self.stale_rows)} hồ sơ cũ hơn dữ liệu đã nạp, giữ bản mới hơn (xem rejects)"
         if self.kept_resolved:
             notes += f" · {fmt_int(self.kept_resolved)} hồ sơ giữ bản đã có kết quả (xem rejects)"
+        if self.as_of_at:
+            notes += f" · số liệu tính đến {_moment(self.as_of_at)} ({AS_OF_SOURCES[self.as_of_source]})"
         return (f"ĐÃ NẠP  {self.file}: đọc {fmt_int(self.rows_read)} dòng · thêm mới {fmt_int(self.rows_new)} · "
                 f"cập nhật {fmt_int(self.rows_updated)} · không đổi {fmt_int(self.rows_unchanged)} · "
                 f"bị loại {fmt_int(self.rows_rejected)}" + notes)
@@ -258,6 +260,7 @@ def _hash_expr(columns: tuple[str, ...]) -> str:
 
 # "(Từ ngày 01/10/2026 đến ngày 31/10/2026)", "Số liệu tính đến hết ngày 30/11/2026".
 _UNTIL = re.compile(r"đến\s+(?:hết\s+)?ngày\s*(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
+AS_OF_SOURCES = {"title": "theo dòng tiêu đề", "rows": "theo ngày mới nhất trong tệp", "load_time": "theo lúc nạp"}
 # Events a row records as having happened (never a due date, which lies ahead).
 EVENT_COLUMNS = {
     "dossier": ("submitted_at", "received_at", "finished_at", "returned_at", "supplement_requested_at",
