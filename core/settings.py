@@ -150,8 +150,12 @@ class LoadSettings:
     """Nạp dữ liệu."""
 
     keep_resolved_over_older: bool = setting(
-        True, "A dossier stored as resolved is not rolled back by a file that shows it unresolved (such a file was "
-        "exported earlier). Set false only if the one-stop software reopens finished dossiers.")
+        True, "Files may be loaded in any order: per dossier the version from the file whose data stands latest "
+        "(load_log.as_of_at: the title's «đến ngày …», else the latest event in its rows) wins. This decides the one "
+        "case left: a dossier one file shows resolved (status 9/10 with a finish date) and a file that stands later "
+        "shows unresolved. true: the one-stop software never reopens a finished dossier, so the resolved version is "
+        "kept and the other listed as a warning. false only if the software reopens finished dossiers: the later "
+        "version then wins like any other.")
 
 
 @dataclass(frozen=True)

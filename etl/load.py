@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +16,7 @@ import polars as pl
 from core.calendar import default_calendar
 from core.installation import current, read_rows, use
 from core.settings import settings
-from core.store import writing
+from core.store import pause_point, storage_error, writing
 from core.text import fmt_int
 from core.units import directory, province
 from etl.errors import EtlError
@@ -44,7 +45,7 @@ from etl.schema import (
 )
 
 SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = "2"  # 2: superseded-versions table, ratings, appraisal scores
+SCHEMA_VERSION = "3"  # 2: superseded-versions table, ratings, appraisal scores; 3: load_log.as_of_at
 MARTS_VERSION = "3"  # 3: is_received / is_open / is_closed_other; status 3 in its own group 'refused'
 Progress = Callable[[str], None]
 
@@ -65,7 +66,10 @@ class FileReport:
     load_id: int | None = None
     unmapped_questions: int = 0  # survey questions not in survey_questions.csv (warning rejects)
     unlinked_ratings: int = 0  # ratings naming a dossier code not loaded (warning rejects)
-    stale_rows: int = 0  # dossiers this (older) export shows unresolved, stored resolved: kept as stored
+    stale_rows: int = 0  # dossiers whose stored version comes from a file with a later as-of: kept as stored
+    kept_resolved: int = 0  # a resolved version kept over one showing the dossier unresolved (no reopening)
+    as_of_at: datetime | None = None
+    as_of_source: str | None = None
 
     def summary(self) -> str:
         if self.status == "failed":
@@ -78,7 +82,11 @@ class FileReport:
         if self.unlinked_ratings:
             notes += f" · {fmt_int(self.unlinked_ratings)} đánh giá chưa khớp hồ sơ (xem rejects)"
         if self.stale_rows:
-            notes += f" · {fmt_int(self.stale_rows)} hồ sơ cũ hơn dữ liệu đã nạp, giữ bản đã có kết quả (xem rejects)"
+            notes += f" · {fmt_int(self.stale_rows)} hồ sơ cũ hơn dữ liệu đã nạp, giữ bản mới hơn (xem rejects)"
+        if self.kept_resolved:
+            notes += f" · {fmt_int(self.kept_resolved)} hồ sơ giữ bản đã có kết quả (xem rejects)"
+        if self.as_of_at:
+            notes += f" · số liệu tính đến {_moment(self.as_of_at)} ({AS_OF_SOURCES[self.as_of_source]})"
         return (f"ĐÃ NẠP  {self.file}: đọc {fmt_int(self.rows_read)} dòng · thêm mới {fmt_int(self.rows_new)} · "
                 f"cập nhật {fmt_int(self.rows_updated)} · không đổi {fmt_int(self.rows_unchanged)} · "
                 f"bị loại {fmt_int(self.rows_rejected)}" + notes)
@@ -92,6 +100,8 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
     use(db)  # the settings folder beside this database, if any (core.installation)
     with writing(db) as session:
         con = session.con
+        if session.leftovers_removed:
+            say(f"Đã xóa {len(session.leftovers_removed)} tệp làm việc còn sót lại từ lần nạp bị dừng giữa chừng.")
         try:
             ensure_schema(con)
         except EtlError as exc:  # e.g. the database holds another province's dossiers
@@ -107,6 +117,7 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
         if session.changed:
             say("Đang dựng lại bảng tổng hợp…")
             build_marts(con)
+            pause_point("marts")
     return reports
 
 
@@ -170,15 +181,26 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, name: str, ctx: Context
                                                 f"({type(exc).__name__}: {exc}). Cách xử lý: mở tệp bằng Excel, "
                                                 "lưu lại dạng .xlsx rồi nạp lại; nếu vẫn lỗi, báo cho quản trị "
                                                 "dữ liệu kèm tệp này.")
+    pause_point("read")
     con.execute("BEGIN TRANSACTION")
     try:
         report = _write(con, path, name, sha, user, results)
+        pause_point("write")
         con.execute("COMMIT")
         return report
     except Exception as exc:
-        con.execute("ROLLBACK")
+        _rollback(con)
+        if storage_error(exc):  # a full or read-only disk fails every file: stop, the store says why
+            raise
         return FileReport(name, "failed", error=f"lỗi khi ghi vào cơ sở dữ liệu ({exc}); không có thay đổi nào được "
                                                 "ghi. Báo cho quản trị dữ liệu kèm tệp này.")
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:  # after a fatal I/O error DuckDB has already given the transaction up
+        pass
 
 
 def normalize_table(table: RawTable, ctx: Context) -> Normalized:
@@ -193,16 +215,19 @@ def normalize_table(table: RawTable, ctx: Context) -> Normalized:
 def _write(con, path: Path, name: str, sha: str, user: str,
            results: list[tuple[RawTable, Normalized]]) -> FileReport:
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchall()[0][0]
-    report = FileReport(name, "loaded", kind=results[0][1].kind, load_id=load_id)
+    loaded_at = datetime.now()
+    as_of, as_of_source = file_as_of(results, loaded_at)
+    report = FileReport(name, "loaded", kind=results[0][1].kind, load_id=load_id, as_of_at=as_of,
+                        as_of_source=as_of_source)
     for table, norm in results:
         _insert_fields(con, norm.new_fields)
         rejects = norm.rejects
         if norm.kind == "dossier":
-            stale = _drop_stale_dossiers(con, norm.rows, load_id, table)
-            report.stale_rows += stale.height
-            rejects = pl.concat([rejects, stale])
-            new, updated, unchanged = _merge_dossiers(con, norm.rows, load_id, table)
-            unchanged += stale.height  # the stored (resolved) version stays
+            merged = _merge_dossiers(con, norm.rows, load_id, table, as_of)
+            new, updated, unchanged = merged.new, merged.updated, merged.unchanged
+            report.stale_rows += merged.stale
+            report.kept_resolved += merged.kept_resolved
+            rejects = pl.concat([rejects, merged.warnings])
         elif norm.kind == "rating":
             new, updated, unchanged = _merge_ratings(con, norm.rows, norm.answers, load_id, table)
             unlinked = _unlinked_ratings(con, norm.rows)
@@ -225,20 +250,26 @@ def _write(con, path: Path, name: str, sha: str, user: str,
     if report.unmapped_questions:
         report.warnings.insert(0, f"{report.unmapped_questions} câu hỏi chưa gắn với yếu tố SIPAS (các dòng dưới).")
     if report.stale_rows:
-        report.warnings.insert(0, f"{report.stale_rows} hồ sơ trong tệp này chưa có kết quả nhưng dữ liệu đã nạp ghi "
-                                  "đã có kết quả: tệp có vẻ cũ hơn, giữ bản đã nạp (xem rejects).")
+        report.warnings.insert(0, f"{report.stale_rows} hồ sơ đã có bản mới hơn từ tệp khác (số liệu tính đến muộn "
+                                  f"hơn {as_of:%d/%m/%Y %H:%M} của tệp này): giữ bản mới hơn, bản trong tệp này "
+                                  "vào lịch sử phiên bản (xem rejects).")
+    if report.kept_resolved:
+        report.warnings.insert(0, f"{report.kept_resolved} hồ sơ có một bản ghi đã có kết quả và một bản mới hơn ghi "
+                                  "chưa có kết quả: giữ bản đã có kết quả vì phần mềm không mở lại hồ sơ đã giải "
+                                  "quyết (settings.toml [load] keep_resolved_over_older) (xem rejects).")
     if report.unlinked_ratings:
         report.warnings.insert(0, f"{report.unlinked_ratings} đánh giá ghi mã hồ sơ chưa có trong dữ liệu: vẫn được "
                                   "nạp và tính cho đơn vị, nhưng chưa khớp hồ sơ (xem rejects).")
     periods = [t.period for t, _ in results if t.period]
     log = {
-        "load_id": load_id, "loaded_at": datetime.now(), "loaded_by": user, "file_name": name,
+        "load_id": load_id, "loaded_at": loaded_at, "loaded_by": user, "file_name": name,
         "file_sha256": sha, "file_bytes": path.stat().st_size, "kind": report.kind,
         "sheets": ", ".join(t.sheet for t, _ in results if t.sheet) or None,
         "period_from": periods[0][0] if periods else None, "period_to": periods[0][1] if periods else None,
         "rows_read": report.rows_read, "rows_new": report.rows_new, "rows_updated": report.rows_updated,
         "rows_unchanged": report.rows_unchanged, "rows_rejected": report.rows_rejected,
         "rows_skipped": report.rows_skipped, "status": "loaded", "message": "\n".join(report.warnings) or None,
+        "as_of_at": as_of, "as_of_source": as_of_source,
     }
     cols = LOAD_LOG.names()
     con.execute(f"INSERT INTO load_log ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})", log)
@@ -250,50 +281,190 @@ def _hash_expr(columns: tuple[str, ...]) -> str:
     return f"md5(concat_ws('|', {parts}))"
 
 
-def _drop_stale_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable) -> pl.DataFrame:
-    """Warning lines for dossiers this export shows unresolved while the stored version is resolved
-    (status 9/10 with a finish date): an export taken before the stored one, loaded late, must not
-    roll results back (the latest *load* otherwise wins). Those rows are left out of `incoming` by
-    `_merge_dossiers` (it reads the temp table `stale`). settings.toml [load] keep_resolved_over_older
-    = false turns this off, for a province whose software reopens finished dossiers."""
-    con.execute("CREATE OR REPLACE TEMP TABLE stale (dossier_code VARCHAR)")
-    if not settings().load.keep_resolved_over_older or rows.height == 0:
-        return pl.DataFrame(schema=REJECT_SCHEMA)
-    con.register("stale_frame", rows.select("_row", "dossier_code", "status_code", "finished_at").to_arrow())
-    found = pl.from_arrow(con.sql("""
-        SELECT f._row, f.dossier_code, c.finished_at AS stored_finished, c.source_file AS stored_file, c.load_id
-        FROM stale_frame f JOIN stg_dossier_current c USING (dossier_code)
-        WHERE c.status_code IN (9, 10) AND c.finished_at IS NOT NULL
-          AND (coalesce(CAST(f.status_code AS INTEGER), 0) NOT IN (9, 10) OR f.finished_at IS NULL)
-        ORDER BY f._row
-    """).to_arrow_table())
-    con.unregister("stale_frame")
-    con.register("stale_codes", found.select("dossier_code").to_arrow())
-    con.execute("INSERT INTO stale SELECT dossier_code FROM stale_codes")
-    con.unregister("stale_codes")
-    return pl.DataFrame({
-        "source_row": found["_row"], "severity": "warning", "reason_code": "stale_update",
-        "column_name": "Trạng thái", "raw_value": None,
-        "message": [f"Hồ sơ «{r['dossier_code']}» trong tệp này chưa có kết quả, nhưng lần nạp {r['load_id']} (tệp "
-                    f"«{r['stored_file']}») đã ghi có kết quả ngày {r['stored_finished']:%d/%m/%Y}: tệp này có vẻ cũ "
-                    "hơn nên giữ bản đã nạp. Nếu hồ sơ thật sự được xử lý lại, báo quản trị dữ liệu."
-                    for r in found.iter_rows(named=True)],
-        "dossier_code": found["dossier_code"], "raw_row": None,
-    }, schema=REJECT_SCHEMA)
+# --- as of when a file's data stands ---------------------------------------------------------------
+
+# "(Từ ngày 01/10/2026 đến ngày 31/10/2026)", "Số liệu tính đến hết ngày 30/11/2026".
+_UNTIL = re.compile(r"đến\s+(?:hết\s+)?ngày\s*(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
+AS_OF_SOURCES = {"title": "theo dòng tiêu đề", "rows": "theo ngày mới nhất trong tệp", "load_time": "theo lúc nạp"}
+# Events a row records as having happened (never a due date, which lies ahead).
+EVENT_COLUMNS = {
+    "dossier": ("submitted_at", "received_at", "finished_at", "returned_at", "supplement_requested_at",
+                "supplemented_at", "apology_issued_at"),
+    "survey": ("response_date",),
+    "rating": ("rated_at",),
+}
 
 
-def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable) -> tuple[int, int, int]:
+def file_as_of(results: list[tuple[RawTable, Normalized]], loaded_at: datetime) -> tuple[datetime, str]:
+    """The moment a file's data stands at, and the rule that gave it.
+
+    'title': the end of the day the title rows name after «đến ngày»; 'rows': the latest event in
+    the loaded rows, used when there is no such title or when a row records an event after it (the
+    file was then exported later than its period: it cannot stand before an event it shows);
+    'load_time': neither. A moment after the load is no evidence (a period still running, a typo in
+    a year) and is ignored."""
+    title = _title_until([t for t, _ in results])
+    if title is not None and title > loaded_at:
+        title = None
+    latest = _latest_event([n for _, n in results], loaded_at)
+    if title is not None and (latest is None or latest <= title):
+        return title, "title"
+    if latest is not None:
+        return latest, "rows"
+    return loaded_at, "load_time"
+
+
+def _title_until(tables: list[RawTable]) -> datetime | None:
+    ends = []
+    for table in tables:
+        for line in table.title_lines:
+            for day, month, year in _UNTIL.findall(line):
+                try:
+                    ends.append(datetime.combine(datetime(int(year), int(month), int(day)), time(23, 59, 59)))
+                except ValueError:
+                    continue
+    return max(ends, default=None)
+
+
+def _latest_event(normalized: list[Normalized], loaded_at: datetime) -> datetime | None:
+    found = []
+    for norm in normalized:
+        columns = [c for c in EVENT_COLUMNS.get(norm.kind, ()) if c in norm.rows.columns]
+        if not columns or norm.rows.height == 0:
+            continue
+        events = norm.rows.select(pl.concat_list([pl.col(c).cast(pl.Datetime("us")) for c in columns])
+                                  .explode().alias("at")).drop_nulls()
+        latest = events.filter(pl.col("at") <= loaded_at)["at"].max()
+        if latest is not None:
+            found.append(latest)
+    return max(found, default=None)
+
+
+# --- dossiers: the version from the latest as-of wins ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Merged:
+    new: int
+    updated: int
+    unchanged: int
+    stale: int  # rows that lost to a stored version from a file with a later as-of
+    kept_resolved: int  # rows where a resolved version won over a later unresolved one
+    warnings: pl.DataFrame  # REJECT_SCHEMA lines for both
+
+
+_RESOLVED = "(coalesce(CAST({t}.status_code AS INTEGER), 0) IN (9, 10) AND {t}.finished_at IS NOT NULL)"
+
+
+def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable, as_of: datetime) -> Merged:
+    """Merge a file's dossiers so that the result does not depend on the order files are loaded in.
+
+    Per dossier the current version is the one from the file with the latest as-of
+    (`file_as_of`); on a tie the later load wins. A row that loses is still stored, in
+    stg_dossier_superseded, with a warning naming the file that holds the newer state. A row
+    identical to the current version changes nothing but, from a file at least as recent, becomes
+    its provenance (so the current row names the newest file that shows it, in any load order).
+
+    Exception, settings.toml [load] keep_resolved_over_older (default true, for software that never
+    reopens a finished dossier): a resolved version (status 9/10 with a finish date) beats one
+    showing the dossier unresolved, whatever their as-of; set false and a later export showing the
+    dossier reopened wins like any later version. Either way the winner is the greatest
+    (resolved if the setting is on, as-of, load), so the outcome is the same in every load order."""
     incoming = rows.drop("_row").with_columns(
         load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
     )
     con.register("incoming_frame", incoming.to_arrow())
     cols = [c.name for c in DOSSIER_COLUMNS]
-    select = ", ".join(f"CAST({c} AS {t.sql_type}) AS {c}" if c != "row_hash" else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash"
-                       for c, t in ((c.name, c) for c in DOSSIER_COLUMNS))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame "
-                "WHERE dossier_code NOT IN (SELECT dossier_code FROM stale)")
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.name != "row_hash"
+                       else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash" for c in DOSSIER_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame")
     con.unregister("incoming_frame")
-    return _merge(con, "stg_dossier_current", "stg_dossier_superseded", "dossier_code", cols)
+    protect = settings().load.keep_resolved_over_older
+    # newer: this file's (as-of, load) is at least the stored version's; the load id only grows, so
+    # that is as-of >= stored as-of (an earlier sheet of this same file has no load_log row yet).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE decided AS
+        WITH pairs AS (
+            SELECT i.dossier_code, i.source_row AS row_in, c.dossier_code IS NULL AS is_new,
+                   c.row_hash IS NOT DISTINCT FROM i.row_hash AS same,
+                   {_RESOLVED.format(t="i")} AS resolved_in, {_RESOLVED.format(t="c")} AS resolved_stored,
+                   c.load_id AS stored_load, c.source_file AS stored_file, c.finished_at AS stored_finished,
+                   i.finished_at AS finished_in, g.as_of_at AS stored_as_of,
+                   c.load_id = $load OR $as_of >= coalesce(g.as_of_at, TIMESTAMP '-infinity') AS newer
+            FROM incoming i LEFT JOIN stg_dossier_current c USING (dossier_code)
+            LEFT JOIN load_log g ON g.load_id = c.load_id
+        )
+        SELECT *, is_new OR CASE WHEN $protect AND resolved_in <> resolved_stored THEN resolved_in
+                                 ELSE newer END AS wins
+        FROM pairs
+    """, {"load": load_id, "as_of": as_of, "protect": protect})
+    col_list = ", ".join(cols)
+    replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT is_new AND NOT same"
+    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM stg_dossier_current "
+                f"WHERE dossier_code IN ({replaced})")
+    con.execute(f"DELETE FROM stg_dossier_current WHERE dossier_code IN ({replaced})")
+    con.execute(f"INSERT INTO stg_dossier_current ({col_list}) SELECT {col_list} FROM incoming WHERE dossier_code "
+                "IN (SELECT dossier_code FROM decided WHERE is_new OR (wins AND NOT same))")
+    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM incoming WHERE dossier_code "
+                "IN (SELECT dossier_code FROM decided WHERE NOT wins AND NOT same)")
+    con.execute("""
+        UPDATE stg_dossier_current c SET load_id = i.load_id, source_file = i.source_file,
+               source_sheet = i.source_sheet, source_row = i.source_row
+        FROM incoming i
+        WHERE c.dossier_code = i.dossier_code
+          AND c.dossier_code IN (SELECT dossier_code FROM decided WHERE same AND wins)
+    """)
+    [(new, updated, total)] = con.execute(
+        "SELECT count(*) FILTER (is_new), count(*) FILTER (wins AND NOT is_new AND NOT same), count(*) "
+        "FROM decided").fetchall()
+    notes = pl.from_arrow(con.sql("""
+        SELECT row_in, dossier_code, stored_load, stored_file, stored_as_of, stored_finished, finished_in,
+               CASE WHEN NOT wins AND NOT newer THEN 'stale_update' ELSE 'resolved_kept' END AS reason,
+               wins
+        FROM decided
+        WHERE NOT is_new AND NOT same AND (NOT wins OR NOT newer)
+        ORDER BY row_in
+    """).to_arrow_table())
+    warnings = _merge_warnings(notes, as_of)
+    stale = notes.filter(pl.col("reason") == "stale_update").height
+    return Merged(new, updated, total - new - updated, stale, notes.height - stale, warnings)
+
+
+def _merge_warnings(notes: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """One warning line per row that lost to a newer stored version, or where a resolved version
+    was kept over a later unresolved one; the message names the file holding the other version."""
+    messages, columns = [], []
+    for r in notes.iter_rows(named=True):
+        other = f"tệp «{r['stored_file']}» (lần nạp {r['stored_load']}, số liệu tính đến {_moment(r['stored_as_of'])})"
+        if r["reason"] == "stale_update":
+            columns.append("Mã hồ sơ")
+            messages.append(
+                f"Hồ sơ «{r['dossier_code']}»: tệp này có số liệu tính đến {_moment(as_of)}, cũ hơn {other} đang giữ "
+                "trạng thái mới hơn của hồ sơ, nên giữ bản của tệp đó; bản trong tệp này vẫn được lưu vào lịch sử "
+                "phiên bản. Nếu tệp này thật ra mới hơn, kiểm tra dòng tiêu đề «đến ngày …» của tệp.")
+        elif r["wins"]:  # this file's resolved version beat a later unresolved one
+            columns.append("Trạng thái")
+            messages.append(
+                f"Hồ sơ «{r['dossier_code']}»: {other} mới hơn nhưng ghi hồ sơ chưa có kết quả; tệp này ghi đã có "
+                f"kết quả ngày {r['finished_in']:%d/%m/%Y}, nên giữ bản đã có kết quả (phần mềm không mở lại hồ sơ "
+                "đã giải quyết). Nếu hồ sơ thật sự được xử lý lại, báo quản trị dữ liệu.")
+        else:  # this later file shows unresolved a dossier stored as resolved
+            columns.append("Trạng thái")
+            messages.append(
+                f"Hồ sơ «{r['dossier_code']}» trong tệp này chưa có kết quả, nhưng {other} đã ghi có kết quả ngày "
+                f"{r['stored_finished']:%d/%m/%Y}: giữ bản đã có kết quả (phần mềm không mở lại hồ sơ đã giải quyết). "
+                "Nếu hồ sơ thật sự được xử lý lại, báo quản trị dữ liệu.")
+    return pl.DataFrame({
+        "source_row": notes["row_in"].cast(pl.Int64), "severity": "warning",
+        "reason_code": notes["reason"], "column_name": pl.Series(columns, dtype=pl.String), "raw_value": None,
+        "message": pl.Series(messages, dtype=pl.String), "dossier_code": notes["dossier_code"], "raw_row": None,
+    }, schema=REJECT_SCHEMA)
+
+
+def _moment(at: datetime | None) -> str:
+    if at is None:
+        return "không rõ"
+    return f"{at:%d/%m/%Y}" if at.time() == time(23, 59, 59) else f"{at:%d/%m/%Y %H:%M}"
 
 
 def _merge(con, current: str, history: str | None, key: str, cols: list[str]) -> tuple[int, int, int]:
@@ -432,12 +603,51 @@ def _has_table(con, name: str) -> bool:
 def _migrate(con) -> None:
     """Schema version 1 kept every dossier version, the current one included, in the table
     stg_dossier_versions; version 2 keeps only superseded versions in stg_dossier_superseded
-    and makes stg_dossier_versions a view over both. Tables added since (ratings, appraisal
-    scores) are created empty by the DDL that follows."""
+    and makes stg_dossier_versions a view over both. Version 3 adds load_log.as_of_at and
+    as_of_source (see `_fill_as_of`). Tables added since (ratings, appraisal scores) are created
+    empty by the DDL that follows."""
     if _has_table(con, "stg_dossier_versions"):
         con.execute("CREATE TABLE stg_dossier_superseded AS SELECT v.* FROM stg_dossier_versions v "
                     "ANTI JOIN stg_dossier_current c USING (dossier_code, load_id, row_hash)")
         con.execute("DROP TABLE stg_dossier_versions")
+    have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'load_log'")
+            .fetchall()}
+    if "as_of_at" not in have:
+        for column in LOAD_LOG.columns:
+            if column.name not in have:
+                con.execute(f"ALTER TABLE load_log ADD COLUMN {column.name} {column.sql_type}")
+        _fill_as_of(con)
+
+
+def _fill_as_of(con) -> None:
+    """As-of of loads made before version 3, by the rules of `file_as_of` from what was stored:
+    the title's period end (period_to); else the latest event among the dossier versions the load
+    wrote (rows it found unchanged were not stored, so this may be earlier than the file's); else
+    the load time. Only later loads are ordered by it: the current versions stay as they are."""
+    events = ", ".join(EVENT_COLUMNS["dossier"])
+    con.execute(f"""
+        UPDATE load_log l SET as_of_at = f.as_of_at, as_of_source = f.as_of_source
+        FROM (
+            SELECT l.load_id,
+                   CASE WHEN t.title IS NOT NULL AND (e.latest IS NULL OR e.latest <= t.title) THEN t.title
+                        WHEN e.latest IS NOT NULL THEN e.latest ELSE l.loaded_at END AS as_of_at,
+                   CASE WHEN t.title IS NOT NULL AND (e.latest IS NULL OR e.latest <= t.title) THEN 'title'
+                        WHEN e.latest IS NOT NULL THEN 'rows' ELSE 'load_time' END AS as_of_source
+            FROM load_log l
+            LEFT JOIN (SELECT load_id, CAST(period_to AS TIMESTAMP) + INTERVAL '23:59:59' AS title FROM load_log
+                       WHERE CAST(period_to AS TIMESTAMP) + INTERVAL '23:59:59' <= loaded_at) t USING (load_id)
+            LEFT JOIN (
+                SELECT v.load_id, max(v.event_at) AS latest
+                FROM (SELECT load_id, unnest([{events}]) AS event_at FROM stg_dossier_superseded
+                      UNION ALL
+                      SELECT load_id, unnest([{events}]) AS event_at FROM stg_dossier_current) v
+                JOIN load_log g USING (load_id)
+                WHERE v.event_at <= g.loaded_at
+                GROUP BY v.load_id
+            ) e USING (load_id)
+        ) f
+        WHERE l.load_id = f.load_id
+    """)
 
 
 def _write_references(con) -> None:

@@ -97,6 +97,12 @@ LOAD_LOG = Table("load_log", "One row per file loaded (or skipped as already loa
     C("rows_skipped", "INTEGER", "Blank, group-header and total rows", "Bỏ qua"),
     C("status", "VARCHAR", "'loaded' or 'already_loaded'", "Kết quả"),
     C("message", "VARCHAR", "Warnings for the file", "Ghi chú"),
+    # Last, so that a database migrated by ALTER TABLE ADD COLUMN has the declared order.
+    C("as_of_at", "TIMESTAMP", "The moment the file's data stands at; per dossier the version from the file with "
+      "the latest as-of wins, whatever the load order (ties: the later load)", "Số liệu tính đến"),
+    C("as_of_source", "VARCHAR", "Which rule gave as_of_at: 'title' (end of the day in the title's «đến ngày …»), "
+      "'rows' (the latest event in the file's rows: receipt, finish, return, …, when later than the title or "
+      "without one) or 'load_time' (neither)", "Căn cứ thời điểm"),
 ), key=("load_id",))
 
 REJECTS = Table("rejects", "Rows not loaded (severity 'error') or loaded with a doubt (severity 'warning').", (
@@ -113,10 +119,12 @@ REJECTS = Table("rejects", "Rows not loaded (severity 'error') or loaded with a 
     C("raw_row", "VARCHAR", "The whole row as read, JSON", "Dữ liệu gốc"),
 ))
 
-DOSSIER_SUPERSEDED = Table("stg_dossier_superseded", "Earlier versions of dossiers, replaced by a later export. "
+DOSSIER_SUPERSEDED = Table("stg_dossier_superseded", "Other versions of dossiers: replaced by a later export, "
+                           "or loaded late from an export older than the current version. "
                            "The view stg_dossier_versions adds the current ones: every version ever loaded.",
                            DOSSIER_COLUMNS, key=("dossier_code", "load_id"))
-DOSSIER_CURRENT = Table("stg_dossier_current", "The latest version of each dossier (latest load wins).",
+DOSSIER_CURRENT = Table("stg_dossier_current", "The current version of each dossier: the one from the file "
+                        "with the latest as-of (`load_log.as_of_at`), whatever the load order.",
                         DOSSIER_COLUMNS, key=("dossier_code",))
 
 SURVEY_RESPONSES = Table("stg_survey_responses", "One row per survey respondent.", (

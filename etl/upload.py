@@ -20,6 +20,7 @@ from pathlib import Path
 
 from core.settings import settings
 from core.text import bom_encoding, fmt_int
+from etl.errors import EtlError
 from etl.load import FileReport, load_files
 
 # .txt: what Excel's "Save as Unicode Text" (Văn bản Unicode) writes, UTF-16 with tabs; read as CSV.
@@ -266,6 +267,8 @@ def _load_checked(names: list[str], paths: list[Path | None], problems: list[str
         try:
             loaded = load_files([p for _, p in todo], db, loaded_by=loaded_by, names=[n for n, _ in todo],
                                 progress=_share_of(len(todo), say))
+        except EtlError as exc:  # the store's own message (a full or read-only disk): nothing was published
+            loaded = [FileReport(n, "failed", error=f"tệp «{n}»: chưa nạp. {exc}") for n, _ in todo]
         except Exception as exc:  # noqa: BLE001 — the database itself failed, not a file: nothing was published
             loaded = [FileReport(n, "failed", error=(
                 f"tệp «{n}»: chưa nạp vì cơ sở dữ liệu báo lỗi ({type(exc).__name__}: {exc}); dữ liệu không thay "

@@ -39,6 +39,7 @@ REASON_LABELS = {
     "finished_before_received": "Có kết quả trước ngày tiếp nhận",
     "returned_before_received": "Trả kết quả trước ngày tiếp nhận",
     "fee_out_of_range": "Số tiền ngoài khoảng hợp lý",
+    "resolved_kept": "Giữ bản đã có kết quả (không mở lại hồ sơ)",
 }
 SEVERITY_LABELS = {"error": "Bị loại (không nạp)", "warning": "Cảnh báo (đã nạp, bỏ giá trị)"}
 KIND_LABELS = {"dossier": "Hồ sơ", "survey": "Khảo sát", "rating": "Đánh giá"}
@@ -53,12 +54,14 @@ LOAD_COLUMNS = (
     ("load_id", "Lần nạp", 8), ("loaded_at", "Thời điểm", 17), ("loaded_by", "Người nạp", 16),
     ("file_name", "Tệp", 40), ("kind", "Loại", 10), ("file_sha256", "Mã băm SHA-256", 30),
     ("file_bytes", "Dung lượng (byte)", 14), ("sheets", "Trang tính", 14), ("period_from", "Kỳ từ ngày", 11),
-    ("period_to", "Kỳ đến ngày", 11), ("rows_read", "Dòng đọc", 10), ("rows_new", "Thêm mới", 10),
+    ("period_to", "Kỳ đến ngày", 11), ("as_of_at", "Số liệu tính đến", 17), ("as_of_source", "Căn cứ", 12),
+    ("rows_read", "Dòng đọc", 10), ("rows_new", "Thêm mới", 10),
     ("rows_updated", "Cập nhật", 10), ("rows_unchanged", "Không đổi", 10), ("rows_rejected", "Bị loại", 10),
     ("rows_skipped", "Bỏ qua", 10), ("status", "Trạng thái", 14), ("message", "Ghi chú", 50),
 )
+AS_OF_LABELS = {"title": "Dòng tiêu đề", "rows": "Ngày trong tệp", "load_time": "Lúc nạp"}
 _VALUE_LABELS = {"severity": SEVERITY_LABELS, "reason_code": REASON_LABELS, "kind": KIND_LABELS,
-                 "status": STATUS_LABELS}
+                 "status": STATUS_LABELS, "as_of_source": AS_OF_LABELS}
 
 
 def raw_label(key: str) -> str:

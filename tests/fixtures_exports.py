@@ -425,9 +425,15 @@ def write_other_xlsx(path: Path) -> None:
                             [1, "Nguyễn Văn An", "10A1", 8.5], [2, "Trần Thị Bình", "10A1", 9]])
 
 
+LOAD_DAY = "2026-12-31"  # hand-made exports run to December 2026: loaded after their last event
+
+
 def load_text_exports(folder: Path, exports: dict[str, str]) -> Path:
-    """Write hand-made CSV exports (name → text), load them through the real ETL, and insist that
-    every file loaded with no rejected row; returns the database path."""
+    """Write hand-made CSV exports (name → text), load them through the real ETL on LOAD_DAY (so that
+    no date of the case counts as "not happened yet", whatever the real date), and insist that every
+    file loaded with no rejected row; returns the database path."""
+    import os
+
     from etl.load import load_files
 
     paths = []
@@ -435,6 +441,14 @@ def load_text_exports(folder: Path, exports: dict[str, str]) -> Path:
         (folder / name).write_text(text, encoding="utf-8")
         paths.append(folder / name)
     db = folder / "test.duckdb"
-    reports = load_files(paths, db)
+    saved = os.environ.get("CCHC_TODAY")
+    os.environ["CCHC_TODAY"] = LOAD_DAY
+    try:
+        reports = load_files(paths, db)
+    finally:
+        if saved is None:
+            os.environ.pop("CCHC_TODAY")
+        else:
+            os.environ["CCHC_TODAY"] = saved
     assert all(r.status == "loaded" and r.rows_rejected == 0 for r in reports), [r.summary() for r in reports]
     return db

@@ -228,7 +228,7 @@ def test_detail_recomputes_the_rule(con):
     l1 = late.dossier_detail(con, feb(), " HS-L1 ")
     assert (l1.row["applicant_id_number"], l1.row["applicant_address"]) == ("xxxxxxxxx234", "Phường Hải Châu, TP Đà Nẵng")
     # A link typed or pasted with the code in lower case, fullwidth or with a zero-width space opens the
-    # same dossier (etl.text.normalize_dossier_code, the loader's rule).
+    # same dossier (core.text.normalize_dossier_code, the loader's rule).
     assert late.dossier_detail(con, feb(), "hs-l1\u200b").row["dossier_code"] == "HS-L1"
     assert late.dossier_detail(con, feb(), "ＨＳ－Ｌ１").row["dossier_code"] == "HS-L1"
     l3 = late.dossier_detail(con, feb(), "HS-L3")

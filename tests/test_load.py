@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from fixtures_exports import (
     QUESTIONS,
+    TITLES,
     Group,
     Total,
     dossier,
@@ -279,13 +280,13 @@ def test_same_file_twice_changes_nothing(tmp_db, exports_dir):
 
 
 def test_later_export_updates_and_keeps_history(tmp_db, exports_dir):
-    early = exports_dir / "thang_2.xlsx"
+    early = exports_dir / "thang_2.xlsx"  # stands at the end of 05/02/2026 (its title)
     write_dossier_xlsx(early, [
         dossier("U1", TK, D(2026, 2, 2, 8), D(2026, 2, 4, 17), None, "Đang xử lý"),
         dossier("U2", HV, D(2026, 2, 3, 8), D(2026, 2, 5, 17), D(2026, 2, 4, 10), "Đã trả kết quả"),
-    ])
-    # A week later, as CSV: U1 is now finished, U2 is identical (text dates instead of date cells),
-    # U3 is new.
+    ], titles=TITLES[:2] + ("(Từ ngày 01/02/2026 đến ngày 05/02/2026)",))
+    # A week later, as CSV without a title (stands at its latest event, U3's receipt on 09/02): U1
+    # is now finished, U2 is identical (text dates instead of date cells), U3 is new.
     later = exports_dir / "thang_2_cap_nhat.csv"
     write_dossier_csv(later, [
         dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "04/02/2026 09:00:00", "Đã trả kết quả"),
@@ -299,44 +300,82 @@ def test_later_export_updates_and_keeps_history(tmp_db, exports_dir):
     assert rows(tmp_db, "SELECT dossier_code, status_code, finished_at, source_file FROM dossiers "
                         "ORDER BY dossier_code") == [
         ("U1", 10, D(2026, 2, 4, 9), "thang_2_cap_nhat.csv"),
-        ("U2", 10, D(2026, 2, 4, 10), "thang_2.xlsx"),  # unchanged: the first file's version stays
+        # unchanged, and now named by the newest file that shows it (the same in any load order)
+        ("U2", 10, D(2026, 2, 4, 10), "thang_2_cap_nhat.csv"),
         ("U3", 4, None, "thang_2_cap_nhat.csv"),
     ]
     assert rows(tmp_db, "SELECT dossier_code, load_id, status_code FROM stg_dossier_versions "
                         "ORDER BY dossier_code, load_id") == [
-        ("U1", 1, 4), ("U1", 2, 10), ("U2", 1, 10), ("U3", 2, 4)]
+        ("U1", 1, 4), ("U1", 2, 10), ("U2", 2, 10), ("U3", 2, 4)]
+    assert rows(tmp_db, "SELECT load_id, as_of_at, as_of_source FROM load_log ORDER BY load_id") == [
+        (1, D(2026, 2, 5, 23, 59, 59), "title"), (2, D(2026, 2, 9, 8), "rows")]
 
 
 @pytest.mark.parametrize("keep", [True, False])
-def test_an_older_export_loaded_late_does_not_roll_a_result_back(tmp_db, exports_dir, monkeypatch, keep):
-    """The March export shows U1 finished; the February export, loaded after it, still shows U1 in
-    progress. Kept (default): U1 stays finished, the row is a warning, U2 loads as new. With the
-    setting off, the latest load wins as before and U1 is back to 'Đang xử lý'."""
+def test_an_older_export_loaded_late_does_not_roll_anything_back(tmp_db, exports_dir, monkeypatch, keep):
+    """The March export shows U1 finished and U3 with an extended due date; the February export,
+    loaded after it, still shows U1 in progress and U3 with its first due date. Whatever the setting,
+    February stands earlier (its title), so March's versions stay; February's are kept as history
+    with a warning naming the March file; U2 loads as new."""
     (tmp_db.parent / "config").mkdir(parents=True)  # the installation's settings folder, beside the database
     (tmp_db.parent / "config" / "settings.toml").write_text(f"[load]\nkeep_resolved_over_older = {str(keep).lower()}\n")
     march = exports_dir / "thang_3.csv"
     write_dossier_csv(march, [
         dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "04/02/2026 09:00:00", "Đã trả kết quả"),
-    ])
+        dossier("U3", TK, "02/02/2026 08:00:00", "20/02/2026 17:00:00", None, "Đang xử lý"),
+    ], titles=("(Từ ngày 01/02/2026 đến ngày 10/03/2026)",))
     february = exports_dir / "thang_2.csv"
     write_dossier_csv(february, [
         dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),
         dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", None, "Đang xử lý"),
-    ])
+        dossier("U3", TK, "02/02/2026 08:00:00", "06/02/2026 17:00:00", None, "Đang xử lý"),
+    ], titles=("(Từ ngày 01/02/2026 đến ngày 10/02/2026)",))
     load_files([march], tmp_db)
     [late] = load_files([february], tmp_db)
-    status = dict(rows(tmp_db, "SELECT dossier_code, status_code FROM dossiers"))
-    if keep:
-        assert (late.rows_new, late.rows_updated, late.rows_unchanged, late.stale_rows) == (1, 0, 1, 1)
-        assert status == {"U1": 10, "U2": 4}
-        [(row, severity, reason, message)] = rows(tmp_db, "SELECT source_row, severity, reason_code, message "
-                                                          "FROM rejects WHERE load_id = 2")
-        assert (row, severity, reason) == (2, "warning", "stale_update")  # header on row 1, U1 on row 2
-        assert "lần nạp 1 (tệp «thang_3.csv») đã ghi có kết quả ngày 04/02/2026" in message
-        assert "cũ hơn dữ liệu đã nạp" in late.summary()
-    else:
-        assert (late.rows_new, late.rows_updated, late.stale_rows) == (1, 1, 0)
-        assert status == {"U1": 4, "U2": 4}
+    assert (late.rows_new, late.rows_updated, late.rows_unchanged, late.stale_rows) == (1, 0, 2, 2)
+    assert rows(tmp_db, "SELECT dossier_code, status_code, due_at, source_file FROM dossiers ORDER BY 1") == [
+        ("U1", 10, D(2026, 2, 4, 17), "thang_3.csv"), ("U2", 4, D(2026, 2, 5, 17), "thang_2.csv"),
+        ("U3", 4, D(2026, 2, 20, 17), "thang_3.csv")]
+    # February's versions are kept, as history.
+    assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_superseded ORDER BY 1") == [("U1", 2), ("U3", 2)]
+    warnings = rows(tmp_db, "SELECT source_row, severity, reason_code, message FROM rejects WHERE load_id = 2 "
+                            "ORDER BY source_row")
+    assert [w[:3] for w in warnings] == [(3, "warning", "stale_update"), (5, "warning", "stale_update")]
+    assert "tệp này có số liệu tính đến 10/02/2026, cũ hơn tệp «thang_3.csv» (lần nạp 1, số liệu tính đến " \
+           "10/03/2026)" in warnings[0][3]
+    assert "cũ hơn dữ liệu đã nạp" in late.summary()
+
+
+@pytest.mark.parametrize("keep", [True, False])
+@pytest.mark.parametrize("order", ["finished_first", "reopened_first"])
+def test_a_later_export_showing_a_finished_dossier_open(tmp_db, exports_dir, monkeypatch, keep, order):
+    """A file standing later shows unresolved a dossier an earlier one shows finished. true (the
+    software never reopens): the finished version stays, in either load order, with a warning.
+    false: the later version wins like any other, in either order."""
+    (tmp_db.parent / "config").mkdir(parents=True)  # the installation's settings folder, beside the database
+    (tmp_db.parent / "config" / "settings.toml").write_text(f"[load]\nkeep_resolved_over_older = {str(keep).lower()}\n")
+    finished = exports_dir / "ket_qua.csv"
+    write_dossier_csv(finished, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "04/02/2026 09:00:00", "Đã trả kết quả"),
+    ], titles=("(Từ ngày 01/02/2026 đến ngày 10/02/2026)",))
+    reopened = exports_dir / "mo_lai.csv"
+    write_dossier_csv(reopened, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),
+    ], titles=("(Từ ngày 01/02/2026 đến ngày 20/02/2026)",))
+    files = [finished, reopened] if order == "finished_first" else [reopened, finished]
+    first, second = (load_files([f], tmp_db)[0] for f in files)
+    expected = ("U1", 10, "ket_qua.csv") if keep else ("U1", 4, "mo_lai.csv")
+    assert rows(tmp_db, "SELECT dossier_code, status_code, source_file FROM dossiers") == [expected]
+    assert rows(tmp_db, "SELECT count(*) FROM stg_dossier_versions") == [(2,)]
+    reasons = rows(tmp_db, "SELECT reason_code, message FROM rejects WHERE load_id = 2")
+    if not keep:
+        # the later file wins; loaded second it is a plain update, loaded first the other is stale
+        assert [r[0] for r in reasons] == ([] if order == "finished_first" else ["stale_update"])
+        return
+    [(reason, message)] = reasons
+    assert reason == "resolved_kept" and second.kept_resolved == 1
+    assert "giữ bản đã có kết quả" in message and "phần mềm không mở lại hồ sơ đã giải quyết" in message
+    assert ("tệp «ket_qua.csv»" if order == "finished_first" else "tệp «mo_lai.csv»") in message
 
 
 def test_database_from_schema_version_1_is_migrated_on_the_next_load(tmp_db, exports_dir):
@@ -364,7 +403,31 @@ def test_database_from_schema_version_1_is_migrated_on_the_next_load(tmp_db, exp
     assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_superseded") == [("U1", 1)]
     assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_versions ORDER BY 1, 2") == [
         ("U1", 1), ("U1", 2), ("U2", 1)]
-    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+
+
+def test_database_from_schema_version_2_gets_as_of_for_its_loads(tmp_db, exports_dir):
+    """Version 2 had no as-of: the next load adds the columns and fills them for the earlier loads
+    by the same rules (title, else the latest event stored, else the load time); the current
+    versions stay as they were."""
+    titled, plain = exports_dir / "co_tieu_de.csv", exports_dir / "khong_tieu_de.csv"
+    write_dossier_csv(titled, [dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý")],
+                      titles=("(Từ ngày 01/02/2026 đến ngày 10/02/2026)",))
+    write_dossier_csv(plain, [dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00",
+                                      "04/02/2026 10:00:00", "Đã trả kết quả")])
+    load_files([titled, plain], tmp_db)
+    with duckdb.connect(str(tmp_db)) as con:  # rewrite load_log the way version 2 stored it
+        con.execute("ALTER TABLE load_log DROP COLUMN as_of_at")
+        con.execute("ALTER TABLE load_log DROP COLUMN as_of_source")
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    later = exports_dir / "sau.csv"
+    write_dossier_csv(later, [dossier("U3", HV, "09/02/2026 08:00:00", "11/02/2026 17:00:00", None, "Đang xử lý")])
+    [report] = load_files([later], tmp_db)
+    assert report.status == "loaded"
+    assert rows(tmp_db, "SELECT load_id, as_of_at, as_of_source FROM load_log ORDER BY load_id") == [
+        (1, D(2026, 2, 10, 23, 59, 59), "title"), (2, D(2026, 2, 4, 10), "rows"), (3, D(2026, 2, 9, 8), "rows")]
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(3,)]
 
 
 # --- (5) one corrupt file, one good ---------------------------------------------------------------
@@ -470,7 +533,7 @@ def test_interrupted_load_leaves_database_byte_identical(published, monkeypatch)
     before_version, before_sha = version(db), sha(db)
     # The second file's merge is interrupted (Ctrl-C, process killed): the first file had already
     # been written into the working copy, but nothing may be published.
-    _fail_on_call(monkeypatch, "_merge", 2, KeyboardInterrupt())
+    _fail_on_call(monkeypatch, "_merge_dossiers", 2, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
         load_files([second, third], db)
     assert version(db) == before_version
@@ -503,7 +566,7 @@ def test_write_error_rolls_back_that_file_only(published, monkeypatch):
     db, second, third = published
     # The merge of the third file writes, then fails: its transaction is rolled back (no dossier,
     # no load_log row), the second file's load stands.
-    _fail_on_call(monkeypatch, "_merge", 2, RuntimeError("lỗi giả lập"))
+    _fail_on_call(monkeypatch, "_merge_dossiers", 2, RuntimeError("lỗi giả lập"))
     reports = load_files([second, third], db)
     assert [r.status for r in reports] == ["loaded", "failed"]
     assert "không có thay đổi nào được ghi" in reports[1].error
