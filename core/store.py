@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.errors import EtlError
+from core.errors import EtlError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cchc.duckdb"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
 from typing import Callable
@@ -207,7 +207,7 @@ def normalize_table(table: RawTable, ctx: Context) -> Normalized:
     unit = None
     if not ({"resolving_unit", "receiving_unit", "unit"} & set(table.columns)):
         unit = next((u for line in table.title_lines if (u := ctx.units.match(line))), None)
-    local = Context(ctx.calendar, ctx.units, unit)
+    local = replace(ctx, file_unit=unit)  # keeps the rest of the context (calendar, units, load day)
     normalizer = {"survey": normalize_survey, "rating": normalize_ratings}.get(table.kind, normalize_dossiers)
     return normalizer(table, local)
 

@@ -14,6 +14,7 @@ Wed 30/04, Thu 01/05 and Fri 02/05 are days off.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -200,10 +201,13 @@ def test_due_outside_the_calendar_is_a_clear_reject(tmp_path):
         dossier("NY-2032", "Phường Thanh Khê", "29/12/2031 08:00:00", None, None, "Đang xử lý", procedure_code=MARRIAGE),
     ], keys=keys)
     [table] = extract_file(path)
-    result = normalize_table(table, Context.default())
+    # Loaded in 2033, so that 2031–2032 are past dates (the plausibility rules reject future ones).
+    result = normalize_table(table, replace(Context.default(), today=date(2033, 1, 15)))
     errors = result.rejects.filter(result.rejects["severity"] == "error")
-    # Header is row 1, so the data rows are 2, 3, 4.
-    assert errors.select("source_row", "reason_code", "raw_value").rows() == [
-        (2, "outside_calendar", "02/01/2014 08:00:00"), (3, "outside_calendar", "29/12/2032 08:00:00")]
-    assert "settings.toml" in errors["message"][0]
+    # Header is row 1, so the data rows are 2, 3, 4. 2014 is before the calendar's first year (2015):
+    # rejected as such before any due date is computed; 29/12/2032 + 3 working days runs past the
+    # calendar's last day (31/12/2032).
+    assert sorted(errors.select("source_row", "reason_code", "raw_value").rows()) == [
+        (2, "before_first_year", "02/01/2014 08:00:00"), (3, "outside_calendar", "29/12/2032 08:00:00")]
+    assert all("settings.toml" in m for m in errors.filter(errors["reason_code"] == "outside_calendar")["message"])
     assert result.rows.select("dossier_code", "due_at").rows() == [("NY-2032", datetime(2032, 1, 2, 8, 0))]
