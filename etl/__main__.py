@@ -1,4 +1,4 @@
-"""ETL command line for the office's IT staff: init, load, demo, status, rejects, rebuild, report, appraisal."""
+"""ETL command line for the office's IT staff: init, load, demo, status, rejects, rebuild, report, alerts, appraisal."""
 from __future__ import annotations
 
 import argparse
@@ -54,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
                        help="mã đơn vị (lặp lại được); mặc định toàn tỉnh")
     p_rep.add_argument("--out", type=Path, required=True,
                        help="tệp kết quả: form06 .xlsx (theo mẫu) hoặc .csv; briefing .docx hoặc .pdf")
+    p_alt = sub.add_parser("alerts", help="cảnh báo «Cần xử lý» (quy tắc trong alerts.toml); --send gửi bản tin qua thư")
+    p_alt.add_argument("--week", default=None, metavar="2026-W47",
+                       help="tuần tính các tỷ lệ (mặc định tuần đã kết thúc gần nhất)")
+    p_alt.add_argument("--today", type=date.fromisoformat, default=None,
+                       help="ngày tính hồ sơ quá hạn, sắp đến hạn (mặc định $CCHC_TODAY hoặc hôm nay)")
+    p_alt.add_argument("--unit", action="append", default=[], metavar="MÃ", help="mã đơn vị; mặc định toàn tỉnh")
+    p_alt.add_argument("--send", action="store_true", help="gửi bản tin tới người nhận trong settings.toml [mail]")
     p_app = sub.add_parser("appraisal", help="nhập điểm thẩm định thi đua CCHC từ bảng tính (.xlsx)")
     p_app.add_argument("file", type=Path)
     p_app.add_argument("--scheme", default="chi_so_cchc_xa_vi_du",
@@ -351,7 +358,59 @@ def cmd_appraisal(args, db: Path) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
+def cmd_alerts(args, db: Path) -> int:
+    """Evaluate the alert rules for the whole province (or the units given); print the digest, mail it with --send."""
+    from core.settings import settings
+    from queries.alerts import evaluate
+    from queries.briefing_figures import briefing_figures
+    from queries.connection import open_database
+    from queries.filters import Filters, Scope
+    from queries.form06 import missing_unit_codes
+    from queries.periods import last_complete
+    from reports.digest import MailError, digest_message, digest_text, send
+    from ui.briefing_document import narrative
+
+    today = args.today or _today()
+    try:
+        period = report_period(_only_week(args)) if args.week else last_complete("week", today)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    con = open_database(db)
+    if con is None:
+        print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…",
+              file=sys.stderr)
+        return 1
+    unknown = missing_unit_codes(con, Scope.province(), args.unit)
+    if unknown:
+        print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
+              file=sys.stderr)
+        return 2
+    filters = Filters(Scope.province(), period.start, period.end, unit_codes=frozenset(args.unit), as_of=today)
+    alerts = evaluate(con, filters)
+    fig = briefing_figures(con, filters, period)
+    summary = narrative(fig)
+    print(digest_text(alerts, period, today, fig.where, summary), end="")
+    if not args.send:
+        return 0
+    conf = settings().mail
+    try:
+        send(conf, digest_message(conf, alerts, period, today, fig.where, summary))
+    except MailError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Đã gửi bản tin tới {', '.join(conf.recipient_list)}.")
+    return 0
+
+
+def _only_week(args):
+    """The report_period arguments for a --week alone."""
+    import argparse
+
+    return argparse.Namespace(week=args.week, quarter=None, year=None, start=None, end=None, calendar=False)
+
+
+COMMANDS = {"init": cmd_init, "alerts": cmd_alerts, "load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
             "report": cmd_report,
             "appraisal": cmd_appraisal}
 
