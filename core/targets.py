@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.installation import ConfigError, cached, read_rows
+from core.installation import ConfigError, cached, installation_file, read_rows
 from core.settings import settings
 
 FILE = "targets.csv"
@@ -55,27 +55,35 @@ def targets_for(year: int) -> dict[str, Target | None]:
 
 @cached
 def _table() -> dict[tuple[int, str], Target]:
+    # The rows are the bundled file's with the installation's laid over them: an error names the row by
+    # its values (which file it is in is plain from them), not by a line number of the merged list.
     out = {}
-    for number, row in enumerate(read_rows(FILE), start=2):
-        year, metric = _year(row["year"], number), row["metric"].strip()
+    for row in read_rows(FILE):
+        where = f"Tệp {FILE} ({_where()}), dòng «{row['year']}, {row['metric']}, {row['target']}»"
+        year, metric = _year(row["year"], where), row["metric"].strip()
         if metric not in METRICS:
-            raise ConfigError(f"Tệp {FILE}, dòng {number}, cột «Chỉ tiêu»: «{metric}» không phải chỉ tiêu đã biết; "
+            raise ConfigError(f"{where}, cột «Chỉ tiêu»: «{metric}» không phải chỉ tiêu đã biết; "
                               f"ghi một trong: {', '.join(METRICS)}.")
-        out[(year, metric)] = Target(metric, year, parse_share(row["target"], number), FILE, row.get("note", ""))
+        out[(year, metric)] = Target(metric, year, parse_share(row["target"], where), FILE, row.get("note", ""))
     return out
 
 
-def _year(text: str, number: int) -> int:
+def _where() -> str:
+    own = installation_file(FILE)
+    return f"thư mục thiết lập {own.parent}" if own else "bản mặc định core/defaults"
+
+
+def _year(text: str, where: str) -> int:
     try:
         year = int(text.strip())
     except ValueError:
         year = 0
     if not 2000 <= year <= 2100:
-        raise ConfigError(f"Tệp {FILE}, dòng {number}, cột «Năm»: «{text}» không phải năm (ví dụ 2026).")
+        raise ConfigError(f"{where}, cột «Năm»: «{text}» không phải năm (ví dụ 2026).")
     return year
 
 
-def parse_share(text: str, number: int = 0) -> float:
+def parse_share(text: str, where: str = f"Tệp {FILE}") -> float:
     """'90%', '90', '0,9', '0.9' → 0.9; anything else (or outside 0–100%) is a ConfigError naming the row."""
     raw = (text or "").strip().replace(",", ".")
     percent = raw.endswith("%")
@@ -86,6 +94,5 @@ def parse_share(text: str, number: int = 0) -> float:
     if percent or value > 1:
         value /= 100
     if not 0 <= value <= 1:
-        raise ConfigError(f"Tệp {FILE}, dòng {number}, cột «Mục tiêu»: «{text}» không phải tỷ lệ; ghi ví dụ 90% "
-                          "hoặc 0,9.")
+        raise ConfigError(f"{where}, cột «Mục tiêu»: «{text}» không phải tỷ lệ; ghi ví dụ 90% hoặc 0,9.")
     return value
