@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="ngày tính hồ sơ quá hạn, sắp đến hạn (mặc định $CCHC_TODAY hoặc hôm nay)")
     p_alt.add_argument("--unit", action="append", default=[], metavar="MÃ", help="mã đơn vị; mặc định toàn tỉnh")
     p_alt.add_argument("--send", action="store_true", help="gửi bản tin tới người nhận trong settings.toml [mail]")
+    p_plan = sub.add_parser("plan", help="nhập kế hoạch CCHC của năm từ bảng tính (.xlsx); nhập lại thì thay cả năm")
+    p_plan.add_argument("file", type=Path)
+    p_plan.add_argument("--year", type=int, required=True, help="năm của kế hoạch, ví dụ 2026")
     p_app = sub.add_parser("appraisal", help="nhập điểm thẩm định thi đua CCHC từ bảng tính (.xlsx)")
     p_app.add_argument("file", type=Path)
     p_app.add_argument("--scheme", default="chi_so_cchc_xa_vi_du",
@@ -410,7 +413,21 @@ def _only_week(args):
     return argparse.Namespace(week=args.week, quarter=None, year=None, start=None, end=None, calendar=False)
 
 
-COMMANDS = {"init": cmd_init, "alerts": cmd_alerts, "load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
+def cmd_plan(args, db: Path) -> int:
+    """The year's reform plan; every rejected row printed with its row, column and what to write."""
+    from etl.plan import import_plan
+
+    if not args.file.exists():
+        print(f"Không có tệp «{args.file}».", file=sys.stderr)
+        return 2
+    report = import_plan(args.file, db, args.year)
+    print(report.summary())
+    for reject in report.rejects:
+        print(f"    LOẠI {reject.message}")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "alerts": cmd_alerts, "plan": cmd_plan, "load": cmd_load, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
             "report": cmd_report,
             "appraisal": cmd_appraisal}
 

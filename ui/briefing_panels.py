@@ -6,17 +6,20 @@ import streamlit as st
 
 from core.store import reader_cursor
 from queries.alerts import evaluate
+from queries.plan import plan_summary
 from reports.briefing_doc import FORMATS
 from reports.digest import alert_text, due_soon_lines, grouped
 from ui.auth import download
 from ui.briefing_document import make_document
 from ui.cache import cached
 from ui.filters import View, today
+from ui.plan_view import headline
 
 
 def briefing_extras(con, view: View) -> None:
     """Everything this module adds, in page order."""
     alerts_panel(view)
+    plan_line(view)
     document_buttons(con, view)
 
 
@@ -34,6 +37,15 @@ def alerts_panel(view: View) -> None:
             st.markdown("\n".join(lines))
         st.caption("Quy tắc và ngưỡng trong alerts.toml (thư mục thiết lập của bản cài đặt); mục tiêu năm trong "
                    "targets.csv. Bản tin gửi thư: python -m etl alerts --send.")
+
+
+def plan_line(view: View) -> None:
+    """The reform plan's figure for the year of the view ('hoàn thành 49/53 đầu công việc, đạt 92,5%')."""
+    year = view.period.end.year
+    summary = cached(plan_summary, view.filters.scope, year, today())
+    if summary is not None:
+        st.markdown(f":material/checklist: {headline(summary)}")
+        st.page_link("pages/plan.py", label="Xem tiến độ kế hoạch CCHC", icon=":material/arrow_forward:")
 
 
 def document_buttons(con, view: View) -> None:
