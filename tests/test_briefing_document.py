@@ -307,3 +307,13 @@ def test_cli_refuses_bad_periods(db, tmp_path, capsys, args, message):
         args = args[:-2]
     assert cli(["report", "briefing", *args, "--db", str(db), "--out", str(tmp_path / f"x{suffix}")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_cli_form06_takes_a_quarter_too(db, tmp_path, capsys):
+    out = tmp_path / "q4.csv"
+    assert cli(["report", "form06", "--quarter", "2026-Q4", "--calendar", "--today", "2026-11-26", "--db", str(db),
+                "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Biểu số 06 — từ 01/10/2026 đến 31/12/2026 — toàn tỉnh" in printed
+    assert "Nhận giải quyết: 9 (trực tuyến 4, trực tiếp/bưu chính 5, từ kỳ trước 0)" in printed
+    assert "Đang giải quyết: 3 (trong hạn 1, quá hạn 2)" in printed
