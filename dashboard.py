@@ -30,6 +30,7 @@ PAGES = (
     PageSpec("pages/satisfaction.py", "Mức độ hài lòng", ":material/sentiment_satisfied:", "hai-long", "Điều hành",
              True),
     PageSpec("pages/form06.py", "Biểu số 06", ":material/table_view:", "bieu-06", "Báo cáo", True),
+    PageSpec("pages/plan.py", "Kế hoạch CCHC", ":material/checklist:", "ke-hoach", "Báo cáo", False),
     PageSpec("pages/ranking.py", "Xếp hạng thi đua", ":material/emoji_events:", "xep-hang", "Báo cáo", False),
     PageSpec("pages/home.py", "Tổng quan dữ liệu", ":material/dataset:", "tong-quan", "Dữ liệu", False),
     PageSpec("pages/data_desk.py", "Dữ liệu", ":material/upload_file:", "du-lieu", "Dữ liệu", False),

@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 CHROMIUM = "/usr/bin/chromium"
+# Debian packages the briefing document needs: WeasyPrint lays out the PDF with Pango; fonts with every
+# Vietnamese glyph (Noto Serif, DejaVu) stand in for Times New Roman. Tests also read PDFs back with
+# pdftotext / pdffonts (poppler-utils). (file that proves it is installed, package)
+DOCUMENT_PACKAGES = (("/usr/lib/x86_64-linux-gnu/libpango-1.0.so.0", "libpango-1.0-0"),
+                     ("/usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0", "libpangoft2-1.0-0"),
+                     ("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf", "fonts-noto-core"),
+                     ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", "fonts-dejavu-core"))
+TEST_PACKAGES = (("/usr/bin/pdftotext", "poppler-utils"),)
 
 
 def say(message: str) -> None:
@@ -56,8 +64,32 @@ def ensure_chromium() -> None:
         say(f"Không có {CHROMIUM}: cài gói Debian 'chromium' (sudo apt-get install chromium) để chạy kiểm thử trình duyệt.")
 
 
+def ensure_debian(packages: tuple[tuple[str, str], ...], why: str) -> None:
+    """Install the Debian packages whose file is missing (as root, with apt-get); else say what to install."""
+    missing = [package for path, package in packages if not _present(path)]
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say(f"Cài {', '.join(missing)} từ kho Debian ({why}) …")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env, stdout=subprocess.DEVNULL)
+    else:
+        say(f"Thiếu gói Debian {', '.join(missing)} ({why}): sudo apt-get install {' '.join(missing)}")
+
+
+def _present(path: str) -> bool:
+    """A library path is matched on any architecture's multiarch folder (x86_64, aarch64 …)."""
+    if Path(path).exists():
+        return True
+    if "/x86_64-linux-gnu/" in path:
+        return any(Path(path.replace("x86_64-linux-gnu", d.name)).exists() for d in Path("/usr/lib").glob("*-linux-gnu"))
+    return False
+
+
 def cmd_app(args: list[str]) -> int:
     ensure_venv()
+    ensure_debian(DOCUMENT_PACKAGES, "xuất báo cáo giao ban .pdf")
     address, args = listen_address(args)
     if address not in LOOPBACK and sign_in_mode() == "local":
         say(f"Từ chối mở bảng điều hành trên địa chỉ {address}: chưa cấu hình đăng nhập (không có tệp tài khoản, "
@@ -124,6 +156,7 @@ def sign_in_mode() -> str:
 def cmd_test(args: list[str]) -> int:
     ensure_venv("test")
     ensure_chromium()
+    ensure_debian(DOCUMENT_PACKAGES + TEST_PACKAGES, "báo cáo .pdf và kiểm thử đọc lại tệp .pdf")
     return subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT).returncode
 
 

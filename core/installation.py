@@ -69,6 +69,10 @@ CONFIG_FILES = (
     ConfigFile("survey_factors.csv", ("factor_code",), False, "năm yếu tố SIPAS"),
     ConfigFile("rating_criteria.csv", ("header",), False, "tiêu chí đánh giá trên Cổng → mã tiêu chí"),
     ConfigFile("complaint_themes.csv", ("theme", "keyword"), False, "chủ đề phản ánh và từ khóa"),
+    ConfigFile("targets.csv", ("year", "metric"), False, "mục tiêu theo năm: tỷ lệ trực tuyến, đúng hạn, hài lòng",
+               (("year", "Năm"), ("metric", "Chỉ tiêu"), ("target", "Mục tiêu"), ("note", "Ghi chú")),
+               ("year", "metric", "target")),
+    ConfigFile("alerts.toml", (), False, "quy tắc cảnh báo «Cần xử lý» và bản tin gửi thư; khóa trong tệp này thay mặc định"),
     ConfigFile("settings.toml", (), False, "các thiết lập (giờ làm việc, ngưỡng, mục tiêu …), từng khóa có giải thích"),
 )
 FILES = {f.name: f for f in CONFIG_FILES}

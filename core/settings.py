@@ -216,6 +216,30 @@ class AccountSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Gửi bản tin «Cần xử lý» qua thư điện tử (python -m etl alerts --send)."""
+
+    host: str = setting("", "SMTP server of the office's mail (e.g. mail.danang.gov.vn); empty = the digest is not "
+                        "mailed, `python -m etl alerts --send` says so and stops.")
+    port: int = setting(587, "SMTP port: 587 with starttls, 465 with ssl, 25 inside the office network.",
+                        minimum=1, maximum=65535)
+    security: str = setting("starttls", "\"starttls\" (port 587), \"ssl\" (port 465) or \"none\" (a relay on the "
+                            "office network only).", choices=("starttls", "ssl", "none"))
+    username: str = setting("", "Account to sign in to the SMTP server; empty = send without signing in.")
+    password_env: str = setting("CCHC_SMTP_PASSWORD", "Name of the environment variable that holds the SMTP "
+                                "password. The password itself is never written in a file of the installation or "
+                                "the repository: set it in the cron line's environment.")
+    sender: str = setting("", "From address of the digest, e.g. \"Bảng điều hành CCHC <cchc@danang.gov.vn>\".")
+    recipients: str = setting("", "Who receives the digest: addresses separated by commas.")
+    subject_prefix: str = setting("[CCHC]", "Put before the digest's subject, so that mail rules can sort it.")
+    timeout_seconds: int = setting(30, "Give up on the SMTP server after this many seconds.", minimum=1)
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [a.strip() for a in self.recipients.split(",") if a.strip()]
+
+
+@dataclass(frozen=True)
 class Settings:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     timeliness: TimelinessSettings = field(default_factory=TimelinessSettings)
@@ -230,6 +254,7 @@ class Settings:
     lockout: LockoutSettings = field(default_factory=LockoutSettings)
     session: SessionSettings = field(default_factory=SessionSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
 
 class SettingsError(ValueError):

@@ -1,4 +1,4 @@
-"""ETL command line for the office's IT staff: init, load, demo, status, rejects, rebuild, report, appraisal."""
+"""ETL command line for the office's IT staff: init, load, demo, status, rejects, rebuild, report, alerts, appraisal."""
 from __future__ import annotations
 
 import argparse
@@ -39,13 +39,35 @@ def main(argv: list[str] | None = None) -> int:
     p_reb = sub.add_parser("rebuild", help="dựng lại bảng tham chiếu và tổng hợp sau khi sửa cấu hình")
     p_reb.add_argument("--if-outdated", action="store_true",
                        help="chỉ dựng lại khi cơ sở dữ liệu được tạo bởi phiên bản cũ hơn của phần mềm")
-    p_rep = sub.add_parser("report", help="xuất báo cáo định kỳ (Biểu số 06) ra tệp .xlsx hoặc .csv")
-    p_rep.add_argument("form", choices=["form06"], help="form06: Biểu số 06, tình hình, kết quả giải quyết TTHC")
-    p_rep.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="từ ngày (YYYY-MM-DD)")
-    p_rep.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="đến ngày (YYYY-MM-DD)")
+    p_rep = sub.add_parser("report", help="xuất báo cáo: Biểu số 06 (.xlsx, .csv) hoặc báo cáo giao ban, định kỳ (.docx, .pdf)")
+    p_rep.add_argument("form", choices=["form06", "briefing"],
+                       help="form06: Biểu số 06, tình hình, kết quả giải quyết TTHC; briefing: báo cáo giao ban "
+                            "tuần (--week) hoặc báo cáo CCHC quý, năm (--quarter, --year)")
+    p_rep.add_argument("--from", dest="start", type=date.fromisoformat, help="từ ngày (YYYY-MM-DD)")
+    p_rep.add_argument("--to", dest="end", type=date.fromisoformat, help="đến ngày (YYYY-MM-DD)")
+    p_rep.add_argument("--week", default=None, metavar="2026-W47", help="tuần ISO (thứ Hai – Chủ nhật)")
+    p_rep.add_argument("--quarter", default=None, metavar="2026-Q4",
+                       help="quý: kỳ báo cáo chốt ngày 14 (15/9 – 14/12 cho quý IV, Nghị định 09/2019/NĐ-CP); "
+                            "thêm --calendar để lấy quý dương lịch")
+    p_rep.add_argument("--year", type=int, default=None, metavar="2026",
+                       help="năm: kỳ báo cáo 15/12 năm trước – 14/12; thêm --calendar để lấy 01/01 – 31/12")
+    p_rep.add_argument("--calendar", action="store_true", help="quý, năm dương lịch thay cho kỳ báo cáo chốt ngày 14")
+    p_rep.add_argument("--today", type=date.fromisoformat, default=None,
+                       help="ngày tính hồ sơ quá hạn hiện nay và ngày ghi trên báo cáo (mặc định $CCHC_TODAY hoặc hôm nay)")
     p_rep.add_argument("--unit", action="append", default=[], metavar="MÃ",
                        help="mã đơn vị (lặp lại được); mặc định toàn tỉnh")
-    p_rep.add_argument("--out", type=Path, required=True, help="tệp kết quả: .xlsx (theo mẫu) hoặc .csv")
+    p_rep.add_argument("--out", type=Path, required=True,
+                       help="tệp kết quả: form06 .xlsx (theo mẫu) hoặc .csv; briefing .docx hoặc .pdf")
+    p_alt = sub.add_parser("alerts", help="cảnh báo «Cần xử lý» (quy tắc trong alerts.toml); --send gửi bản tin qua thư")
+    p_alt.add_argument("--week", default=None, metavar="2026-W47",
+                       help="tuần tính các tỷ lệ (mặc định tuần đã kết thúc gần nhất)")
+    p_alt.add_argument("--today", type=date.fromisoformat, default=None,
+                       help="ngày tính hồ sơ quá hạn, sắp đến hạn (mặc định $CCHC_TODAY hoặc hôm nay)")
+    p_alt.add_argument("--unit", action="append", default=[], metavar="MÃ", help="mã đơn vị; mặc định toàn tỉnh")
+    p_alt.add_argument("--send", action="store_true", help="gửi bản tin tới người nhận trong settings.toml [mail]")
+    p_plan = sub.add_parser("plan", help="nhập kế hoạch CCHC của năm từ bảng tính (.xlsx); nhập lại thì thay cả năm")
+    p_plan.add_argument("file", type=Path)
+    p_plan.add_argument("--year", type=int, required=True, help="năm của kế hoạch, ví dụ 2026")
     p_app = sub.add_parser("appraisal", help="nhập điểm thẩm định thi đua CCHC từ bảng tính (.xlsx)")
     p_app.add_argument("file", type=Path)
     p_app.add_argument("--scheme", default="chi_so_cchc_xa_vi_du",
@@ -218,17 +240,19 @@ def cmd_rebuild(args, db: Path) -> int:
 
 
 def cmd_report(args, db: Path) -> int:
-    """Biểu số 06 for the whole province (IT staff see every unit) or the units given."""
+    """Biểu số 06 or the briefing document for the whole province (IT staff see every unit) or the units given."""
     from queries.connection import open_database
     from queries.filters import Filters, Scope
-    from queries.form06 import form06, missing_unit_codes
-    from reports.form06 import WRITERS, write_form06
+    from queries.form06 import missing_unit_codes
 
-    if args.out.suffix.lower() not in WRITERS:
-        print(f"Tệp kết quả «{args.out}» phải có đuôi .xlsx hoặc .csv.", file=sys.stderr)
+    suffixes = {"form06": (".xlsx", ".csv"), "briefing": (".docx", ".pdf")}[args.form]
+    if args.out.suffix.lower() not in suffixes:
+        print(f"Tệp kết quả «{args.out}» phải có đuôi {' hoặc '.join(suffixes)}.", file=sys.stderr)
         return 2
-    if args.end < args.start:
-        print(f"Ngày kết thúc {args.end:%d/%m/%Y} trước ngày bắt đầu {args.start:%d/%m/%Y}.", file=sys.stderr)
+    try:
+        period = report_period(args)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
         return 2
     con = open_database(db)
     if con is None:
@@ -241,12 +265,73 @@ def cmd_report(args, db: Path) -> int:
         print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
               file=sys.stderr)
         return 2
-    report = form06(con, Filters(Scope.province(), args.start, args.end, unit_codes=frozenset(args.unit)))
+    # Biểu số 06 of a running period judges in-progress dossiers at its end unless --today is given (as
+    # before); the briefing's "overdue now" always needs a today.
+    as_of = args.today or (_today() if args.form == "briefing" else None)
+    filters = Filters(Scope.province(), period.start, period.end, unit_codes=frozenset(args.unit), as_of=as_of)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    path = write_form06(report, args.out)
-    print(_form06_summary(report))
+    if args.form == "form06":
+        from queries.form06 import form06
+        from reports.form06 import write_form06
+
+        report = form06(con, filters)
+        path = write_form06(report, args.out)
+        print(_form06_summary(report))
+    else:
+        from ui.briefing_document import make_document
+
+        args.out.write_bytes(make_document(con, filters, period, args.out.suffix.lower()))
+        path = args.out
+        print(f"Báo cáo {period.label()} — {'toàn tỉnh' if not args.unit else ', '.join(args.unit)}; "
+              f"hồ sơ quá hạn tính đến ngày {filters.as_of:%d/%m/%Y}.")
     print(f"Đã ghi {path.resolve()} trong {time.perf_counter() - started:.1f} giây.")
     return 0
+
+
+def _today() -> date:
+    """$CCHC_TODAY (ISO date, as the app reads it) or the real date."""
+    import os
+
+    pinned = os.environ.get("CCHC_TODAY")
+    return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def report_period(args):
+    """The period of --week, --quarter, --year or --from/--to (exactly one way); ValueError says what is wrong."""
+    import re
+
+    from queries.periods import Period, period_containing
+
+    given = [name for name, value in (("--week", args.week), ("--quarter", args.quarter), ("--year", args.year),
+                                      ("--from/--to", args.start or args.end)) if value]
+    if len(given) != 1:
+        raise ValueError("Chọn đúng một kỳ: --week 2026-W47, --quarter 2026-Q4, --year 2026 hoặc --from … --to …"
+                         + (f" (đang có: {', '.join(given)})." if given else "."))
+    if args.week:
+        match = re.fullmatch(r"(\d{4})-?W(\d{1,2})", args.week.strip(), flags=re.IGNORECASE)
+        try:
+            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1) if match else None
+        except ValueError:
+            monday = None
+        if monday is None:
+            raise ValueError(f"Tuần «{args.week}» không hợp lệ; ghi dạng 2026-W47 (tuần ISO, 1–53).")
+        return period_containing("week", monday)
+    if args.quarter:
+        match = re.fullmatch(r"(\d{4})-?Q([1-4])", args.quarter.strip(), flags=re.IGNORECASE)
+        if not match:
+            raise ValueError(f"Quý «{args.quarter}» không hợp lệ; ghi dạng 2026-Q4.")
+        year, quarter = int(match[1]), int(match[2])
+        if args.calendar:
+            return period_containing("quarter", date(year, 3 * quarter - 2, 1))
+        return period_containing("report_quarter", date(year, 3 * quarter, 14))
+    if args.year:
+        return period_containing("year", date(args.year, 1, 1)) if args.calendar else \
+            period_containing("report_year", date(args.year, 12, 14))
+    if not (args.start and args.end):
+        raise ValueError("Cần cả --from và --to (YYYY-MM-DD).")
+    if args.end < args.start:
+        raise ValueError(f"Ngày kết thúc {args.end:%d/%m/%Y} trước ngày bắt đầu {args.start:%d/%m/%Y}.")
+    return Period("custom", args.start, args.end)
 
 
 def _form06_summary(report) -> str:
@@ -294,7 +379,74 @@ def cmd_appraisal(args, db: Path) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "load": cmd_load, "export-parquet": cmd_export_parquet, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
+def cmd_alerts(args, db: Path) -> int:
+    """Evaluate the alert rules for the whole province (or the units given); print the digest, mail it with --send."""
+    from core.settings import settings
+    from queries.alerts import evaluate
+    from queries.briefing_figures import briefing_figures
+    from queries.connection import open_database
+    from queries.filters import Filters, Scope
+    from queries.form06 import missing_unit_codes
+    from queries.periods import last_complete
+    from reports.digest import MailError, digest_message, digest_text, send
+    from ui.briefing_document import narrative
+
+    today = args.today or _today()
+    try:
+        period = report_period(_only_week(args)) if args.week else last_complete("week", today)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    con = open_database(db)
+    if con is None:
+        print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…",
+              file=sys.stderr)
+        return 1
+    unknown = missing_unit_codes(con, Scope.province(), args.unit)
+    if unknown:
+        print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
+              file=sys.stderr)
+        return 2
+    filters = Filters(Scope.province(), period.start, period.end, unit_codes=frozenset(args.unit), as_of=today)
+    alerts = evaluate(con, filters)
+    fig = briefing_figures(con, filters, period)
+    summary = narrative(fig)
+    print(digest_text(alerts, period, today, fig.where, summary), end="")
+    if not args.send:
+        return 0
+    conf = settings().mail
+    try:
+        send(conf, digest_message(conf, alerts, period, today, fig.where, summary))
+    except MailError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Đã gửi bản tin tới {', '.join(conf.recipient_list)}.")
+    return 0
+
+
+def _only_week(args):
+    """The report_period arguments for a --week alone."""
+    import argparse
+
+    return argparse.Namespace(week=args.week, quarter=None, year=None, start=None, end=None, calendar=False)
+
+
+def cmd_plan(args, db: Path) -> int:
+    """The year's reform plan; every rejected row printed with its row, column and what to write."""
+    from etl.plan import import_plan
+
+    if not args.file.exists():
+        print(f"Không có tệp «{args.file}».", file=sys.stderr)
+        return 2
+    report = import_plan(args.file, db, args.year)
+    print(report.summary())
+    for reject in report.rejects:
+        print(f"    LOẠI {reject.message}")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "alerts": cmd_alerts, "plan": cmd_plan, "load": cmd_load,
+            "export-parquet": cmd_export_parquet, "demo": cmd_demo, "status": cmd_status, "rejects": cmd_rejects, "rebuild": cmd_rebuild,
             "report": cmd_report,
             "appraisal": cmd_appraisal}
 

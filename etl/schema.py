@@ -85,7 +85,8 @@ LOAD_LOG = Table("load_log", "One row per file loaded (or skipped as already loa
     C("file_name", "VARCHAR", "File name", "Tên tệp"),
     C("file_sha256", "VARCHAR", "SHA-256 of the file's bytes", "Mã băm tệp"),
     C("file_bytes", "BIGINT", "File size", "Dung lượng (byte)"),
-    C("kind", "VARCHAR", "'dossier', 'survey', 'rating' or 'appraisal' (emulation-contest scores)", "Loại"),
+    C("kind", "VARCHAR", "'dossier', 'survey', 'rating', 'appraisal' (emulation-contest scores) or 'plan' "
+      "(reform plan)", "Loại"),
     C("sheets", "VARCHAR", "Sheets read", "Trang tính"),
     C("period_from", "DATE", "Period stated in the title rows, if any", "Từ ngày"),
     C("period_to", "DATE", "End of that period", "Đến ngày"),
@@ -189,9 +190,25 @@ APPRAISAL_SCORES = Table("appraisal_scores", "Appraised scores of the emulation 
     C("source_row", "INTEGER", "Row in that spreadsheet (as Excel shows it)", "Dòng"),
 ), key=("scheme_code", "period_key", "unit_code", "criterion_code"))
 
+PLAN_TASKS = Table("plan_tasks", "The year's administrative-reform plan (kế hoạch CCHC), imported from a spreadsheet "
+                   "by `python -m etl plan`: one row per task (đầu công việc); a re-import replaces that year.", (
+    C("plan_year", "INTEGER", "Year of the plan", "Năm"),
+    C("task_no", "VARCHAR", "Task number as written (STT)", "STT"),
+    C("area", "VARCHAR", "Area of the reform (lĩnh vực CCHC) as written or from its group row", "Lĩnh vực"),
+    C("task", "VARCHAR", "Task (nhiệm vụ)", "Nhiệm vụ"),
+    C("lead_unit_name", "VARCHAR", "Lead unit (đơn vị chủ trì) as written", "Đơn vị chủ trì"),
+    C("unit_code", "VARCHAR", "Lead unit in `units`, when the name matches one (scope applies to it)", "Mã đơn vị"),
+    C("deadline", "DATE", "Deadline; 'Quý II' → 30/6, 'Tháng 9' → 30/9, 'Thường xuyên' → 31/12", "Thời hạn"),
+    C("status", "VARCHAR", "'done', 'in_progress' or 'not_started'", "Tình trạng"),
+    C("done_date", "DATE", "Date done (status 'done' only)", "Ngày hoàn thành"),
+    C("load_id", "INTEGER", "Import that wrote it; see `load_log`", "Lần nạp"),
+    C("source_file", "VARCHAR", "Spreadsheet it came from", "Tệp nguồn"),
+    C("source_row", "INTEGER", "Row in that spreadsheet (as Excel shows it)", "Dòng"),
+), key=("plan_year", "source_row"))
+
 TABLES = (LOAD_LOG, REJECTS, DOSSIER_SUPERSEDED, DOSSIER_CURRENT, SURVEY_RESPONSES, SURVEY_ANSWERS, RATINGS,
           RATING_CRITERIA,
-          APPRAISAL_SCORES)
+          APPRAISAL_SCORES, PLAN_TASKS)
 
 # The analyst-facing views (README documents them from these declarations).
 VIEW_DOCS = {
@@ -298,12 +315,14 @@ def documented_columns() -> dict[str, tuple[Column, ...]]:
     out["load_log"] = LOAD_LOG.columns
     out["rejects"] = REJECTS.columns
     out["appraisal_scores"] = APPRAISAL_SCORES.columns
+    out["plan_tasks"] = PLAN_TASKS.columns
     return out
 
 
 def markdown() -> str:
     """The README's 'SQL surface' section, generated from the declarations."""
-    docs = {**VIEW_DOCS, "load_log": LOAD_LOG.doc, "rejects": REJECTS.doc, "appraisal_scores": APPRAISAL_SCORES.doc}
+    docs = {**VIEW_DOCS, "load_log": LOAD_LOG.doc, "rejects": REJECTS.doc, "appraisal_scores": APPRAISAL_SCORES.doc,
+            "plan_tasks": PLAN_TASKS.doc}
     parts = []
     for name, columns in documented_columns().items():
         parts.append(f"#### `{name}`\n{docs[name]}\n")

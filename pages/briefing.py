@@ -10,6 +10,7 @@ from queries.briefing import (
     trend,
     units_needing_attention,
 )
+from ui.briefing_panels import briefing_extras
 from ui.briefing_view import attention_table, kpi_cards, trend_chart
 from ui.cache import cached
 from ui.filters import today
@@ -32,6 +33,7 @@ if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
 overdue = cached(overdue_now, filters, today())
 kpi_cards(now, before, year_ago, overdue, previous)
 st.page_link("pages/late.py", label="Xem hồ sơ trễ hạn, quá hạn và sắp đến hạn", icon=":material/arrow_forward:")
+briefing_extras(con, view)  # 'Cần xử lý' panel, reform-plan figure, .docx/.pdf downloads
 
 attention = cached(units_needing_attention, filters, today())
 moves = cached(field_changes, filters, view.with_period(previous).filters)

@@ -14,7 +14,7 @@ from ui.layout import open_page
 
 page = open_page("Mức độ hài lòng")
 con, view, period, filters = page.con, page.view, page.period, page.filters
-t = sat.targets()
+t = sat.targets(period.end.year)  # the year's target (targets.csv), drawn on every chart
 
 survey = cached(sat.survey_rate, filters)
 ratings = cached(sat.rating_rate, filters)

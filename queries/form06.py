@@ -90,6 +90,14 @@ def missing_unit_codes(con: duckdb.DuckDBPyConnection, scope: Scope, codes) -> l
     return [c for c in wanted if c not in found]
 
 
+def issuing_body(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[str, list[dict], bool]:
+    """(issuer as printed, the units covered — unit_code, unit_name, unit_level —, whole province?)
+    for a document about these filters: the same heading as Biểu số 06."""
+    units = _units(con, filters)
+    whole = filters.scope.unit_codes is None and not filters.unit_codes
+    return _issuer(units, whole, _province_name(con)), units, whole
+
+
 # --- layout ---------------------------------------------------------------------------------------
 
 

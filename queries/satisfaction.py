@@ -17,6 +17,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from core import targets as core_targets
 from core.installation import read_rows
 from core.settings import settings
 from queries.connection import frame, one_row
@@ -31,13 +32,15 @@ VERDICTS = ("all", "unhappy", "happy")
 
 @dataclass(frozen=True)
 class Targets:
-    target: float  # settings.toml [satisfaction] target
+    target: float  # the year's satisfaction target (core.targets: targets.csv, else settings.toml)
     min_responses: int  # below this a rate is greyed and not ranked
 
 
-def targets() -> Targets:
+def targets(year: int | None = None) -> Targets:
+    """The satisfaction target of `year` (targets.csv, falling back to settings.toml [satisfaction] target)."""
     conf = settings().satisfaction
-    return Targets(conf.target, conf.min_responses)
+    goal = conf.target if year is None else core_targets.target("satisfaction", year).value
+    return Targets(goal, conf.min_responses)
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
