@@ -16,7 +16,7 @@ def test_briefing_page_has_the_alerts_panel_and_document_downloads(monkeypatch, 
         alerts = evaluate(con, Filters(Scope.province(), date(2026, 11, 9), date(2026, 11, 15), as_of=PINNED_TODAY))
     assert [e.label for e in app.expander if e.label.startswith("Cần xử lý")] == [f"Cần xử lý ({len(alerts)})"]
     labels = [b.proto.label for b in app.get("download_button")]
-    assert labels == ["Tải báo cáo Word (.docx)", "Tải báo cáo PDF"]
+    assert labels == ["Báo cáo Word (.docx)", "Báo cáo PDF (.pdf)"]
 
 
 def test_plan_page_and_the_briefings_plan_figure(monkeypatch, demo_db, tmp_path):

@@ -9,11 +9,12 @@ from queries.alerts import evaluate
 from queries.plan import plan_summary
 from reports.briefing_doc import FORMATS
 from reports.digest import alert_text, due_soon_lines, grouped
-from ui.auth import download
+from ui.auth import download, may
 from ui.briefing_document import make_document
 from ui.cache import cached
 from ui.filters import View, today
 from ui.plan_view import headline
+from ui.session import current_viewer
 
 
 def briefing_extras(con, view: View) -> None:
@@ -23,20 +24,37 @@ def briefing_extras(con, view: View) -> None:
     document_buttons(con, view)
 
 
+SHOWN_PER_GROUP = 5  # the panel is read in a meeting: the first few of each kind, the rest on request
+
+
 def alerts_panel(view: View) -> None:
+    """Collapsed under a one-line count per kind; each kind lists its first few, the rest behind a toggle."""
     alerts = cached(evaluate, view.filters)
-    with st.expander(f"Cần xử lý ({len(alerts)})", expanded=bool(alerts), icon=":material/notification_important:"):
+    groups = grouped(alerts)
+    label = ("Cần xử lý: " + " · ".join(f"{title.lower()} ({_size(items)})" for title, items in groups)
+             if groups else "Cần xử lý: không có việc nào")
+    with st.expander(label, expanded=False, icon=":material/notification_important:"):
         if not alerts:
             st.success("Không có việc nào cần xử lý theo các quy tắc cảnh báo.", icon="✅")
-        for title, items in grouped(alerts):
-            st.markdown(f"**{title}**")
+        show_all = len(alerts) > SHOWN_PER_GROUP and st.toggle("Hiện tất cả", key="alerts_all")
+        for title, items in groups:
+            st.markdown(f"**{title}** ({len(items)})")
+            shown = items if show_all else items[:SHOWN_PER_GROUP]
             lines = []
-            for alert in items:
+            for alert in shown:
                 lines.append(f"- {alert_text(alert, today())}")
                 lines += [f"    - {line}" for line in due_soon_lines(alert)]
             st.markdown("\n".join(lines))
-        st.caption("Quy tắc và ngưỡng trong alerts.toml (thư mục thiết lập của bản cài đặt); mục tiêu năm trong "
-                   "targets.csv. Bản tin gửi thư: python -m etl alerts --send.")
+            if len(items) > len(shown):
+                st.caption(f"… và {len(items) - len(shown)} mục khác (bật «Hiện tất cả»).")
+        if may(current_viewer(), "load"):  # where the rules live is for the data staff, not the chairman
+            st.caption("Quy tắc và ngưỡng trong alerts.toml (thư mục thiết lập của bản cài đặt); mục tiêu năm trong "
+                       "targets.csv. Bản tin gửi thư: python -m etl alerts --send.")
+
+
+def _size(items) -> int:
+    """Dossiers for the due-soon list (one alert holds them all), else the units or rates flagged."""
+    return sum(a.count for a in items) if items and items[0].rule == "due_soon" else len(items)
 
 
 def plan_line(view: View) -> None:
@@ -58,8 +76,8 @@ def document_buttons(con, view: View) -> None:
 
     left, right, _ = st.columns([1, 1, 3])
     with left:
-        download("Tải báo cáo Word (.docx)", make(".docx"), f"{name}.docx", FORMATS[".docx"],
+        download("Báo cáo Word (.docx)", make(".docx"), f"{name}.docx", FORMATS[".docx"],
                  icon=":material/description:", unit_codes=view.filters.unit_codes)
     with right:
-        download("Tải báo cáo PDF", make(".pdf"), f"{name}.pdf", FORMATS[".pdf"], icon=":material/picture_as_pdf:",
+        download("Báo cáo PDF (.pdf)", make(".pdf"), f"{name}.pdf", FORMATS[".pdf"], icon=":material/picture_as_pdf:",
                  unit_codes=view.filters.unit_codes)
