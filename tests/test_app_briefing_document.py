@@ -3,7 +3,7 @@ from datetime import date
 
 import duckdb
 
-from queries.alerts import evaluate
+from queries.alerts import RULES, evaluate
 from queries.filters import Filters, Scope
 from tests.app_support import PINNED_TODAY, run_app
 
@@ -14,7 +14,14 @@ def test_briefing_page_has_the_alerts_panel_and_document_downloads(monkeypatch, 
     with duckdb.connect(str(demo_db), read_only=True) as con:
         # The page's default view: the last complete week before the pinned today (09–15/11/2026).
         alerts = evaluate(con, Filters(Scope.province(), date(2026, 11, 9), date(2026, 11, 15), as_of=PINNED_TODAY))
-    assert [e.label for e in app.expander if e.label.startswith("Cần xử lý")] == [f"Cần xử lý ({len(alerts)})"]
+    # One line of counts: dossiers due soon (one alert carries them all), units or rates for the other kinds.
+    parts = []
+    for rule, title in RULES.items():
+        items = [a for a in alerts if a.rule == rule]
+        if items:
+            parts.append(f"{title.lower()} ({sum(a.count for a in items) if rule == 'due_soon' else len(items)})")
+    assert parts  # the demo week has something to act on
+    assert [e.label for e in app.expander if e.label.startswith("Cần xử lý")] == ["Cần xử lý: " + " · ".join(parts)]
     labels = [b.proto.label for b in app.get("download_button")]
     assert labels == ["Báo cáo Word (.docx)", "Báo cáo PDF (.pdf)"]
 
