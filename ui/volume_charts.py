@@ -101,7 +101,7 @@ def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: d
 
 
 def _lower_first(text: str) -> str:
-    """'Tháng 10/2026' → 'tháng 10/2026' ('Quý IV' keeps its capitals, unlike str.lower)."""
+    """'Tháng 10/2026' → 'tháng 10/2026', to follow a word in a sentence (only the first letter)."""
     return text[:1].lower() + text[1:]
 
 
