@@ -470,14 +470,14 @@ def _rule_due(row: dict, cal: WorkCalendar) -> tuple[RuleDue | None, str | None]
         return None, "Hồ sơ không có ngày tiếp nhận."
     if days is None:
         return None, ("Không biết thời hạn giải quyết của thủ tục (tệp xuất không có cột thời hạn và thủ tục "
-                      "không có trong danh mục thủ tục procedures.csv).")
+                      "không có trong danh mục thủ tục của tỉnh).")
     kind = day_kind(row["procedure_code"])
     try:
         base, pause, due = cal.rule_due(received, days, kind, row["supplement_requested_at"], row["supplemented_at"])
         export = row["due_at"]
         diff = cal.seq(export.date()) - cal.seq(due.date()) if export else None
     except ValueError:
-        return None, "Ngày tiếp nhận nằm ngoài lịch ngày làm việc đã cấu hình (settings.toml, mục [calendar])."
+        return None, "Ngày tiếp nhận nằm ngoài các năm của lịch ngày làm việc đã thiết lập."
     return RuleDue(received, float(days), kind, base, pause, due, export,
                    None if export is None else export.date() == due.date(), diff), None
 

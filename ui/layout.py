@@ -10,17 +10,21 @@ from core import format as fmt
 from core.settings import settings
 from queries.status import DatabaseSummary
 from ui.filters import today as current_day
+from ui.hints import admin_only
 
 NO_DATABASE = (
     "Chưa có dữ liệu. Để xem thử với dữ liệu mẫu, chạy `python -m etl demo`; để nạp tệp xuất từ phần mềm "
     "một cửa, chạy `python -m etl load TỆP…` (tệp .xlsx, .xls, .csv). Sau đó tải lại trang này."
 )
+NO_DATABASE_YET = ("Chưa có dữ liệu: quản trị dữ liệu chưa nạp tệp xuất từ phần mềm một cửa. Khi dữ liệu đã được "
+                   "nạp, tải lại trang này.")
 
 
 def require_connection(con) -> None:
-    """Stop the page with the next step when there is no database yet."""
+    """Stop the page with the next step when there is no database yet (the commands only for the
+    viewer who runs the installation)."""
     if con is None:
-        st.info(NO_DATABASE, icon="ℹ️")
+        st.info(admin_only(NO_DATABASE, NO_DATABASE_YET), icon="ℹ️")
         st.stop()
 
 
