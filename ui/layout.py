@@ -57,10 +57,11 @@ class Page:
         return self.view.filters
 
 
-def open_page(title: str, caption=None, all_fields: str = " · Tất cả lĩnh vực",
+def open_page(title, caption=None, all_fields: str = " · Tất cả lĩnh vực",
               summary: DatabaseSummary | None = None) -> Page:
     """The opening every filtered page shares: stop with the next step when there is no database,
     read the sidebar's view, draw the title, the period · units · fields line, and freshness.
+    `title` is a text, or `title(period)` for a title that follows the period ('Giao ban quý');
     `caption(view)` replaces the period's label at the head of that line."""
     from queries.status import database_summary
     from ui.cache import cached
@@ -70,7 +71,7 @@ def open_page(title: str, caption=None, all_fields: str = " · Tất cả lĩnh 
     con = connection()
     require_connection(con)
     view = current_view()
-    st.title(title)
+    st.title(title(view.period) if callable(title) else title)
     fields = f" · {', '.join(view.field_names)}" if view.field_names else all_fields
     head = caption(view) if caption else view.period.label()
     st.caption(head + f" · {fmt.sentence(view.unit_label())}" + fields)
