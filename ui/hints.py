@@ -17,6 +17,3 @@ def admin_only(text: str, otherwise: str = "") -> str:
     """`text` (a file, a setting, a command) for a viewer who runs the installation; `otherwise`
     (what to ask for, in plain words, or nothing) for everyone else."""
     return text if runs_installation() else otherwise
-
-
-ASK_ADMIN = " Liên hệ quản trị dữ liệu nếu cần thay đổi."
