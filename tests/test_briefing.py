@@ -202,6 +202,15 @@ def test_cautions_small_numbers_holidays_running_period_and_missing_data(con):
                     PeriodDays(92, 64, ()), five) == []
 
 
+def test_holidays_are_named_once_per_run(con):
+    # Tết 2026: five days off, each with its own name in the calendar, read out as one holiday.
+    tet = period_days(con, week_filters(period=Period("month", date(2026, 2, 1), date(2026, 2, 28))))
+    assert tet.working_days == 15 and len(tet.holidays) == 5
+    assert narrative.holidays_text(tet.holidays) == "Tết Nguyên Đán 16/02–20/02"
+    sep = period_days(con, week_filters(period=Period("week", date(2026, 8, 31), date(2026, 9, 6))))
+    assert narrative.holidays_text(sep.holidays) == "Ngày nghỉ (thay cho ngày 22/08/2026) 31/08; Quốc khánh 01/09–02/09"
+
+
 @pytest.mark.parametrize("current, previous, expected", [
     (148, 133, "+11,3%"),
     (9, 2, "+7 hồ sơ"),        # from 2: '+350,0%' would say more about chance than about the office

@@ -293,10 +293,13 @@ def _working_days(period: Period, now: PeriodDays, before: PeriodDays, year_ago:
 
 
 def holidays_text(holidays: tuple[tuple[date, str], ...]) -> str:
-    """'Ngày nghỉ (thay cho ngày 22/08/2026) 31/08; Quốc khánh 01/09–02/09': runs of one name joined."""
-    runs: list[list] = []
+    """'Ngày nghỉ (thay cho ngày 22/08/2026) 31/08; Quốc khánh 01/09–02/09': consecutive days off of one
+    holiday joined, a holiday whose days carry longer names under its shortest one ('Giao thừa Tết
+    Nguyên Đán', 'Mùng hai Tết Nguyên Đán' … → 'Tết Nguyên Đán 16/02–20/02')."""
+    runs: list[list] = []  # [name, first day, last day]
     for day, name in holidays:
-        if runs and runs[-1][0] == name and runs[-1][2] == day - timedelta(days=1):
+        if runs and runs[-1][2] == day - timedelta(days=1) and (runs[-1][0] in name or name in runs[-1][0]):
+            runs[-1][0] = min(runs[-1][0], name, key=len)
             runs[-1][2] = day
         else:
             runs.append([name, day, day])
