@@ -238,7 +238,7 @@ def _units(holders: pl.DataFrame, officers: bool = False) -> str:
     if holders.height == 0:
         return "không xác định được đơn vị"
     out = []
-    for (code,), rows in holders.group_by("unit_code", maintain_order=True):
+    for _, rows in holders.group_by("unit_code", maintain_order=True):
         first = rows.row(0, named=True)
         text = f"{first['unit_name']} {fmt.number(first['unit_dossiers'])} hồ sơ"
         if first["most_days_late"]:
