@@ -7,8 +7,10 @@ from core.units import directory
 from ui.auth import account_box, forbidden, may_open, refuse, sign_in
 from ui.data import connection
 from ui.filters import keep_alive, sidebar_view
+from ui.widget_texts import vietnamese_widget_texts
 
 st.set_page_config(page_title="Bảng điều hành CCHC", page_icon="🏛️", layout="wide")
+vietnamese_widget_texts()  # st.file_uploader's own English texts, in Vietnamese
 
 
 @dataclass(frozen=True)

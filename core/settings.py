@@ -146,6 +146,20 @@ class SatisfactionSettings:
 
 
 @dataclass(frozen=True)
+class BriefingSettings:
+    """Giao ban: so sánh giữa các kỳ."""
+
+    min_base: int = setting(20, "Small numbers in the briefing: a count's change is read out as a percentage only "
+                            "when the earlier period had at least this many dossiers (below it, in dossiers: "
+                            "'+7 hồ sơ', not '+350%'); a rate's change (on-time, online) whose either period rests on "
+                            "fewer dossiers carries its n and is marked as not reliable. Satisfaction uses "
+                            "[satisfaction] min_responses, counted in respondents.", minimum=1)
+    working_days_gap: float = setting(0.1, "The briefing warns that counts are not comparable when two periods' working "
+                                      "days differ by more than this share of the larger (a week of 3 working days "
+                                      "against one of 5; not a quarter of 62 against 64).", minimum=0, maximum=1)
+
+
+@dataclass(frozen=True)
 class LoadSettings:
     """Nạp dữ liệu."""
 
@@ -249,6 +263,7 @@ class Settings:
     late: LateSettings = field(default_factory=LateSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     satisfaction: SatisfactionSettings = field(default_factory=SatisfactionSettings)
+    briefing: BriefingSettings = field(default_factory=BriefingSettings)
     load: LoadSettings = field(default_factory=LoadSettings)
     plausibility: PlausibilitySettings = field(default_factory=PlausibilitySettings)
     lockout: LockoutSettings = field(default_factory=LockoutSettings)

@@ -1,48 +1,52 @@
-"""Page: the Monday briefing (Giao ban tuần) — KPIs against the previous period, a paragraph to
-read out, the trend of the last 12 periods and the units needing attention."""
+"""Page: the briefing (Giao ban) — KPIs against the previous period and the same period a year ago,
+a paragraph to read out, the actions to assign with the units and officers concerned, what makes a
+comparison shaky, the trend from the first period with data, and the units needing attention."""
 import streamlit as st
 
 from core import format as fmt
-from queries.briefing import (
-    field_changes,
-    kpis,
-    overdue_now,
-    trend,
-    units_needing_attention,
-)
+from core.targets import target
+from queries import briefing
+from queries.late import units_to_act_on
+from queries.status import database_summary
 from ui.briefing_panels import briefing_extras
-from ui.briefing_view import attention_table, kpi_cards, trend_chart
+from ui.briefing_view import actions_block, attention_table, kpi_cards, trend_chart
 from ui.cache import cached
 from ui.filters import today
 from ui.layout import open_page
-from ui.narrative import briefing_paragraph
+from ui.narrative import action_items, briefing_paragraph, briefing_title, cautions
 
-page = open_page("Giao ban tuần", all_fields="")
+page = open_page(briefing_title, all_fields="")
 con, view, period, filters = page.con, page.view, page.period, page.filters
 
-previous = period.previous()
-last_year = period.same_last_year()
-now = cached(kpis, filters)
-before = cached(kpis, view.with_period(previous).filters)
-year_ago = cached(kpis, view.with_period(last_year).filters)
+previous, last_year = view.with_period(period.previous()), view.with_period(period.same_last_year())
+now = cached(briefing.kpis, filters)
+before = cached(briefing.kpis, previous.filters)
+year_ago = cached(briefing.kpis, last_year.filters)
 if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
     st.info(f"Không có hồ sơ nào trong kỳ đang xem ({period.label()}) với bộ lọc đang chọn. Hãy chọn kỳ khác "
             "(ví dụ tuần trước) hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon="ℹ️")
     st.stop()
 
-overdue = cached(overdue_now, filters, today())
-kpi_cards(now, before, year_ago, overdue, previous)
+todo = cached(briefing.actions, filters)
+online = target("online_share", period.end.year)  # targets.csv; None: «chưa đặt chỉ tiêu»
+online_target = online.value if online else None
+kpi_cards(now, before, year_ago, todo.summary, period.previous())
 st.page_link("pages/late.py", label="Xem hồ sơ trễ hạn, quá hạn và sắp đến hạn", icon=":material/arrow_forward:")
 briefing_extras(con, view)  # 'Cần xử lý' panel, reform-plan figure, .docx/.pdf downloads
 
-attention = cached(units_needing_attention, filters, today())
-moves = cached(field_changes, filters, view.with_period(previous).filters)
+summary = cached(database_summary, filters.scope)
+days = [cached(briefing.period_days, v.filters) for v in (view, previous, last_year)]
+moves = cached(briefing.field_changes, filters, previous.filters)
 st.markdown("#### Tóm tắt để báo cáo")
-st.info(briefing_paragraph(period, view.unit_label(), now, before, overdue, attention, moves))
+st.info(briefing_paragraph(period, view.unit_label(), now, before, year_ago, moves, online_target))
+actions_block(action_items(todo, now, online_target),
+              cautions(period, today(), summary.last_received, now, before, year_ago, *days))
 
-periods = tuple(reversed([period.shifted(i) for i in range(12)]))
-st.plotly_chart(trend_chart(cached(trend, filters, periods), period), width="stretch")
+history = period.history(12, since=summary.first_received)
+st.plotly_chart(trend_chart(cached(briefing.trend, filters, history), period, summary.first_received),
+                width="stretch")
 st.markdown("#### Đơn vị cần chú ý")
-st.caption(f"Xếp theo số hồ sơ quá hạn tính đến {fmt.day(today())}, rồi số hồ sơ trễ hạn trong kỳ; "
-           "số đã giải quyết đặt bên cạnh để đơn vị nhỏ không bị xem là kém nhất. Bấm «Xem →» để mở danh sách hồ sơ trễ hạn của đơn vị.")
-attention_table(attention, view)
+st.caption(f"Xếp theo số hồ sơ quá hạn tính đến {fmt.day(today())}, rồi số hồ sơ trễ hạn trong kỳ; số đã giải "
+           "quyết đặt bên cạnh để đơn vị nhỏ không bị xem là kém nhất. Cùng cách đếm với trang Trễ hạn. Bấm «Xem →» "
+           "để mở danh sách hồ sơ trễ hạn của đơn vị.")
+attention_table(cached(units_to_act_on, filters), view)

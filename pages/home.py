@@ -7,6 +7,7 @@ from ui.cache import cached
 from ui.charts import weekly_volume_chart
 from ui.data import connection
 from ui.filters import today
+from ui.hints import admin_only
 from ui.layout import freshness, require_connection
 from ui.session import current_scope
 from ui.tables import loads_table, units_table
@@ -28,7 +29,9 @@ cols[2].metric("Tiếp nhận từ ngày", fmt.day(summary.first_received),
                help=f"Hồ sơ tiếp nhận từ {fmt.day(summary.first_received)} đến {fmt.day(summary.last_received)}.")
 cols[3].metric("Phiếu khảo sát", fmt.number(summary.survey_responses))
 cols[4].metric("Dòng bị loại khi nạp", fmt.number(summary.rejects),
-               help="Dòng không nạp được (thiếu mã, sai ngày, trạng thái lạ…). Xem chi tiết: python -m etl rejects")
+               help="Dòng không nạp được (thiếu mã, sai ngày, trạng thái lạ…)."
+                    + admin_only(" Xem chi tiết: trang Dữ liệu, thẻ «Dòng bị loại», hoặc lệnh python -m etl rejects.",
+                                 " Quản trị dữ liệu xem chi tiết và gửi lại đơn vị để sửa."))
 
 st.plotly_chart(weekly_volume_chart(cached(weekly_volume, scope)), width="stretch")
 

@@ -10,6 +10,7 @@ from queries import satisfaction as sat
 from queries.reference import units as unit_list
 from ui import satisfaction_view as ui
 from ui.cache import cached
+from ui.hints import admin_only
 from ui.layout import open_page
 
 page = open_page("Mức độ hài lòng")
@@ -34,9 +35,10 @@ if survey.total == 0 and ratings.total == 0:
 
 ui.kpi_cards(survey, ratings, cached(sat.rating_mix, filters), t)
 st.caption(f"Hai nguồn tính riêng, không cộng gộp. Tỷ lệ dựa trên ít hơn {t.min_responses} câu trả lời (khảo sát) "
-           f"hoặc {t.min_responses} lượt đánh giá bị tô xám và không xếp hạng (đặt trong settings.toml (thư mục thiết lập), "
-           "mục [satisfaction]). KTC 95%: khoảng tin cậy Wilson; với khảo sát, mỗi người trả lời nhiều câu nên "
-           "khoảng tin cậy thực tế rộng hơn khoảng hiển thị. Số điện thoại, số giấy tờ trong ý kiến được che.")
+           f"hoặc {t.min_responses} lượt đánh giá bị tô xám và không xếp hạng"
+           + admin_only(" (đặt trong settings.toml (thư mục thiết lập), mục [satisfaction])") + ". KTC 95%: khoảng "
+           "tin cậy Wilson; với khảo sát, mỗi người trả lời nhiều câu nên khoảng tin cậy thực tế rộng hơn khoảng hiển "
+           "thị. Số điện thoại, số giấy tờ trong ý kiến được che.")
 
 sources = list(sat.SOURCES)
 source = st.segmented_control("Nguồn dữ liệu cho biểu đồ theo đơn vị và lĩnh vực", sources,
@@ -76,7 +78,8 @@ if questions.height:
         st.warning("Câu hỏi chưa gắn với yếu tố SIPAS (vẫn tính vào tỷ lệ chung, không thuộc yếu tố nào): "
                    + "; ".join(f"«{q}» ({fmt.number(k)} câu trả lời)" for q, k in
                                zip(unmapped["question_text"].to_list(), unmapped["answers"].to_list()))
-                   + ". Thêm vào survey_questions.csv (thư mục thiết lập) rồi chạy «python -m etl rebuild».", icon="⚠️")
+                   + admin_only(". Thêm vào survey_questions.csv (thư mục thiết lập) rồi chạy «python -m etl rebuild».",
+                                ". Quản trị dữ liệu cần gắn các câu hỏi này với yếu tố SIPAS."), icon="⚠️")
 
 left, right = st.columns(2)
 with left:
@@ -109,8 +112,9 @@ narrowed = replace(filters, start=start, end=end, unit_codes=frozenset(picked_un
 
 found = cached(sat.comment_count, narrowed, search, pick_source, verdict)
 st.plotly_chart(ui.theme_chart(cached(sat.theme_counts, narrowed, search, pick_source, verdict)), width="stretch")
-st.caption("Đếm ý kiến có từ khóa của chủ đề (complaint_themes.csv (thư mục thiết lập)), trong các ý kiến đang lọc ở trên; một "
-           "ý kiến có thể thuộc nhiều chủ đề. Màu đỏ: ý kiến của người chưa hài lòng.")
+st.caption("Đếm ý kiến có từ khóa của chủ đề" + admin_only(" (complaint_themes.csv (thư mục thiết lập))")
+           + ", trong các ý kiến đang lọc ở trên; một ý kiến có thể thuộc nhiều chủ đề. Màu đỏ: ý kiến của người chưa "
+           "hài lòng.")
 rows = cached(sat.comments, narrowed, search, pick_source, verdict)
 if rows.height == 0:
     st.info(("Không có ý kiến nào chứa «" + search + "». Thử ít từ hơn hoặc từ khác (không cần gõ dấu), "

@@ -51,7 +51,8 @@ with left:
     grain = st.radio("Xu hướng theo", grains, index=default, horizontal=True,
                      format_func=lambda g: volumes.GRAINS[g].label)
     trend = cached(volumes.series, filters, grain)
-    st.plotly_chart(trend_chart(trend, grain, period.label(), summary.last_received), width="stretch")
+    st.plotly_chart(trend_chart(trend, grain, period.label(), summary.last_received, summary.first_received),
+                    width="stretch")
 with right:
     st.plotly_chart(channel_chart(cached(volumes.by_channel, filters)), width="stretch")
 

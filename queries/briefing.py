@@ -1,4 +1,5 @@
-"""Query layer: the weekly briefing's figures (KPIs, trend, units needing attention, field moves)."""
+"""Query layer: the briefing's figures (KPIs, trend, field moves, working days of a period, and what
+to act on — the late page's own counts from queries/late.py, never recounted here)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -7,6 +8,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from core.settings import settings
+from queries import late
 from queries import satisfaction as sat
 from queries.connection import frame, one_row
 from queries.dossiers import period_counts
@@ -58,57 +61,19 @@ def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> Kpis:
     )
 
 
-def overdue_now(con: duckdb.DuckDBPyConnection, filters: Filters, as_of: date) -> int:
-    """Open dossiers past their due date today (period ignored: this is the current state)."""
-    sql = f"""
-        SELECT count(*) FROM dossiers d
-        WHERE d.is_open AND d.due_date < $as_of
-          AND {SCOPE_SQL} AND {SELECTION_SQL}
-    """
-    return one_row(con, sql, {**filters.params(), "as_of": as_of})[0]
-
-
 def trend(con: duckdb.DuckDBPyConnection, filters: Filters, periods: tuple[Period, ...]) -> pl.DataFrame:
     """One row per period (oldest first): received, resolved, on-time rate, late."""
     rows = []
     for period in periods:
         k = kpis(con, replace(filters, start=period.start, end=period.end))
         rows.append({"period_start": period.start, "period_end": period.end, "label": period.label(),
+                     "short_label": period.short_label(),
                      "received": k.received, "resolved": k.resolved, "resolved_late": k.resolved_late,
                      "on_time_rate": k.on_time_rate})
     return pl.DataFrame(rows, schema={"period_start": pl.Date, "period_end": pl.Date, "label": pl.String,
+                                      "short_label": pl.String,
                                       "received": pl.Int64, "resolved": pl.Int64, "resolved_late": pl.Int64,
                                       "on_time_rate": pl.Float64})
-
-
-def units_needing_attention(con: duckdb.DuckDBPyConnection, filters: Filters, as_of: date,
-                            limit: int = 10) -> pl.DataFrame:
-    """Units with dossiers overdue now or resolved late in the period, worst first, volume beside."""
-    sql = f"""
-        WITH scoped AS (
-            SELECT d.* FROM dossiers d WHERE {SCOPE_SQL} AND {SELECTION_SQL}
-        ), per_unit AS (
-            SELECT unit_code,
-                count(*) FILTER (is_open AND due_date < $as_of)
-                    AS overdue_now,
-                count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end) AS resolved,
-                count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end AND timeliness = 'late')
-                    AS resolved_late,
-                count(*) FILTER (is_resolved AND finished_date BETWEEN $start AND $end AND timeliness = 'late'
-                                 -- as on the late page: a slip counts only if issued before the due day
-                                 AND NOT coalesce(CAST(apology_issued_at AS DATE) < due_date, FALSE))
-                    AS late_without_apology
-            FROM scoped GROUP BY unit_code
-        )
-        SELECT p.unit_code, u.unit_name, p.overdue_now, p.resolved, p.resolved_late,
-               CASE WHEN p.resolved > 0 THEN p.resolved_late / p.resolved END AS late_rate,
-               p.late_without_apology
-        FROM per_unit p JOIN units u USING (unit_code)
-        WHERE p.overdue_now > 0 OR p.resolved_late > 0
-        ORDER BY p.overdue_now DESC, p.resolved_late DESC, u.unit_name
-        LIMIT $limit
-    """
-    return frame(con, sql, {**filters.params(), "as_of": as_of, "limit": limit})
 
 
 def field_changes(con: duckdb.DuckDBPyConnection, filters: Filters, previous: Filters) -> pl.DataFrame:
@@ -126,3 +91,48 @@ def field_changes(con: duckdb.DuckDBPyConnection, filters: Filters, previous: Fi
     """
     params = {**filters.params(), "prev_start": previous.start, "prev_end": previous.end}
     return frame(con, sql, params).with_columns(change=pl.col("received") - pl.col("received_before"))
+
+
+@dataclass(frozen=True)
+class PeriodDays:
+    """The calendar of a period: how many days, how many working days, and its holidays."""
+
+    days: int
+    working_days: int
+    holidays: tuple[tuple[date, str], ...]  # days off with a name (holidays, substitute days), in order
+
+
+def period_days(con: duckdb.DuckDBPyConnection, filters: Filters) -> PeriodDays:
+    """Days and working days of the filters' period from the `calendar` view (the one the due dates
+    and lateness are counted on), with its named days off. The calendar is the same for every
+    unit: the scope selects nothing here."""
+    sql = """
+        SELECT count(*), count(*) FILTER (is_working_day),
+               list(struct_pack(d := cal_date, n := holiday_name) ORDER BY cal_date)
+                   FILTER (NOT is_working_day AND holiday_name IS NOT NULL)
+        FROM calendar WHERE cal_date BETWEEN $start AND $end
+    """
+    days, working, holidays = one_row(con, sql, {"start": filters.start, "end": filters.end})
+    return PeriodDays(int(days), int(working), tuple((h["d"], h["n"]) for h in holidays or ()))
+
+
+@dataclass(frozen=True, eq=False)
+class Actions:
+    """What the briefing asks units to do, from the late page's rules (queries/late.py): overdue
+    dossiers and who holds them, late dossiers without an apology slip, dossiers due soon."""
+
+    summary: late.LateSummary
+    overdue: pl.DataFrame  # late.who_holds(kind="overdue")
+    no_apology: pl.DataFrame  # late.who_holds(kind="no_apology")
+    due_soon: pl.DataFrame  # late.who_holds(kind="due_soon")
+    due_soon_until: date | None  # last working day of the due-soon window
+    due_soon_days: int  # settings.toml [late] due_soon_working_days
+
+
+def actions(con: duckdb.DuckDBPyConnection, filters: Filters, units: int = 3, officers: int = 2) -> Actions:
+    """The late page's summary and, per kind, the units (and officers) with most such dossiers."""
+    def holders(kind: str) -> pl.DataFrame:
+        return late.who_holds(con, filters, kind, units=units, officers=officers)
+
+    return Actions(late.summary(con, filters), holders("overdue"), holders("no_apology"), holders("due_soon"),
+                   late.due_soon_until(con, filters), settings().late.due_soon_working_days)

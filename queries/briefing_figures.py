@@ -2,7 +2,7 @@
 from the page's own query functions; read-only, scope always applied, never imports Streamlit.
 
 Nothing is counted here: the headline figures are `queries.briefing.kpis` for the period and the
-one before, the attention table `units_needing_attention`, late without apology `queries.late`,
+one before, the attention table `queries.late.units_to_act_on`, late without apology `queries.late`,
 satisfaction `queries.satisfaction`, Biểu số 06 `queries.form06` — the functions the pages and
 their tests use — so a document can never disagree with the screen.
 """
@@ -16,14 +16,7 @@ import polars as pl
 
 from core.targets import Target, targets_for
 from queries import late, satisfaction
-from queries.briefing import (
-    Kpis,
-    field_changes,
-    kpis,
-    overdue_now,
-    trend,
-    units_needing_attention,
-)
+from queries.briefing import Kpis, field_changes, kpis, trend
 from queries.dossiers import period_counts
 from queries.filters import Filters
 from queries.form06 import Form06, form06, issuing_body
@@ -46,8 +39,9 @@ class BriefingFigures:
     unit_names: tuple[str, ...]  # units covered (empty for the whole province)
     now: Kpis
     before: Kpis
-    overdue_now: int
-    attention: pl.DataFrame  # queries.briefing.units_needing_attention
+    year_ago: Kpis  # the same period a year earlier
+    overdue_now: int  # open and past due as of `as_of` (the late page's count)
+    attention: pl.DataFrame  # queries.late.units_to_act_on, as the briefing page shows it
     field_moves: pl.DataFrame  # queries.briefing.field_changes
     trend: pl.DataFrame  # queries.briefing.trend, oldest first
     late: late.LateSummary
@@ -68,15 +62,19 @@ def briefing_figures(con: duckdb.DuckDBPyConnection, filters: Filters, period: P
     there = replace(here, start=previous.start, end=previous.end)
     issuer, units, whole = issuing_body(con, here)
     periodic = period.kind in PERIODIC_KINDS
+    last_year = period.same_last_year()
+    summary = late.summary(con, here)
     return BriefingFigures(
         period=period, previous=previous, as_of=as_of, issuer=issuer,
         place=_place(units, whole, con), where=_where(units, whole),
         unit_names=() if whole else tuple(u["unit_name"] for u in units),
-        now=kpis(con, here), before=kpis(con, there), overdue_now=overdue_now(con, here, as_of),
-        attention=units_needing_attention(con, here, as_of, limit=ATTENTION_ROWS),
+        now=kpis(con, here), before=kpis(con, there),
+        year_ago=kpis(con, replace(here, start=last_year.start, end=last_year.end)),
+        overdue_now=summary.overdue,
+        attention=late.units_to_act_on(con, here, limit=ATTENTION_ROWS),
         field_moves=field_changes(con, here, there),
         trend=trend(con, here, tuple(reversed([period.shifted(i) for i in range(TREND_PERIODS)]))),
-        late=late.summary(con, here),
+        late=summary,
         late_rows=late.late_list(con, here, kind="no_apology", sort="days_late", limit=LATE_ROWS),
         ratings=satisfaction.rating_rate(con, here), ratings_before=satisfaction.rating_rate(con, there),
         targets=targets_for(period.end.year),

@@ -223,6 +223,91 @@ def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFra
                    "late_rank", "min_resolved")
 
 
+# --- what to act on (the briefing) ----------------------------------------------------------------
+
+# The dossiers a briefing names units and officers for: the late list's own kinds (LIST_KINDS).
+ACTION_KINDS = ("overdue", "no_apology", "due_soon")
+
+
+def who_holds(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str, units: int = 3,
+              officers: int = 2) -> pl.DataFrame:
+    """The units with most dossiers of the late list's `kind` (overdue, no_apology, due_soon: the
+    same dossiers the late page lists) and, in each, the officers holding most of them.
+
+    One row per (unit, officer) kept: the `units` biggest units, their `officers` biggest holders.
+    Columns: unit_code, unit_name, unit_dossiers, unit_rank, units_with (units having any),
+    most_days_late (overdue and no_apology: the longest wait in working days, else null),
+    officer_name ('Chưa rõ cán bộ' when the export had none), officer_dossiers, officer_rank,
+    officers_in_unit."""
+    if kind not in ACTION_KINDS:
+        raise KeyError(kind)
+    condition = LIST_KINDS[kind][1]
+    sql = _sql(f"""
+        , per_officer AS (
+            SELECT l.unit_code, coalesce(nullif(trim(l.officer_name), ''), $unknown) AS officer_name,
+                   count(*) AS officer_dossiers, max(l.days_late) AS most_days_late
+            FROM late l WHERE {condition}
+            GROUP BY ALL
+        ), per_unit AS (
+            SELECT p.unit_code, coalesce(any_value(u.unit_name), p.unit_code) AS unit_name,
+                   sum(p.officer_dossiers) AS unit_dossiers, max(p.most_days_late) AS most_days_late,
+                   count(*) AS officers_in_unit
+            FROM per_officer p LEFT JOIN units u USING (unit_code)
+            GROUP BY p.unit_code
+        ), ranked AS (
+            SELECT *, row_number() OVER (ORDER BY unit_dossiers DESC, most_days_late DESC NULLS LAST, unit_name)
+                          AS unit_rank,
+                   count(*) OVER () AS units_with
+            FROM per_unit
+        )
+        SELECT r.unit_code, r.unit_name, r.unit_dossiers, r.unit_rank, r.units_with, r.most_days_late,
+               p.officer_name, p.officer_dossiers,
+               row_number() OVER (PARTITION BY r.unit_code ORDER BY p.officer_dossiers DESC, p.officer_name)
+                   AS officer_rank,
+               r.officers_in_unit
+        FROM ranked r JOIN per_officer p USING (unit_code)
+        WHERE r.unit_rank <= $units
+        QUALIFY officer_rank <= $officers
+        ORDER BY r.unit_rank, officer_rank
+    """)
+    result = frame(con, sql, _params(filters, unknown=UNKNOWN_OFFICER, units=units, officers=officers))
+    return _counts(result, "unit_dossiers", "unit_rank", "units_with", "most_days_late", "officer_dossiers",
+                   "officer_rank", "officers_in_unit")
+
+
+def due_soon_until(con: duckdb.DuckDBPyConnection, filters: Filters) -> date | None:
+    """The last working day of the due-soon window: today's working-day number plus
+    `due_soon_working_days` (settings.toml [late]), as `is_due_soon` counts it."""
+    sql = _sql("""
+        SELECT min(c.cal_date) FROM calendar c, today t
+        WHERE c.is_working_day AND c.wd_seq = t.seq + $soon_days
+    """)
+    return one_row(con, sql, _params(filters))[0]
+
+
+def units_to_act_on(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 10) -> pl.DataFrame:
+    """Per unit, the late page's counts (as `breakdown` by unit) plus due soon: overdue now, resolved
+    late and resolved in the period, late rate, late without apology, due soon. Units with a dossier
+    overdue, resolved late or due soon; most overdue first, then most resolved late."""
+    sql = _sql("""
+        SELECT l.unit_code, coalesce(any_value(u.unit_name), l.unit_code) AS unit_name,
+               count(*) FILTER (l.is_overdue) AS overdue,
+               count(*) FILTER (l.is_resolved_late) AS resolved_late,
+               count(*) FILTER (l.is_resolved_in_period) AS resolved,
+               count(*) FILTER (l.is_without_apology) AS without_apology,
+               count(*) FILTER (l.is_due_soon) AS due_soon
+        FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
+        GROUP BY l.unit_code
+        HAVING count(*) FILTER (l.is_overdue OR l.is_resolved_late OR l.is_due_soon) > 0
+        ORDER BY overdue DESC, resolved_late DESC, without_apology DESC, due_soon DESC, unit_name
+        LIMIT $limit
+    """)
+    result = _counts(frame(con, sql, _params(filters, limit=limit)),
+                     "overdue", "resolved_late", "resolved", "without_apology", "due_soon")
+    return result.with_columns(
+        late_rate=pl.when(pl.col("resolved") > 0).then(pl.col("resolved_late") / pl.col("resolved")))
+
+
 # --- the list -------------------------------------------------------------------------------------
 
 
@@ -387,14 +472,14 @@ def _rule_due(row: dict, cal: WorkCalendar) -> tuple[RuleDue | None, str | None]
         return None, "Hồ sơ không có ngày tiếp nhận."
     if days is None:
         return None, ("Không biết thời hạn giải quyết của thủ tục (tệp xuất không có cột thời hạn và thủ tục "
-                      "không có trong danh mục thủ tục procedures.csv).")
+                      "không có trong danh mục thủ tục của tỉnh).")
     kind = day_kind(row["procedure_code"])
     try:
         base, pause, due = cal.rule_due(received, days, kind, row["supplement_requested_at"], row["supplemented_at"])
         export = row["due_at"]
         diff = cal.seq(export.date()) - cal.seq(due.date()) if export else None
     except ValueError:
-        return None, "Ngày tiếp nhận nằm ngoài lịch ngày làm việc đã cấu hình (settings.toml, mục [calendar])."
+        return None, "Ngày tiếp nhận nằm ngoài các năm của lịch ngày làm việc đã thiết lập."
     return RuleDue(received, float(days), kind, base, pause, due, export,
                    None if export is None else export.date() == due.date(), diff), None
 

@@ -33,23 +33,43 @@ class Period:
         return (self.end - self.start).days + 1
 
     def label(self) -> str:
-        """Vietnamese label: 'Tuần 10/11 – 16/11/2025', 'Tháng 11/2025', 'Quý IV/2025' …"""
+        """Vietnamese label: 'Tuần 48 (23/11–29/11/2026)', 'Tháng 11/2026', 'Quý 3/2026', 'Năm 2026' …
+
+        Weeks are numbered as ISO 8601 does (Monday–Sunday, week 1 holds the year's first Thursday),
+        as office calendars in Vietnam print them."""
         s, e = self.start, self.end
         if self.kind == "week":
-            return f"Tuần {s:%d/%m} – {e:%d/%m/%Y}"
+            first = f"{s:%d/%m}" if s.year == e.year else f"{s:%d/%m/%Y}"
+            return f"Tuần {s.isocalendar().week} ({first}–{e:%d/%m/%Y})"
+        if self.kind == "report_month":
+            return f"Kỳ báo cáo tháng {e.month}/{e.year} ({s:%d/%m} – {e:%d/%m/%Y})"
+        if self.kind == "report_quarter":
+            return f"Kỳ báo cáo quý {quarter_of(e)}/{e.year} ({s:%d/%m/%Y} – {e:%d/%m/%Y})"
+        if self.kind == "report_year":
+            return f"Kỳ báo cáo năm {e.year} ({s:%d/%m/%Y} – {e:%d/%m/%Y})"
+        if self.kind == "custom":
+            return f"Từ {s:%d/%m/%Y} đến {e:%d/%m/%Y}"
+        return self.short_label()
+
+    def short_label(self) -> str:
+        """The label on a chart axis, where the neighbours give the year: 'Tuần 48 (23/11–29/11)',
+        'Tháng 11/2026', 'Quý 3/2026', 'Năm 2026', 'Kỳ tháng 11/2026', '01/11–10/11/2026'."""
+        s, e = self.start, self.end
+        if self.kind == "week":
+            return f"Tuần {s.isocalendar().week} ({s:%d/%m}–{e:%d/%m})"
         if self.kind == "month":
-            return f"Tháng {s:%m/%Y}"
+            return f"Tháng {s.month}/{s.year}"
         if self.kind == "quarter":
-            return f"Quý {ROMAN[(s.month - 1) // 3]}/{s.year}"
+            return f"Quý {quarter_of(s)}/{s.year}"
         if self.kind == "year":
             return f"Năm {s.year}"
         if self.kind == "report_month":
-            return f"Kỳ báo cáo tháng {e:%m/%Y} ({s:%d/%m} – {e:%d/%m/%Y})"
+            return f"Kỳ tháng {e.month}/{e.year}"
         if self.kind == "report_quarter":
-            return f"Kỳ báo cáo quý {ROMAN[(e.month - 1) // 3]}/{e.year} ({s:%d/%m/%Y} – {e:%d/%m/%Y})"
+            return f"Kỳ quý {quarter_of(e)}/{e.year}"
         if self.kind == "report_year":
-            return f"Kỳ báo cáo năm {e.year} ({s:%d/%m/%Y} – {e:%d/%m/%Y})"
-        return f"Từ {s:%d/%m/%Y} đến {e:%d/%m/%Y}"
+            return f"Kỳ năm {e.year}"
+        return f"{s:%d/%m}–{e:%d/%m/%Y}"
 
     def previous(self) -> "Period":
         """The period of the same kind just before (for custom: the same number of days)."""
@@ -63,6 +83,13 @@ class Period:
             period = period.previous()
         return period
 
+    def history(self, count: int, since: date | None = None) -> tuple["Period", ...]:
+        """This period and the ones before it, `count` in all, oldest first; with `since` (the first
+        day with data), periods that end before it are left out: a chart then starts at the first
+        period holding data, not with empty bars that read as a collapse."""
+        periods = [self.shifted(i) for i in range(count)]
+        return tuple(reversed([p for p in periods if since is None or p.end >= since]))
+
     def same_last_year(self) -> "Period":
         if self.kind == "week":
             return period_containing("week", self.start - timedelta(weeks=52))
@@ -71,7 +98,11 @@ class Period:
         return period_containing(self.kind, _minus_year(self.start) + timedelta(days=1))
 
 
-ROMAN = ("I", "II", "III", "IV")
+ROMAN = ("I", "II", "III", "IV")  # Biểu số 06 numbers its row groups I, II, III …
+
+
+def quarter_of(day: date) -> int:
+    return (day.month - 1) // 3 + 1
 
 
 def _minus_year(day: date) -> date:

@@ -140,7 +140,7 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str = "week"
 
 
 def _bucket_label(grain: str, start: date, end: date) -> str:
-    """'Tuần 02/11 – 08/11/2026', 'Tháng 10/2026'; a bucket cut at the window end says so."""
+    """'Tuần 45 (02/11–08/11/2026)', 'Tháng 10/2026'; a bucket cut at the window end says so."""
     whole = period_containing(GRAINS[grain].unit, start)
     return whole.label() + ("" if end == whole.end else f" (tính đến {end:%d/%m/%Y})")
 

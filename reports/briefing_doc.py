@@ -159,9 +159,9 @@ def _kpi_rows(fig: BriefingFigures, target: dict) -> list[dict]:
 
 
 def _attention_rows(attention: pl.DataFrame) -> list[dict]:
-    return [{"stt": str(i), "unit": r["unit_name"], "overdue": fmt.number(r["overdue_now"]),
+    return [{"stt": str(i), "unit": r["unit_name"], "overdue": fmt.number(r["overdue"]),
              "late": fmt.number(r["resolved_late"]), "resolved": fmt.number(r["resolved"]),
-             "late_rate": fmt.percent(r["late_rate"]), "no_apology": fmt.number(r["late_without_apology"])}
+             "late_rate": fmt.percent(r["late_rate"]), "no_apology": fmt.number(r["without_apology"])}
             for i, r in enumerate(attention.iter_rows(named=True), start=1)]
 
 

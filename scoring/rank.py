@@ -63,7 +63,7 @@ def period_key(period: Period) -> str:
 
 
 def period_title(period: Period) -> str:
-    """'Năm 2026', 'Quý III/2026', 'Từ 01/01/2026 đến 30/06/2026': the period's own label (Period.label)."""
+    """'Năm 2026', 'Quý 3/2026', 'Từ 01/01/2026 đến 30/06/2026': the period's own label (Period.label)."""
     return period.label()
 
 

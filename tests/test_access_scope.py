@@ -138,8 +138,6 @@ def calls():
     table = [
         ("dossiers.period_counts", lambda c, f: dossiers.period_counts(c, f, by="unit")),
         ("briefing.kpis", briefing.kpis),
-        ("briefing.overdue_now", lambda c, f: briefing.overdue_now(c, f, AS_OF)),
-        ("briefing.units_needing_attention", lambda c, f: briefing.units_needing_attention(c, f, AS_OF)),
         ("volumes.totals", volumes.totals),
         ("volumes.by_unit", volumes.by_unit),
         ("volumes.by_field", volumes.by_field),
@@ -151,6 +149,8 @@ def calls():
 
     table += [("satisfaction.by_unit", satisfaction.by_unit), ("satisfaction.by_field", satisfaction.by_field),
               ("late.summary", late.summary),
+              ("late.units_to_act_on", late.units_to_act_on),
+              ("late.who_holds", lambda c, f: late.who_holds(c, f, "overdue")),
               ("late.late_list", lambda c, f: late.late_list(c, f, "late")),
               ("late.late_count", lambda c, f: late.late_count(c, f, "late"))]
     return table

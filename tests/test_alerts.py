@@ -139,7 +139,7 @@ def test_a_disabled_rule_and_a_typo(db, tmp_path):
 def test_cli_prints_the_digest(db, capsys):
     assert cli(["alerts", "--week", "2026-W47", "--today", "2026-11-26", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("BẢN TIN CẢI CÁCH HÀNH CHÍNH — Tuần 16/11 – 22/11/2026 — Toàn tỉnh")
+    assert out.startswith("BẢN TIN CẢI CÁCH HÀNH CHÍNH — Tuần 47 (16/11–22/11/2026) — Toàn tỉnh")
     assert "HỒ SƠ SẮP ĐẾN HẠN (1)" in out and "A5 — Chứng thực chữ ký — Phường Thanh Khê — hạn 26/11/2026" in out
 
 
@@ -199,7 +199,7 @@ def test_send_mails_the_digest_with_the_password_from_the_environment(db, smtp_s
     from email import message_from_string, policy
 
     mail = message_from_string(content, policy=policy.default)
-    assert mail["Subject"] == "[CCHC] Cần xử lý — Tuần 16/11 – 22/11/2026: 5 cảnh báo"
+    assert mail["Subject"] == "[CCHC] Cần xử lý — Tuần 47 (16/11–22/11/2026): 5 cảnh báo"
     body = mail.get_content()
     assert "Phường Hải Châu: 2 hồ sơ đang quá hạn tính đến ngày 26/11/2026." in body
     assert "Phường Sơn Trà: không tiếp nhận hồ sơ mới nào trong 24 ngày." in body

@@ -32,7 +32,7 @@ def test_briefing_is_the_landing_page_with_last_complete_week(monkeypatch, demo_
     received = count(demo_db, "SELECT count(*) FROM dossiers WHERE status_code <> 1 "
                               "AND received_date BETWEEN '2026-11-09' AND '2026-11-15'")
     assert metrics(app)["Tiếp nhận"] == f"{received:,}".replace(",", ".")
-    assert any(i.value.startswith("Trong tuần từ 09/11 đến 15/11/2026, toàn tỉnh tiếp nhận") for i in app.info)
+    assert any(i.value.startswith("Trong tuần 46 (09/11–15/11/2026), toàn tỉnh tiếp nhận") for i in app.info)
 
 
 def test_shared_link_opens_the_same_view(monkeypatch, demo_db):

@@ -31,7 +31,7 @@ def test_page_shows_both_sources_against_sql(monkeypatch, demo_db):
     app = open_page(monkeypatch, demo_db, **Q3)
     assert not app.exception
     assert app.title[0].value == "Mức độ hài lòng"
-    assert app.caption[0].value.startswith("Quý III/2026 · Toàn tỉnh")
+    assert app.caption[0].value.startswith("Quý 3/2026 · Toàn tỉnh")
     satisfied, answers = one(demo_db, "SELECT sum(satisfied), sum(answered) FROM survey_responses "
                                       "WHERE response_date BETWEEN '2026-07-01' AND '2026-09-30' AND answered > 0")
     happy, rated, unhappy = one(demo_db, "SELECT count(*) FILTER (rating_code >= 2), count(*), "

@@ -45,11 +45,11 @@ def test_change_period_select_unit_and_download(browser, demo_db, tmp_path):
         page.get_by_text("Bảng xếp hạng", exact=True).wait_for(timeout=60_000)
         settle(page)
 
-        # Quarter: the page opens the running quarter; pick Quý III/2026, which has ended.
+        # Quarter: the page opens the running quarter; pick Quý 3/2026, which has ended.
         page.get_by_role("radio", name="Quý", exact=True).click()
         settle(page)
-        pick(page, "Kỳ đánh giá", "Quý III/2026")
-        page.get_by_text("so với Quý II/2026").first.wait_for(timeout=30_000)
+        pick(page, "Kỳ đánh giá", "Quý 3/2026")
+        page.get_by_text("so với Quý 2/2026").first.wait_for(timeout=30_000)
 
         # A unit: the second of the ranking, chosen in the unit picker.
         open_list(page, "Đơn vị")
@@ -72,7 +72,7 @@ def test_change_period_select_unit_and_download(browser, demo_db, tmp_path):
     sheet = fastexcel.read_excel(str(path)).load_sheet("Xếp hạng", header_row=None, dtypes="string").to_polars()
     rows = [[v for v in row if v is not None] for row in sheet.iter_rows()]
     flat = [v for row in rows for v in row]
-    assert "Kỳ đánh giá: Quý III/2026 (từ ngày 01/07/2026 đến ngày 30/09/2026)" in flat
+    assert "Kỳ đánh giá: Quý 3/2026 (từ ngày 01/07/2026 đến ngày 30/09/2026)" in flat
     assert any(v.startswith("KẾT QUẢ XẾP HẠNG THI ĐUA CẢI CÁCH HÀNH CHÍNH") for v in flat)
     unit_row = next(row for row in rows if unit_name in row)
     rank_in_picker = chosen.rsplit("(hạng ", 1)[1].rstrip(")")

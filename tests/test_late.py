@@ -157,6 +157,52 @@ def test_breakdowns(con):
         ("Lê Văn Cường", 2, 0), ("Chưa rõ cán bộ", 1, 1), ("Trần Thị Bình", 1, 1)]
 
 
+def holders(frame):
+    return [(r["unit_code"], r["unit_dossiers"], r["most_days_late"], r["officer_name"], r["officer_dossiers"],
+             r["officers_in_unit"]) for r in frame.to_dicts()]
+
+
+def test_who_holds_the_dossiers_to_act_on(con):
+    # Overdue: O2 (Thanh Khê, no officer, 11 days) and O1 (Hải Châu, Trần Thị Bình, 4): one each, the
+    # longer wait first.
+    overdue = late.who_holds(con, feb(), "overdue")
+    assert holders(overdue) == [(TK, 1, 11, "Chưa rõ cán bộ", 1, 1), (HC, 1, 4, "Trần Thị Bình", 1, 1)]
+    assert overdue["units_with"].to_list() == [2, 2]
+    # Without apology: Thanh Khê L3 (no officer, 2 days) and L4 (Lê Văn Cường, 5); Hải Châu L1 and O1
+    # (both Trần Thị Bình, longest 4). Two each: Thanh Khê's longer wait first; one officer per unit
+    # kept, ties by name ("Chưa rõ cán bộ" before "Lê Văn Cường"), the unit still counting two.
+    assert holders(late.who_holds(con, feb(), "no_apology", officers=1)) == [
+        (TK, 2, 5, "Chưa rõ cán bộ", 1, 2), (HC, 2, 4, "Trần Thị Bình", 2, 1)]
+    # Due soon: D1 and D3, both Hải Châu, no officer; no days late for a dossier not yet due.
+    assert holders(late.who_holds(con, feb(), "due_soon")) == [(HC, 2, None, "Chưa rõ cán bộ", 2, 1)]
+    # The unit totals are the late page's lists, counted the same way.
+    for kind in late.ACTION_KINDS:
+        units = late.who_holds(con, feb(), kind, units=10).unique("unit_code")
+        assert units["unit_dossiers"].sum() == late.late_count(con, feb(), kind)
+    assert late.who_holds(con, feb(), "overdue", units=1)["unit_code"].to_list() == [TK]
+    with pytest.raises(KeyError):
+        late.who_holds(con, feb(), "late")  # only the kinds a briefing assigns
+
+
+def test_due_soon_window_ends_two_working_days_after_today(con):
+    # Wednesday 04/03/2026 + 2 working days = Friday 06/03 (D1 is due then, D2 on Monday 09/03 is not).
+    assert late.due_soon_until(con, feb()) == date(2026, 3, 6)
+
+
+def test_units_to_act_on_match_the_late_page(con):
+    rows = late.units_to_act_on(con, feb()).to_dicts()
+    assert [(r["unit_code"], r["overdue"], r["resolved_late"], r["resolved"], r["without_apology"], r["due_soon"],
+             r["late_rate"]) for r in rows] == [
+        (HC, 1, 2, 3, 2, 2, pytest.approx(2 / 3)),  # O1; L1, L2 of L1, L2, E1; L1, O1 unapologised; D1, D3
+        (TK, 1, 2, 3, 2, 0, pytest.approx(2 / 3)),  # O2; L3, L4 of L3, L4, E2; L3, L4 unapologised
+    ]
+    by_unit = {r["group_key"]: r for r in late.breakdown(con, feb(), "unit").to_dicts()}
+    for r in rows:
+        assert (r["overdue"], r["resolved_late"], r["without_apology"]) == (
+            by_unit[r["unit_code"]]["overdue"], by_unit[r["unit_code"]]["resolved_late"],
+            by_unit[r["unit_code"]]["without_apology"])
+
+
 def test_unit_ranking_leaves_small_units_unranked(con, monkeypatch):
     default = late.unit_ranking(con, feb())  # min 20 resolved: nobody ranked
     assert default["is_ranked"].to_list() == [False, False] and default["late_rank"].to_list() == [None, None]

@@ -95,8 +95,8 @@ def test_weekly_buckets_run_monday_to_sunday(con):
     assert weekly.head(20)["received"].sum() == 0 and weekly.head(20)["resolved"].sum() == 0
     # The week of Sun 01/11 overlaps the period; the week before does not.
     assert weekly["in_period"].to_list() == [False] * 20 + [True] * 6
-    assert last[-1]["label"] == "Tuần 30/11 – 06/12/2026 (tính đến 30/11/2026)"
-    assert last[-2]["label"] == "Tuần 23/11 – 29/11/2026"
+    assert last[-1]["label"] == "Tuần 49 (30/11–06/12/2026) (tính đến 30/11/2026)"
+    assert last[-2]["label"] == "Tuần 48 (23/11–29/11/2026)"
 
 
 def test_monthly_buckets(con):

@@ -17,8 +17,9 @@ from ui.narrative import briefing_paragraph
 
 def narrative(fig: BriefingFigures) -> str:
     """The paragraph the briefing page shows, for the same figures."""
-    return briefing_paragraph(fig.period, fig.where, fig.now, fig.before, fig.overdue_now, fig.attention,
-                              fig.field_moves)
+    online = fig.targets.get("online_share")
+    return briefing_paragraph(fig.period, fig.where, fig.now, fig.before, fig.year_ago, fig.field_moves,
+                              online.value if online else None)
 
 
 def make_document(con: duckdb.DuckDBPyConnection, filters: Filters, period: Period, suffix: str,

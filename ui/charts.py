@@ -23,6 +23,27 @@ def base_layout(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
+def whole_step(top: float, ticks: int = 8) -> int:
+    """A tick step for a count axis running from 0 to `top`: 1, 2 or 5 times a power of ten, never
+    below 1, with at most `ticks` intervals. Plotly's own choice on a short axis is 0,5 (shown as
+    '0 1 1 2 2' under a whole-number format, or '0,5 1,5' without it): a count has no halves."""
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            if top / (power * factor) <= ticks:
+                return power * factor
+        power *= 10
+
+
+def count_axis(fig: go.Figure, top: float, axis: str = "y", **more) -> go.Figure:
+    """Whole-number ticks (Vietnamese thousands separator) on the count axis `axis` ('x', 'y'),
+    whose largest value drawn is `top` (the bars' maximum, or the range's upper end)."""
+    settings = {"tickformat": ",d", "tick0": 0, "dtick": whole_step(max(top, 1)), "rangemode": "tozero", **more}
+    # The first axis only (layout.xaxis / layout.yaxis): a rate on a second axis keeps its own ticks.
+    (fig.layout.xaxis if axis == "x" else fig.layout.yaxis).update(**settings)
+    return fig
+
+
 def titled(fig: go.Figure, title: str, subtitle: str | None = None, legend_below: bool = False) -> go.Figure:
     """base_layout, plus a grey subtitle under the title and, if asked, the legend under the plot."""
     base_layout(fig, title)
@@ -42,4 +63,5 @@ def weekly_volume_chart(weekly: pl.DataFrame) -> go.Figure:
     fig.add_scatter(x=weeks, y=weekly["resolved"].to_list(), name="Đã giải quyết", mode="lines",
                     line={"color": COLORS["resolved"], "width": 2}, hovertemplate="%{y:,d} hồ sơ")
     fig.update_xaxes(tickformat="%d/%m/%Y", hoverformat="Tuần từ %d/%m/%Y")
+    count_axis(fig, max([*weekly["received"].to_list(), *weekly["resolved"].to_list(), 1]), "y")
     return base_layout(fig, "Số hồ sơ tiếp nhận và giải quyết mỗi tuần")

@@ -14,7 +14,7 @@ from core import format as fmt
 from core.settings import settings
 from queries.late import DossierDetail, LateSummary
 from queries.periods import Period
-from ui.charts import BOTTOM_LEGEND, COLORS, base_layout, titled
+from ui.charts import BOTTOM_LEGEND, COLORS, base_layout, count_axis, titled
 
 OVERDUE_COLOR = "#e07b00"  # open and past due: orange next to the red of "resolved late"
 SOON_COLOR = "#f0b429"
@@ -76,6 +76,7 @@ def buckets_chart(b: pl.DataFrame) -> go.Figure:
     top = max(b["resolved_late"].max() or 0, b["overdue"].max() or 0, 1)
     fig.update_layout(barmode="group", height=380, hovermode="x unified")
     fig.update_yaxes(title="Số hồ sơ", range=[0, top * 1.2])
+    count_axis(fig, top * 1.2, "y")
     return titled(fig, "Trễ bao nhiêu ngày làm việc?",
                   "Từ ngày hẹn trả đến ngày có kết quả; hồ sơ đang quá hạn tính đến hôm nay", legend_below=True)
 
@@ -85,7 +86,7 @@ def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
     # than draw empty bars that read as "no late dossiers".
     first = next((i for i, n in enumerate(t["resolved"].to_list()) if n), t.height)
     t = t.slice(first) if first < t.height else t
-    labels = [f"{s:%d/%m/%y}" for s in t["period_start"].to_list()]
+    labels = [Period(period.kind, s, e).short_label() for s, e in zip(t["period_start"], t["period_end"])]
     fig = go.Figure()
     fig.add_bar(x=labels, y=t["resolved_late"].to_list(), name="Giải quyết trễ hạn", marker_color=COLORS["late"],
                 customdata=list(zip(t["label"].to_list(), t["resolved"].to_list())),
@@ -98,7 +99,9 @@ def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
     fig.update_layout(height=380, hovermode="x unified",
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, max(top * 1.25, 5)],
                               "ticksuffix": "%", "showgrid": False, "tickformat": ",.0f"})
-    fig.update_layout(yaxis={"title": {"text": "Số hồ sơ trễ hạn"}, "rangemode": "tozero"})
+    fig.update_layout(yaxis={"title": {"text": "Số hồ sơ trễ hạn"}})
+    count_axis(fig, max([*t["resolved_late"].to_list(), 1]), "y")
+    fig.update_xaxes(type="category")
     unit = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}.get(period.kind, "kỳ")
     return titled(fig, f"Tỷ lệ trễ hạn trong {t.height} {unit} gần nhất" if t.height > 1 else "Tỷ lệ trễ hạn",
                   "Cột: số hồ sơ giải quyết trễ hạn; đường: tỷ lệ trên số đã giải quyết (trục phải)",

@@ -10,17 +10,21 @@ from core import format as fmt
 from core.settings import settings
 from queries.status import DatabaseSummary
 from ui.filters import today as current_day
+from ui.hints import admin_only
 
 NO_DATABASE = (
     "Chưa có dữ liệu. Để xem thử với dữ liệu mẫu, chạy `python -m etl demo`; để nạp tệp xuất từ phần mềm "
     "một cửa, chạy `python -m etl load TỆP…` (tệp .xlsx, .xls, .csv). Sau đó tải lại trang này."
 )
+NO_DATABASE_YET = ("Chưa có dữ liệu: quản trị dữ liệu chưa nạp tệp xuất từ phần mềm một cửa. Khi dữ liệu đã được "
+                   "nạp, tải lại trang này.")
 
 
 def require_connection(con) -> None:
-    """Stop the page with the next step when there is no database yet."""
+    """Stop the page with the next step when there is no database yet (the commands only for the
+    viewer who runs the installation)."""
     if con is None:
-        st.info(NO_DATABASE, icon="ℹ️")
+        st.info(admin_only(NO_DATABASE, NO_DATABASE_YET), icon="ℹ️")
         st.stop()
 
 
@@ -53,10 +57,11 @@ class Page:
         return self.view.filters
 
 
-def open_page(title: str, caption=None, all_fields: str = " · Tất cả lĩnh vực",
+def open_page(title, caption=None, all_fields: str = " · Tất cả lĩnh vực",
               summary: DatabaseSummary | None = None) -> Page:
     """The opening every filtered page shares: stop with the next step when there is no database,
     read the sidebar's view, draw the title, the period · units · fields line, and freshness.
+    `title` is a text, or `title(period)` for a title that follows the period ('Giao ban quý');
     `caption(view)` replaces the period's label at the head of that line."""
     from queries.status import database_summary
     from ui.cache import cached
@@ -66,7 +71,7 @@ def open_page(title: str, caption=None, all_fields: str = " · Tất cả lĩnh 
     con = connection()
     require_connection(con)
     view = current_view()
-    st.title(title)
+    st.title(title(view.period) if callable(title) else title)
     fields = f" · {', '.join(view.field_names)}" if view.field_names else all_fields
     head = caption(view) if caption else view.period.label()
     st.caption(head + f" · {fmt.sentence(view.unit_label())}" + fields)

@@ -18,6 +18,7 @@ from ui import ranking_view as view
 from ui.auth import audit, download, may
 from ui.cache import cached
 from ui.data import database_file
+from ui.hints import admin_only
 from ui.session import current_viewer
 
 
@@ -28,8 +29,9 @@ def usable_schemes() -> dict:
         try:
             schemes[code] = load_scheme(code)
         except SchemeError as exc:
-            st.error(f"{exc.name}: bộ tiêu chí không dùng được, cần sửa tệp {code}.toml (thư mục schemes/ của "
-                     "thư mục thiết lập, hoặc scoring/schemes/):\n\n"
+            st.error(f"{exc.name}: bộ tiêu chí không dùng được, "
+                     + admin_only(f"cần sửa tệp {code}.toml (thư mục schemes/ của thư mục thiết lập, hoặc "
+                                  "scoring/schemes/):", "quản trị dữ liệu cần sửa:") + "\n\n"
                      + "\n".join(f"- {p}" for p in exc.problems), icon="⚠️")
     return schemes
 
@@ -127,8 +129,9 @@ def scheme_panel(scheme, rank: Ranking, expanded: bool) -> None:
         st.markdown("\n".join(f"- {line}" for line in view.scheme_rules(scheme)))
         st.caption("Số «Không hài lòng» lấy từ " + ("dữ liệu đánh giá (bảng ratings: tệp đánh giá và cột đánh giá của "
                                                      "tệp hồ sơ)" if rank.rating_source == "ratings"
-                                                     else "cột đánh giá của tệp hồ sơ") + ". Sửa bộ tiêu chí trong tệp "
-                   f"{scheme.code}.toml: bộ tiêu chí riêng của tỉnh đặt trong thư mục schemes/ của thư mục thiết lập.")
+                                                     else "cột đánh giá của tệp hồ sơ") + "."
+                   + admin_only(f" Sửa bộ tiêu chí trong tệp {scheme.code}.toml: bộ tiêu chí riêng của tỉnh đặt trong "
+                                "thư mục schemes/ của thư mục thiết lập."))
 
 
 def appraisal_import(scheme, group: str, period, scope, expanded: bool) -> None:

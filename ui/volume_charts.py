@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from core import format as fmt
-from ui.charts import COLORS, titled
+from ui.charts import COLORS, count_axis, titled
 
 RECEIVED, RESOLVED = "Tiếp nhận trong kỳ", "Đã giải quyết"
 PENDING_WITHIN, PENDING_OVERDUE = "Đang giải quyết – trong hạn", "Đang giải quyết – quá hạn"
@@ -43,8 +43,8 @@ def counts_chart(counts: pl.DataFrame, name_col: str, title: str, subtitle: str 
                       height=max(380, 170 + 46 * len(names)))
     fig.update_yaxes(autorange="reversed", title=axis_title or None, gridcolor="white")
     widest = max(*(counts[c].max() or 0 for c in ("received", "resolved_total", "pending_total")), 1)
-    fig.update_xaxes(title="Số hồ sơ", tickformat=",d", showgrid=True, gridcolor="#e6e8eb", range=[0, widest * 1.15])
-    return titled(fig, title, subtitle, legend_below=True)
+    fig.update_xaxes(title="Số hồ sơ", showgrid=True, gridcolor="#e6e8eb", range=[0, widest * 1.15])
+    return titled(count_axis(fig, widest * 1.15, "x"), title, subtitle, legend_below=True)
 
 
 def channel_chart(channels: pl.DataFrame) -> go.Figure:
@@ -67,19 +67,25 @@ def channel_chart(channels: pl.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", bargap=0.2, hovermode="x unified", height=480)
     tallest = max(*(channels[c].max() or 0 for c in ("received", "resolved_total", "pending_total")), 1)
     fig.update_yaxes(title="Số hồ sơ", range=[0, tallest * 1.25])
+    count_axis(fig, tallest * 1.25, "y")
     return titled(fig, "Người dân nộp hồ sơ qua kênh nào?",
                   "Trong ngoặc: tỷ lệ trong số hồ sơ tiếp nhận trong kỳ", legend_below=True)
 
 
-def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: date | None = None) -> go.Figure:
+def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: date | None = None,
+                data_start: date | None = None) -> go.Figure:
     """Received (bars, darker inside the selected period) and resolved (line) per week or month.
 
     Buckets that start after `data_end` (the newest received date loaded) are left out: a period
-    still running would otherwise end in empty weeks that read as a collapse.
+    still running would otherwise end in empty weeks that read as a collapse. Buckets that end
+    before `data_start` (the oldest received date loaded) are left out too: the chart starts at
+    the first bucket holding data, not with empty ones that read as "nothing received".
     """
     word = GRAIN_WORDS[grain]
     if data_end is not None:
         series = series.filter(pl.col("bucket_start") <= data_end)
+    if data_start is not None:
+        series = series.filter(pl.col("bucket_end") >= data_start)
     starts = series["bucket_start"].to_list()
     labels = series["label"].to_list()
     fig = go.Figure()
@@ -92,7 +98,8 @@ def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: d
     fig.update_layout(hovermode="x unified", height=380, bargap=0.15)
     fig.update_xaxes(title=None, tickformat="%d/%m/%Y" if grain == "week" else "%m/%Y",
                      hoverformat="Tuần từ %d/%m/%Y" if grain == "week" else "Tháng %m/%Y")
-    fig.update_yaxes(title="Số hồ sơ", rangemode="tozero")
+    fig.update_yaxes(title="Số hồ sơ")
+    count_axis(fig, max([*series["received"].to_list(), *series["resolved"].to_list(), 1]), "y")
     subtitle = None
     if series.height:
         end = min(series["bucket_end"][-1], data_end or series["bucket_end"][-1])
@@ -101,7 +108,7 @@ def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: d
 
 
 def _lower_first(text: str) -> str:
-    """'Tháng 10/2026' → 'tháng 10/2026' ('Quý IV' keeps its capitals, unlike str.lower)."""
+    """'Tháng 10/2026' → 'tháng 10/2026', to follow a word in a sentence (only the first letter)."""
     return text[:1].lower() + text[1:]
 
 
@@ -159,8 +166,9 @@ def procedures_chart(top: pl.DataFrame) -> go.Figure:
     )
     fig.update_layout(hovermode="closest", height=140 + 48 * len(ticks), showlegend=False)
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
-    fig.update_xaxes(title="Số hồ sơ tiếp nhận", showgrid=True, gridcolor="#e6e8eb",
-                     range=[0, max(top["received"].max() or 0, 1) * 1.18])
+    widest = max(top["received"].max() or 0, 1) * 1.18
+    fig.update_xaxes(title="Số hồ sơ tiếp nhận", showgrid=True, gridcolor="#e6e8eb", range=[0, widest])
+    count_axis(fig, widest, "x")
     return titled(fig, "Thủ tục nào có nhiều hồ sơ nhất?",
                   f"{len(ticks)} thủ tục tiếp nhận nhiều hồ sơ nhất; tỷ lệ trong ngoặc: phần của thủ tục "
                   "trong số hồ sơ tiếp nhận trong kỳ")
