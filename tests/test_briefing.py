@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 
 from queries import late
-from queries.briefing import PeriodDays, actions, field_changes, kpis, period_days
+from queries.briefing import PeriodDays, actions, field_changes, kpis, period_days, trend
 from queries.filters import Filters, Scope
 from queries.periods import Period
 from tests.fixtures_exports import load_text_exports
@@ -93,6 +93,23 @@ def test_previous_week_and_scope(con):
     assert (before.received, before.resolved, before.resolved_in_time, before.pending_overdue) == (2, 1, 1, 1)
     hai_chau = kpis(con, week_filters(Scope.units({HC})))
     assert (hai_chau.received, hai_chau.resolved, hai_chau.survey_answers, hai_chau.satisfied_answers) == (3, 2, 3, 2)
+
+
+def test_trend_in_one_query_gives_each_weeks_figures(con):
+    """Three weeks, oldest first, hand-counted as test_kpis_of_the_week does: 02–08/11 received E4, E7,
+    resolved E7 on time; 09–15/11 received E1, E2, E3, E5, resolved E1 early, E2 and E4 late;
+    16–22/11 received E6, E8, E9, E10, resolved none. Each row equals `kpis` of its week."""
+    weeks = (WEEK.previous(), WEEK, Period("week", date(2026, 11, 16), date(2026, 11, 22)))
+    rows = trend(con, week_filters(), weeks).rows(named=True)
+    assert [(r["received"], r["resolved"], r["resolved_late"]) for r in rows] == [(2, 1, 0), (4, 3, 2), (4, 0, 0)]
+    assert [r["on_time_rate"] for r in rows] == [1.0, pytest.approx(1 / 3), None]
+    for row, week in zip(rows, weeks, strict=True):
+        k = kpis(con, week_filters(period=week))
+        assert (row["received"], row["resolved"], row["resolved_late"]) == (k.received, k.resolved, k.resolved_late)
+    hai_chau = trend(con, week_filters(Scope.units({HC})), weeks).rows(named=True)
+    assert [(r["received"], r["resolved"]) for r in hai_chau] == [(0, 0), (3, 2), (2, 0)]
+    twice = trend(con, week_filters(), (WEEK, WEEK)).rows(named=True)  # a period asked twice counts once
+    assert [(r["received"], r["resolved"]) for r in twice] == [(4, 3), (4, 3)]
 
 
 def test_actions_are_the_late_pages_counts(con):
