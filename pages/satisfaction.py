@@ -80,9 +80,17 @@ if questions.height:
 
 left, right = st.columns(2)
 with left:
-    st.markdown("#### Đơn vị có tỷ lệ thấp nhất")
-    st.caption(f"{sat.SOURCES[source]}; chỉ xếp đơn vị có từ {t.min_responses} {ui.N_WORDS[source]} trở lên.")
-    ui.lowest_table(cached(sat.lowest_units, filters, source, t.min_responses), source, t)
+    # Ranked over the whole province, cut to what the viewer may read (queries.standing).
+    standing = cached(sat.unit_ranking, filters, source, t.min_responses)
+    if standing.summary.peers_named:
+        st.markdown("#### Đơn vị có tỷ lệ thấp nhất")
+        st.caption(f"{sat.SOURCES[source]}; chỉ xếp đơn vị có từ {t.min_responses} {ui.N_WORDS[source]} trở lên.")
+        ui.lowest_table(cached(sat.lowest_units, filters, source, t.min_responses), source, t, standing.summary)
+    else:
+        st.markdown("#### Vị trí của đơn vị trong tỉnh")
+        st.caption(f"{sat.SOURCES[source]}; xếp hạng trong toàn tỉnh các đơn vị có từ {t.min_responses} "
+                   f"{ui.N_WORDS[source]} trở lên. Theo phân quyền, tên và tỷ lệ của các đơn vị khác không hiển thị.")
+        ui.standing_block(standing, source, t)
 with right:
     st.markdown("#### Đánh giá «Không hài lòng»")
     st.caption("Mới nhất trước. Bấm mã hồ sơ để xem chi tiết hồ sơ trên trang Trễ hạn.")

@@ -64,6 +64,9 @@ def test_shipped_roles_cover_the_issue():
     assert known["province_leader"].units == "all" and not known["province_leader"].personal_data
     assert known["unit_leader"].units == "own" and not known["unit_leader"].personal_data
     assert known["office_staff"].units == "listed" and known["office_staff"].personal_data
+    # Rankings name the other units only for the province-wide roles (issue 12).
+    assert known["province_leader"].see_peers and known["data_admin"].see_peers
+    assert not known["unit_leader"].see_peers and not known["office_staff"].see_peers
     admin = known["data_admin"]
     assert admin.units == "all" and admin.may_load and admin.may_manage_users
     assert admin.may_open("quan-tri") and admin.may_open("du-lieu")
@@ -86,7 +89,7 @@ def test_every_page_of_the_app_is_open_to_some_role():
 
 def spec(**changes) -> dict:
     base = {"label": "Thử", "units": "all", "pages": ["giao-ban"], "personal_data": False, "may_load": False,
-            "may_manage_users": False, "may_export": True}
+            "may_manage_users": False, "may_export": True, "see_peers": False}
     return {"roles": {"thu": {**base, **changes}}}
 
 
@@ -140,7 +143,9 @@ def test_scope_follows_role_and_units():
     assert leader.unit_codes == frozenset({UNIT}) and leader.label == "Phường Hải Châu" and not leader.personal_data
     staff = scope_for(User("b", "B", "office_staff", (UNIT, "20209")))
     assert staff.unit_codes == frozenset({UNIT, "20209"}) and staff.personal_data
-    assert scope_for(User("c", "C", "province_leader")).unit_codes is None
+    assert not leader.sees_peers and not staff.sees_peers
+    province = scope_for(User("c", "C", "province_leader"))
+    assert province.unit_codes is None and province.sees_peers
 
 
 # --- passwords and the file --------------------------------------------------------------------------

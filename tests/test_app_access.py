@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -357,3 +358,44 @@ def test_late_export_masks_personal_data_unless_the_role_allows(accounts, demo_d
     assert named
     same = [r["Người nộp"] == raw[r["Mã hồ sơ"]] for r in named]
     assert all(same) if unmasked else not any(same)
+
+
+def test_commune_leader_sees_his_rank_within_the_group(accounts, demo_db, units):
+    """Issue 12: not «Hạng 1/1» — the commune's rank among the whole group, its points against the
+    group's median and best, the anonymous distribution, and no other commune's name anywhere."""
+    import json
+    from datetime import date
+
+    from queries.connection import open_database
+    from queries.filters import Scope
+    from queries.periods import Period
+    from scoring.rank import ranking
+    from scoring.scheme import load_scheme
+
+    a, _ = units
+    year = Period("year", date(2026, 1, 1), date(2026, 12, 31))
+    con = open_database(demo_db)
+    province = ranking(con, Scope.province(), load_scheme("chi_so_766"), year, "cap_xa", PINNED_TODAY)
+    con.close()
+    mine = province.unit(a)
+    group = province.ranked.height  # the province view's ranked communes (checked against SQL in test_app_ranking)
+    assert mine["rank"] is not None and group > 1
+    others = set(province.units.filter(pl.col("unit_code") != a)["unit_name"].to_list())
+
+    app = sign_in(open_app(), "chutichxa")
+    app.switch_page("pages/ranking.py").run()
+    assert not app.exception
+    shown = metrics(app)
+    assert shown["Đơn vị được xếp hạng"] == str(group)
+    assert shown["Hạng"] == f"{mine['rank']}/{group}"
+    table = app.dataframe[0].value
+    assert table["Đơn vị"].str.rstrip(" ⚑").tolist() == [mine["unit_name"]]  # his row only
+    standing = next(m.value for m in app.markdown if "đứng thứ" in m.value)
+    assert f"đứng thứ **{mine['rank']}/{group}**" in standing and "trung vị nhóm" in standing
+    # No other commune's name in any table, text or chart of the page.
+    words = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
+    words += [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in app.get("plotly_chart")]
+    words += [" ".join(map(str, t.value.astype(str).to_numpy().ravel())) for t in app.dataframe]
+    words += [o for s in app.selectbox for o in s.options]  # options as shown
+    leaked = {name for name in others for text in words if name in text}
+    assert not leaked, f"other units named to a commune leader: {sorted(leaked)[:5]}"

@@ -4,6 +4,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from core import format as fmt
+from queries.standing import GroupSummary
+
 COLORS = {"received": "#1f6fb2", "resolved": "#2e9d5b", "late": "#c8372d", "muted": "#8a8f98"}
 # Under the plot, so that it never runs into a title and its subtitle.
 BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
@@ -21,6 +24,18 @@ def base_layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#e6e8eb", tickformat=",d")
     return fig
+
+
+def count_axis(fig: go.Figure, top: float, axis: str = "y", **settings) -> go.Figure:
+    """A count axis (dossiers, units) with whole-number ticks. Below about five, Plotly's automatic
+    ticks step by 0,5, which the ",d" format prints as "0 1 1 1": up to 10, step by 1."""
+    whole = {"tickformat": ",d", "rangemode": "tozero", **({"dtick": 1, "tick0": 0} if top <= 10 else {})}
+    if top <= 0:  # nothing to count: 0 to 1, not Plotly's −1 to 4 of an empty axis
+        whole["range"] = [0, 1]
+    if isinstance(settings.get("title"), str):
+        settings["title"] = {"text": settings["title"]}
+    # The primary axis only: a chart may carry a rate on a second axis (yaxis2).
+    return fig.update_layout({f"{axis}axis": {**whole, **settings}})
 
 
 def titled(fig: go.Figure, title: str, subtitle: str | None = None, legend_below: bool = False) -> go.Figure:
@@ -42,4 +57,28 @@ def weekly_volume_chart(weekly: pl.DataFrame) -> go.Figure:
     fig.add_scatter(x=weeks, y=weekly["resolved"].to_list(), name="Đã giải quyết", mode="lines",
                     line={"color": COLORS["resolved"], "width": 2}, hovertemplate="%{y:,d} hồ sơ")
     fig.update_xaxes(tickformat="%d/%m/%Y", hoverformat="Tuần từ %d/%m/%Y")
-    return base_layout(fig, "Số hồ sơ tiếp nhận và giải quyết mỗi tuần")
+    base_layout(fig, "Số hồ sơ tiếp nhận và giải quyết mỗi tuần")
+    top = max(weekly["received"].max() or 0, weekly["resolved"].max() or 0) if weekly.height else 0
+    return count_axis(fig, top)
+
+
+def rate_distribution_chart(group: GroupSummary, marks: list[tuple[str, float]], title: str, subtitle: str,
+                            color: str) -> go.Figure:
+    """How many ranked units of the group fall in each bin of a rate (no names), with the viewer's
+    units (name, rate in percent) marked."""
+    dist = group.distribution
+    lows, highs, counts = dist["bin_low"].to_list(), dist["bin_high"].to_list(), dist["units"].to_list()
+    fig = go.Figure()
+    fig.add_bar(x=[(a + b) / 2 for a, b in zip(lows, highs)], y=counts, width=[b - a for a, b in zip(lows, highs)],
+                marker_color=color, marker_line={"color": "white", "width": 1}, opacity=0.75,
+                customdata=[f"{fmt.number(a)}–{fmt.number(b)}%" for a, b in zip(lows, highs)],
+                hovertemplate="%{customdata}: %{y} đơn vị<extra></extra>")
+    for i, (name, rate) in enumerate(marks):
+        fig.add_vline(x=rate, line_color="#222", line_width=2)
+        fig.add_annotation(x=rate, y=0.97 - 0.1 * i, yref="paper", yanchor="top", xanchor="left", xshift=4,
+                           showarrow=False, text=f"{name}: {fmt.number(rate, 1)}%", font={"size": 11},
+                           bgcolor="rgba(255,255,255,0.85)")
+    fig.update_layout(height=300, showlegend=False, hovermode="closest", bargap=0)
+    fig.update_xaxes(title="%", ticksuffix="%", range=[lows[0] if lows else 0, highs[-1] if highs else 100])
+    count_axis(fig, max(counts, default=0), title="Số đơn vị")
+    return titled(fig, title, subtitle)

@@ -14,7 +14,16 @@ from core import format as fmt
 from core.settings import settings
 from queries.late import DossierDetail, LateSummary
 from queries.periods import Period
-from ui.charts import BOTTOM_LEGEND, COLORS, base_layout, titled
+from queries.standing import Standing
+from ui.charts import (
+    BOTTOM_LEGEND,
+    COLORS,
+    base_layout,
+    count_axis,
+    rate_distribution_chart,
+    titled,
+)
+from ui.tables import count_column
 
 OVERDUE_COLOR = "#e07b00"  # open and past due: orange next to the red of "resolved late"
 SOON_COLOR = "#f0b429"
@@ -34,9 +43,11 @@ def soon_days() -> int:
     return settings().late.due_soon_working_days
 
 
-def rank_threshold(ranking: pl.DataFrame) -> int:
-    """The minimum resolved volume the ranking used (queries.late.unit_ranking carries it)."""
-    return int(ranking["min_resolved"][0]) if ranking.height else 0
+def rank_threshold(ranking: Standing) -> int:
+    """The minimum resolved volume the ranking used (queries.late.unit_ranking carries it; settings.toml
+    [late] when no row is shown)."""
+    rows = ranking.rows
+    return int(rows["min_resolved"][0]) if rows.height else settings().late.min_resolved_to_rank
 
 
 # --- cards ----------------------------------------------------------------------------------------
@@ -76,8 +87,9 @@ def buckets_chart(b: pl.DataFrame) -> go.Figure:
     top = max(b["resolved_late"].max() or 0, b["overdue"].max() or 0, 1)
     fig.update_layout(barmode="group", height=380, hovermode="x unified")
     fig.update_yaxes(title="Số hồ sơ", range=[0, top * 1.2])
-    return titled(fig, "Trễ bao nhiêu ngày làm việc?",
-                  "Từ ngày hẹn trả đến ngày có kết quả; hồ sơ đang quá hạn tính đến hôm nay", legend_below=True)
+    return count_axis(titled(fig, "Trễ bao nhiêu ngày làm việc?",
+                             "Từ ngày hẹn trả đến ngày có kết quả; hồ sơ đang quá hạn tính đến hôm nay",
+                             legend_below=True), top)
 
 
 def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
@@ -100,72 +112,100 @@ def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
                               "ticksuffix": "%", "showgrid": False, "tickformat": ",.0f"})
     fig.update_layout(yaxis={"title": {"text": "Số hồ sơ trễ hạn"}, "rangemode": "tozero"})
     unit = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}.get(period.kind, "kỳ")
+    count_axis(fig, max(t["resolved_late"].to_list(), default=0))
     return titled(fig, f"Tỷ lệ trễ hạn trong {t.height} {unit} gần nhất" if t.height > 1 else "Tỷ lệ trễ hạn",
                   "Cột: số hồ sơ giải quyết trễ hạn; đường: tỷ lệ trên số đã giải quyết (trục phải)",
                   legend_below=True)
 
 
-def ranking_chart(ranking: pl.DataFrame, min_resolved: int, top: int = 15) -> go.Figure:
-    ranked = ranking.filter(pl.col("is_ranked")).head(top)
-    names = [f"{r}. {n}" for r, n in zip(ranked["late_rank"].to_list(), ranked["unit_name"].to_list())]
+def ranking_chart(ranking: Standing, min_resolved: int, top: int = 15) -> go.Figure:
+    """The ranked units the viewer may read, highest late rate first, with their province-wide rank."""
+    ranked = ranking.rows.filter(pl.col("is_ranked")).head(top)
+    full = ranked["unit_name"].to_list()
+    names = [f"{r}. {_cut(n, 40)}" for r, n in zip(ranked["late_rank"].to_list(), full)]
     rates = [r * 100 for r in ranked["late_rate"].to_list()]
     fig = go.Figure()
     fig.add_bar(y=names, x=rates, orientation="h", marker_color=COLORS["late"], name="Tỷ lệ trễ hạn",
                 customdata=list(zip(ranked["resolved_late"].to_list(), ranked["resolved"].to_list(),
-                                    ranked["overdue"].to_list())),
+                                    ranked["overdue"].to_list(), full)),
                 texttemplate="%{x:.1f}% (%{customdata[0]:,d}/%{customdata[1]:,d})", textposition="outside",
                 cliponaxis=False, constraintext="none",
-                hovertemplate="%{y}<br>Trễ hạn: %{customdata[0]:,d} / %{customdata[1]:,d} hồ sơ đã giải quyết"
-                              "<br>Đang quá hạn: %{customdata[2]:,d}<extra></extra>")
+                hovertemplate="%{customdata[3]}<br>Trễ hạn: %{customdata[0]:,d} / %{customdata[1]:,d} hồ sơ đã giải "
+                              "quyết<br>Đang quá hạn: %{customdata[2]:,d}<extra></extra>")
     widest = max(rates, default=1)
     fig.update_layout(height=max(320, 150 + 32 * len(names)), showlegend=False, hovermode="closest")
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
     fig.update_xaxes(title="Tỷ lệ trễ hạn (%)", range=[0, max(widest * 1.7, 1)], showgrid=True,
                      gridcolor="#e6e8eb", tickformat=",.0f")
+    group = ranking.summary
     return titled(fig, "Đơn vị nào có tỷ lệ trễ hạn cao nhất?",
-                  f"Chỉ xếp hạng đơn vị đã giải quyết từ {min_resolved} hồ sơ trong kỳ; trong ngoặc: trễ/đã giải quyết")
+                  f"Hạng trong {fmt.number(group.ranked)} đơn vị toàn tỉnh đã giải quyết từ {min_resolved} hồ sơ "
+                  "trong kỳ (1: tỷ lệ trễ cao nhất); trong ngoặc: trễ/đã giải quyết")
 
 
-def ranked_units(ranking: pl.DataFrame) -> int:
-    return ranking.filter(pl.col("is_ranked")).height
-
-
-def ranking_block(ranking: pl.DataFrame, can_compare: bool = True) -> None:
-    """The ranking chart (two ranked units or more), or one sentence; then the small units, unranked.
-    `can_compare`: the viewer's scope holds more than one unit (else no hint to pick others)."""
+def ranking_block(ranking: Standing, can_compare: bool = True) -> None:
+    """The ranking chart (two ranked units or more shown by name), or for each of the viewer's units
+    its rank in the province with the group's median and best and the distribution; then the small
+    units, unranked, as a table. `can_compare`: the viewer's scope holds more than one unit."""
     minimum = rank_threshold(ranking)
-    ranked = ranking.filter(pl.col("is_ranked"))
-    if ranked.height > 1:
+    group = ranking.summary
+    ranked = ranking.rows.filter(pl.col("is_ranked"))
+    if ranked.height > 1 and group.peers_named:
         st.plotly_chart(ranking_chart(ranking, minimum), width="stretch")
-    elif ranked.height == 1:
-        r = ranked.row(0, named=True)
-        st.markdown(f"**Tỷ lệ trễ hạn của {r['unit_name']}:** {fmt.percent(r['late_rate'])} "
-                    f"({fmt.number(r['resolved_late'])} trễ trên {fmt.number(r['resolved'])} hồ sơ đã giải quyết "
-                    "trong kỳ)." + (" Chọn nhiều đơn vị hoặc toàn tỉnh ở thanh bên để so sánh giữa các đơn vị."
-                                    if can_compare else ""))
+    elif ranked.height:
+        for r in ranked.iter_rows(named=True):
+            st.markdown(f"**Tỷ lệ trễ hạn của {r['unit_name']}:** {fmt.percent(r['late_rate'])} "
+                        f"({fmt.number(r['resolved_late'])} trễ trên {fmt.number(r['resolved'])} hồ sơ đã giải quyết "
+                        f"trong kỳ) — **hạng {r['late_rank']}/{fmt.number(group.ranked)}** trong toàn tỉnh (hạng 1: "
+                        f"tỷ lệ trễ cao nhất). Trung vị toàn tỉnh {fmt.number(group.median, 1)}%, thấp nhất "
+                        f"{fmt.number(group.best, 1)}%.")
+        if group.ranked > 1:
+            marks = [(r["unit_name"], r["late_rate"] * 100) for r in ranked.iter_rows(named=True)]
+            st.plotly_chart(rate_distribution_chart(
+                group, marks, "Tỷ lệ trễ hạn của các đơn vị trong tỉnh",
+                f"Số đơn vị theo tỷ lệ trễ hạn, {fmt.number(group.ranked)} đơn vị được xếp hạng; vạch đen: đơn vị "
+                "của bạn", COLORS["late"]), width="stretch")
+        if can_compare and group.peers_named:
+            st.caption("Chọn nhiều đơn vị hoặc toàn tỉnh ở thanh bên để so sánh giữa các đơn vị.")
     else:
-        st.caption(f"Chưa đơn vị nào giải quyết đủ {minimum} hồ sơ trong kỳ để xếp hạng theo tỷ lệ trễ hạn.")
-    small = ranking.filter(~pl.col("is_ranked") & ((pl.col("resolved_late") > 0) | (pl.col("overdue") > 0)))
+        st.caption(f"Chưa đơn vị nào giải quyết đủ {minimum} hồ sơ trong kỳ để xếp hạng theo tỷ lệ trễ hạn."
+                   if group.ranked == 0 else
+                   f"{fmt.number(group.ranked)} đơn vị trong tỉnh được xếp hạng theo tỷ lệ trễ hạn; đơn vị đang chọn "
+                   f"giải quyết dưới {minimum} hồ sơ trong kỳ nên không xếp hạng.")
+    small = ranking.rows.filter(~pl.col("is_ranked") & ((pl.col("resolved_late") > 0) | (pl.col("overdue") > 0)))
     if small.height:
-        st.caption(f"Không xếp hạng (giải quyết dưới {minimum} hồ sơ trong kỳ, tỷ lệ dễ gây hiểu lầm): "
-                   + "; ".join(f"{r['unit_name']} {fmt.number(r['resolved_late'])}/{fmt.number(r['resolved'])} trễ"
-                               + (f", {fmt.number(r['overdue'])} quá hạn" if r["overdue"] else "")
-                               for r in small.head(12).iter_rows(named=True))
-                   + (f" và {small.height - 12} đơn vị khác." if small.height > 12 else "."))
+        st.markdown(f"**Không xếp hạng** (giải quyết dưới {minimum} hồ sơ trong kỳ, tỷ lệ dễ gây hiểu lầm): "
+                    f"{fmt.number(small.height)} đơn vị")
+        small_units_table(small)
+
+
+def small_units_table(small: pl.DataFrame) -> None:
+    """The units too small to rank, with their counts (a table: sortable, never a run-on paragraph)."""
+    shown = small.select(pl.col("unit_name").alias("Đơn vị"), pl.col("resolved").alias("Đã giải quyết"),
+                         pl.col("resolved_late").alias("Trễ hạn"), pl.col("overdue").alias("Đang quá hạn"))
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 300),
+                 column_config={"Đơn vị": st.column_config.TextColumn(width="medium"),
+                                **{c: count_column(width="small") for c in ("Đã giải quyết", "Trễ hạn", "Đang quá hạn")}})
 
 
 def breakdown_chart(b: pl.DataFrame, title: str) -> go.Figure:
-    names = [_cut(n) for n in b["group_name"].to_list()]
+    """Stacked bars per group; a name cut on the axis is shown whole in the hover."""
+    full = [n or "" for n in b["group_name"].to_list()]
+    names = [_cut(n) for n in full]
     fig = go.Figure()
     fig.add_bar(y=names, x=b["resolved_late"].to_list(), orientation="h", name="Giải quyết trễ trong kỳ",
-                marker_color=COLORS["late"], hovertemplate="%{x:,d} hồ sơ")
+                marker_color=COLORS["late"], customdata=full,
+                hovertemplate="%{customdata}<br>Giải quyết trễ trong kỳ: %{x:,d} hồ sơ<extra></extra>")
     fig.add_bar(y=names, x=b["overdue"].to_list(), orientation="h", name="Đang quá hạn",
-                marker_color=OVERDUE_COLOR, hovertemplate="%{x:,d} hồ sơ")
-    fig.update_layout(barmode="stack", height=max(340, 170 + 30 * len(names)), hovermode="y unified",
+                marker_color=OVERDUE_COLOR, customdata=full,
+                hovertemplate="%{customdata}<br>Đang quá hạn: %{x:,d} hồ sơ<extra></extra>")
+    fig.update_layout(barmode="stack", height=max(340, 170 + 30 * len(names)), hovermode="closest",
                       legend={"traceorder": "normal"})
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
     fig.update_xaxes(title="Số hồ sơ", showgrid=True, gridcolor="#e6e8eb")
-    return titled(fig, title, f"{b.height} nhóm nhiều hồ sơ trễ nhất (trễ trong kỳ + đang quá hạn)", legend_below=True)
+    widest = max((a + o for a, o in zip(b["resolved_late"].to_list(), b["overdue"].to_list())), default=0)
+    return count_axis(titled(fig, title, f"{b.height} nhóm nhiều hồ sơ trễ nhất (trễ trong kỳ + đang quá hạn)",
+                             legend_below=True), widest, "x")
 
 
 def _cut(text: str, limit: int = 48) -> str:
