@@ -9,10 +9,12 @@ from core import format as fmt
 from queries.briefing import Kpis
 from queries.periods import Period
 from ui.charts import COLORS, base_layout
-from ui.filters import View, link
+from ui.filters import View, clicked_row, go_to
 from ui.narrative import count_delta, previous_word, rate_delta
+from ui.tables import PLACEHOLDER, count_column, numbers
 
-LATE_PAGE = "tre-han"  # relative (works under server.baseUrlPath): the unit's late dossiers
+LATE_PAGE = "pages/late.py"  # «Xem →»: the unit's late dossiers
+ATTENTION_CLICK = "br_attention_open"
 
 
 def kpi_cards(now: Kpis, before: Kpis, year_ago: Kpis, overdue_now: int, previous: Period) -> None:
@@ -69,26 +71,32 @@ def trend_chart(trend: pl.DataFrame, period: Period) -> go.Figure:
 
 
 def attention_table(attention: pl.DataFrame, view: View) -> None:
+    """Units needing attention; «Xem →» opens the unit's late dossiers in this tab (same session)."""
     if attention.height == 0:
         st.success("Không có đơn vị nào có hồ sơ quá hạn hoặc trễ hạn trong kỳ.", icon="✅")
         return
-    number = lambda c: pl.col(c).map_elements(fmt.number, return_dtype=pl.String)  # noqa: E731
     shown = attention.select(
         pl.col("unit_name").alias("Đơn vị"),
-        number("overdue_now").alias("Quá hạn hiện nay"),
-        number("resolved_late").alias("Trễ hạn trong kỳ"),
-        number("resolved").alias("Đã giải quyết"),
-        pl.col("late_rate").map_elements(fmt.percent, return_dtype=pl.String).alias("Tỷ lệ trễ"),
-        number("late_without_apology").alias("Trễ không xin lỗi"),
-        pl.col("unit_code").map_elements(lambda c: link(LATE_PAGE, view, dv=c), return_dtype=pl.String)
-        .alias("Chi tiết"),
+        pl.col("overdue_now").alias("Quá hạn hiện nay"),
+        pl.col("resolved_late").alias("Trễ hạn trong kỳ"),
+        pl.col("resolved").alias("Đã giải quyết"),
+        pl.col("late_rate").alias("Tỷ lệ trễ"),
+        pl.col("late_without_apology").alias("Trễ không xin lỗi"),
+        pl.lit("Xem →").alias("Chi tiết"),
     )
+    counts = ("Quá hạn hiện nay", "Trễ hạn trong kỳ", "Đã giải quyết", "Trễ không xin lỗi")
     st.dataframe(
-        shown, hide_index=True, width="stretch",
+        numbers(shown, percents={"Tỷ lệ trễ": 1}), hide_index=True, width="stretch", placeholder=PLACEHOLDER,
         column_config={
-            "Chi tiết": st.column_config.LinkColumn(display_text="Xem →",
-                                                   help="Mở trang Trễ hạn của đơn vị, cùng kỳ."),
-            "Trễ không xin lỗi": st.column_config.TextColumn(
+            "Đơn vị": st.column_config.TextColumn(width="medium"),
+            **{c: count_column() for c in counts},
+            "Tỷ lệ trễ": st.column_config.NumberColumn(help="Trễ hạn trong kỳ / đã giải quyết trong kỳ."),
+            "Chi tiết": st.column_config.ButtonColumn("Chi tiết", type="tertiary", key=ATTENTION_CLICK,
+                                                      help="Mở trang Trễ hạn của đơn vị, cùng kỳ."),
+            "Trễ không xin lỗi": count_column(
                 help="Hồ sơ trễ hạn không có phiếu xin lỗi và hẹn lại ngày trả: lỗi kỷ luật hành chính."),
         },
     )
+    row = clicked_row(ATTENTION_CLICK)
+    if row is not None:
+        go_to(LATE_PAGE, view, dv=attention["unit_code"][row])

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from core import format as fmt
-from ui.charts import COLORS, titled
+from ui.charts import COLORS, count_axis, titled
 
 RECEIVED, RESOLVED = "Tiếp nhận trong kỳ", "Đã giải quyết"
 PENDING_WITHIN, PENDING_OVERDUE = "Đang giải quyết – trong hạn", "Đang giải quyết – quá hạn"
@@ -43,8 +43,8 @@ def counts_chart(counts: pl.DataFrame, name_col: str, title: str, subtitle: str 
                       height=max(380, 170 + 46 * len(names)))
     fig.update_yaxes(autorange="reversed", title=axis_title or None, gridcolor="white")
     widest = max(*(counts[c].max() or 0 for c in ("received", "resolved_total", "pending_total")), 1)
-    fig.update_xaxes(title="Số hồ sơ", tickformat=",d", showgrid=True, gridcolor="#e6e8eb", range=[0, widest * 1.15])
-    return titled(fig, title, subtitle, legend_below=True)
+    fig.update_xaxes(title="Số hồ sơ", showgrid=True, gridcolor="#e6e8eb", range=[0, widest * 1.15])
+    return count_axis(titled(fig, title, subtitle, legend_below=True), widest, "x")
 
 
 def channel_chart(channels: pl.DataFrame) -> go.Figure:
@@ -67,8 +67,8 @@ def channel_chart(channels: pl.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", bargap=0.2, hovermode="x unified", height=480)
     tallest = max(*(channels[c].max() or 0 for c in ("received", "resolved_total", "pending_total")), 1)
     fig.update_yaxes(title="Số hồ sơ", range=[0, tallest * 1.25])
-    return titled(fig, "Người dân nộp hồ sơ qua kênh nào?",
-                  "Trong ngoặc: tỷ lệ trong số hồ sơ tiếp nhận trong kỳ", legend_below=True)
+    return count_axis(titled(fig, "Người dân nộp hồ sơ qua kênh nào?",
+                             "Trong ngoặc: tỷ lệ trong số hồ sơ tiếp nhận trong kỳ", legend_below=True), tallest)
 
 
 def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: date | None = None) -> go.Figure:
@@ -93,11 +93,12 @@ def trend_chart(series: pl.DataFrame, grain: str, period_label: str, data_end: d
     fig.update_xaxes(title=None, tickformat="%d/%m/%Y" if grain == "week" else "%m/%Y",
                      hoverformat="Tuần từ %d/%m/%Y" if grain == "week" else "Tháng %m/%Y")
     fig.update_yaxes(title="Số hồ sơ", rangemode="tozero")
+    tallest = max(series["received"].max() or 0, series["resolved"].max() or 0) if series.height else 0
     subtitle = None
     if series.height:
         end = min(series["bucket_end"][-1], data_end or series["bucket_end"][-1])
         subtitle = f"{series.height} {word} gần nhất, đến {end:%d/%m/%Y}. Cột đậm: {_lower_first(period_label)}"
-    return titled(fig, f"Số hồ sơ theo {word}", subtitle)
+    return count_axis(titled(fig, f"Số hồ sơ theo {word}", subtitle), tallest)
 
 
 def _lower_first(text: str) -> str:
@@ -159,11 +160,11 @@ def procedures_chart(top: pl.DataFrame) -> go.Figure:
     )
     fig.update_layout(hovermode="closest", height=140 + 48 * len(ticks), showlegend=False)
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
-    fig.update_xaxes(title="Số hồ sơ tiếp nhận", showgrid=True, gridcolor="#e6e8eb",
-                     range=[0, max(top["received"].max() or 0, 1) * 1.18])
-    return titled(fig, "Thủ tục nào có nhiều hồ sơ nhất?",
+    widest = max(top["received"].max() or 0, 1)
+    fig.update_xaxes(title="Số hồ sơ tiếp nhận", showgrid=True, gridcolor="#e6e8eb", range=[0, widest * 1.18])
+    return count_axis(titled(fig, "Thủ tục nào có nhiều hồ sơ nhất?",
                   f"{len(ticks)} thủ tục tiếp nhận nhiều hồ sơ nhất; tỷ lệ trong ngoặc: phần của thủ tục "
-                  "trong số hồ sơ tiếp nhận trong kỳ")
+                  "trong số hồ sơ tiếp nhận trong kỳ"), widest, "x")
 
 
 def _cut(text: str, limit: int = NAME_CHARS) -> str:
