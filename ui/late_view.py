@@ -242,7 +242,9 @@ def list_table(rows: pl.DataFrame, personal: bool, key: str):
         shown, hide_index=True, width="stretch", height=420, key=key,
         on_select="rerun", selection_mode="single-row",
         column_config={
-            "Thủ tục": st.column_config.TextColumn(width="medium"),
+            # Long names: the procedure and unit columns are wide; double-click a cell to read it all.
+            "Thủ tục": st.column_config.TextColumn(width="large"),
+            "Đơn vị": st.column_config.TextColumn(width="medium"),
             "Cảnh báo": st.column_config.TextColumn(
                 width="medium", help="Trễ hạn mà không có phiếu xin lỗi phát hành trước ngày hẹn trả ít nhất một ngày."),
             "Tiếp nhận": day_col, "Hẹn trả": day_col,
@@ -403,8 +405,9 @@ def versions_table(versions: pl.DataFrame) -> None:
         pl.col("status_name").alias("Trạng thái"), _day_text("due_at").alias("Hẹn trả"),
         _day_text("finished_at").alias("Có kết quả"), _day_text("apology_issued_at").alias("Xin lỗi"),
     )
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"Nạp lúc": st.column_config.DatetimeColumn(format="HH:mm DD/MM/YYYY")})
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
+                 column_config={"Nạp lúc": st.column_config.DatetimeColumn(format="HH:mm DD/MM/YYYY"),
+                                "Dòng": st.column_config.NumberColumn(format="%d")})
 
 
 def _day_text(column: str) -> pl.Expr:
