@@ -8,9 +8,12 @@ import streamlit as st
 from core import format as fmt
 from queries import satisfaction as sat
 from queries.reference import units as unit_list
+from reports.satisfaction import SatisfactionReport, satisfaction_xlsx_bytes
 from ui import satisfaction_view as ui
+from ui.auth import download
 from ui.cache import cached
-from ui.layout import open_page
+from ui.data import connection
+from ui.layout import open_page, view_context
 
 page = open_page("Mức độ hài lòng")
 con, view, period, filters = page.con, page.view, page.period, page.filters
@@ -66,7 +69,8 @@ st.plotly_chart(ui.rate_bars(fields.filter(fields[n] > 0), "name", rate, n, t,
                              f"Tỷ lệ hài lòng theo lĩnh vực — {sat.SOURCES[source]}",
                              "Lượt đánh giá không khớp hồ sơ thì không biết lĩnh vực (Chưa rõ lĩnh vực)",
                              ui.N_WORDS[source]), width="stretch")
-st.plotly_chart(ui.trend_chart(cached(sat.trend, filters), t, filters.end), width="stretch")
+months = cached(sat.trend, filters)
+st.plotly_chart(ui.trend_chart(months, t, filters.end), width="stretch")
 
 questions = cached(sat.by_question, filters)
 if questions.height:
@@ -128,3 +132,16 @@ else:
     st.markdown(f"**{fmt.number(found)} ý kiến**" + (f" chứa «{search.strip()}»" if search.strip() else "")
                 + (f" · hiện {fmt.number(rows.height)} ý kiến mới nhất" if found > rows.height else ""))
     ui.comments_table(rows)
+
+
+def xlsx() -> bytes:
+    """The page's tables for the period and selection, and every comment matching the search (made on click)."""
+    return satisfaction_xlsx_bytes(SatisfactionReport(
+        view_context(view), t.min_responses, by_unit, fields, factors, questions, months,
+        sat.comments(connection(), narrowed, search, pick_source, verdict, limit=max(found, 1))))
+
+
+# The file is made, and the export audited, when the viewer clicks (ui.auth.download).
+download("Tải bảng số liệu (.xlsx)", xlsx, f"muc-do-hai-long_{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+         unit_codes=filters.unit_codes, key="sat_download")

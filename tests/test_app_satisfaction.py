@@ -47,6 +47,8 @@ def test_page_shows_both_sources_against_sql(monkeypatch, demo_db):
                   "Chín tiêu chí đánh giá trên Cổng DVC", "Tỷ lệ hài lòng 12 tháng gần nhất",
                   "Phân bố câu trả lời theo câu hỏi", "Chủ đề được nhắc nhiều nhất"):
         assert title in titles or title.replace("Khảo sát SIPAS", "Đánh giá trên Cổng DVC") in titles, title
+    # The page's tables download like every other page's (tests/test_satisfaction.py reads one).
+    assert [b.proto.label for b in app.get("download_button")] == ["Tải bảng số liệu (.xlsx)"]
 
 
 def test_dissatisfied_ratings_link_to_the_late_page(monkeypatch, demo_db):
