@@ -460,3 +460,15 @@ def test_broken_users_file_is_a_clear_error(private_files):
     path.write_text('[users.nva\nrole = "unit_leader"\n', encoding="utf-8")
     with pytest.raises(AccountError, match="bị hỏng"):
         load_users(path)
+
+
+def test_first_account_must_manage_accounts_and_nobody_locks_himself_out():
+    from access.users import check_first_account, check_not_self
+
+    with pytest.raises(AccountError, match="Tài khoản đầu tiên sẽ bật chế độ đăng nhập"):
+        check_first_account({}, "unit_leader")
+    check_first_account({}, "data_admin")  # the first account may be an administrator
+    check_first_account({"a": User("a", "A", "data_admin")}, "unit_leader")  # later ones any role
+    with pytest.raises(AccountError, match="Không thể tự khóa"):
+        check_not_self("quantri", "quantri")
+    check_not_self("quantri", "chutich")
