@@ -59,7 +59,7 @@ def units_table(units: pl.DataFrame) -> None:
     )
     st.dataframe(
         shown, hide_index=True, width="stretch", height=420, placeholder=PLACEHOLDER,
-        column_config={"Đơn vị": st.column_config.TextColumn(width="medium"), "Hồ sơ": count_column(),
+        column_config={"Đơn vị": st.column_config.TextColumn(width="medium"), "Hồ sơ": count_column(width="small"),
                        "Tiếp nhận gần nhất": st.column_config.DateColumn(format="DD/MM/YYYY")},
     )
 
