@@ -64,6 +64,12 @@ def test_dissatisfied_ratings_link_to_the_late_page(monkeypatch, demo_db):
     # Unknown dossier codes (the demo has a few) get no button and say so.
     unknown = table[table["Hồ sơ"].isna()]
     assert unknown.empty or unknown["Ý kiến / ghi chú"].str.contains("chưa có trong dữ liệu|Không ghi mã").all()
+    # A click on a code (what the ButtonColumn reports): its detail on Trễ hạn, in this session.
+    row = next(i for i, v in enumerate(table["Hồ sơ"].tolist()) if isinstance(v, str) and v)
+    app.session_state["sat_dossier_open"] = {"row": row, "label": table["Hồ sơ"][row]}
+    app.run()
+    assert not app.exception and app.title[0].value == "Trễ hạn"
+    assert any(m.value == f"#### Hồ sơ {table['Hồ sơ'][row]}" for m in app.markdown)
 
 
 def test_comment_search_is_diacritic_insensitive(monkeypatch, demo_db):
