@@ -8,7 +8,7 @@ import streamlit as st
 from core import format as fmt
 from queries.briefing import Kpis
 from queries.periods import Period
-from ui.charts import COLORS, base_layout
+from ui.charts import COLORS, base_layout, count_axis
 from ui.filters import View, clicked_row, go_to
 from ui.narrative import count_delta, previous_word, rate_delta
 from ui.tables import PLACEHOLDER, count_column, numbers
@@ -66,6 +66,7 @@ def trend_chart(trend: pl.DataFrame, period: Period) -> go.Figure:
                               "ticksuffix": "%", "showgrid": False})
     unit = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}.get(period.kind, "kỳ")
     fig = base_layout(fig, f"Tiếp nhận, giải quyết và tỷ lệ đúng hạn trong 12 {unit} gần nhất")
+    count_axis(fig, max([*trend["received"].to_list(), *trend["resolved"].to_list(), 0]))
     fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0, "xanchor": "left", "yanchor": "top"})
     return fig
 

@@ -109,7 +109,7 @@ def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
     top = max((r for r in rate if r is not None), default=10)
     fig.update_layout(height=380, hovermode="x unified",
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, max(top * 1.25, 5)],
-                              "ticksuffix": "%", "showgrid": False, "tickformat": ",.0f"})
+                              "ticksuffix": "%", "showgrid": False})  # ",.0f" printed 1,7 % steps as 2%, 3%
     fig.update_layout(yaxis={"title": {"text": "Số hồ sơ trễ hạn"}, "rangemode": "tozero"})
     unit = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm"}.get(period.kind, "kỳ")
     count_axis(fig, max(t["resolved_late"].to_list(), default=0))
@@ -138,9 +138,10 @@ def ranking_chart(ranking: Standing, min_resolved: int, top: int = 15) -> go.Fig
     fig.update_xaxes(title="Tỷ lệ trễ hạn (%)", range=[0, max(widest * 1.7, 1)], showgrid=True,
                      gridcolor="#e6e8eb", tickformat=",.0f")
     group = ranking.summary
-    return titled(fig, "Đơn vị nào có tỷ lệ trễ hạn cao nhất?",
-                  f"Hạng trong {fmt.number(group.ranked)} đơn vị toàn tỉnh đã giải quyết từ {min_resolved} hồ sơ "
-                  "trong kỳ (1: tỷ lệ trễ cao nhất); trong ngoặc: trễ/đã giải quyết")
+    fig = titled(fig, "Đơn vị nào có tỷ lệ trễ hạn cao nhất?",
+                 f"Hạng trong {fmt.number(group.ranked)} đơn vị toàn tỉnh đã giải quyết từ {min_resolved} hồ sơ "
+                 "trong kỳ<br>(1: tỷ lệ trễ cao nhất); trong ngoặc: trễ/đã giải quyết")
+    return fig.update_layout(margin={"t": 95})
 
 
 def ranking_block(ranking: Standing, can_compare: bool = True) -> None:
@@ -185,7 +186,7 @@ def small_units_table(small: pl.DataFrame) -> None:
                          pl.col("resolved_late").alias("Trễ hạn"), pl.col("overdue").alias("Đang quá hạn"))
     st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 300),
                  column_config={"Đơn vị": st.column_config.TextColumn(width="medium"),
-                                **{c: count_column(width="small") for c in ("Đã giải quyết", "Trễ hạn", "Đang quá hạn")}})
+                                **{c: count_column() for c in ("Đã giải quyết", "Trễ hạn", "Đang quá hạn")}})
 
 
 def breakdown_chart(b: pl.DataFrame, title: str) -> go.Figure:
