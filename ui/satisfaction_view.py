@@ -199,7 +199,9 @@ def question_chart(questions: pl.DataFrame) -> go.Figure:
     words = {1: "1 – Rất không hài lòng", 2: "2 – Không hài lòng", 3: "3 – Bình thường", 4: "4 – Hài lòng",
              5: "5 – Rất hài lòng"}
     bars = [(data[f"n{score}"].to_list(), words[score], SCORE_COLORS[score]) for score in range(1, 6)]
-    fig = _share_bars(labels, data["answers"].to_list(), bars, min_height=280)
+    full = [f"{code or '?'} · {text}" for code, text in zip(data["question_code"].to_list(),
+                                                           data["question_text"].to_list())]
+    fig = _share_bars(labels, data["answers"].to_list(), bars, min_height=280, hover_names=full)
     return titled(fig, "Phân bố câu trả lời theo câu hỏi", "Tỷ lệ mỗi mức điểm 1–5 trên số người trả lời câu đó")
 
 
@@ -217,14 +219,16 @@ def criteria_chart(criteria: pl.DataFrame) -> go.Figure:
 
 
 def _share_bars(labels: list[str], total: list[int], bars: list[tuple[list[int], str, str]],
-                min_height: int) -> go.Figure:
-    """100% stacked horizontal bars: each of `bars` (counts per label, name, colour) as a share of `total`."""
+                min_height: int, hover_names: list[str] | None = None) -> go.Figure:
+    """100% stacked horizontal bars: each of `bars` (counts per label, name, colour) as a share of `total`;
+    `hover_names`: the labels in full, when the axis shows them cut."""
+    names = hover_names or labels
     fig = go.Figure()
     for counts, name, color in bars:
         fig.add_bar(y=labels, x=[c / n * 100 if n else 0 for c, n in zip(counts, total)], orientation="h",
-                    name=name, marker_color=color, customdata=[[c, n] for c, n in zip(counts, total)],
-                    hovertemplate="%{y}<br>" + name + ": %{x:.1f}% (%{customdata[0]:,d} / %{customdata[1]:,d})"
-                                  "<extra></extra>")
+                    name=name, marker_color=color, customdata=[[c, n, t] for c, n, t in zip(counts, total, names)],
+                    hovertemplate="%{customdata[2]}<br>" + name + ": %{x:.1f}% (%{customdata[0]:,d} / "
+                                  "%{customdata[1]:,d})<extra></extra>")
     fig.update_layout(barmode="stack", height=max(min_height, 110 + 30 * len(labels)), hovermode="closest",
                       legend=BOTTOM_LEGEND, margin={"b": 60})
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
