@@ -220,3 +220,17 @@ def test_satisfaction_lowest_units_for_the_province(con):
 ])
 def test_distribution_bins(values, width, low, high, expected):
     assert distribution(values, width, low, high).select("bin_low", "units").rows() == expected
+
+
+def test_the_scoped_ranking_file_names_only_his_unit(con):
+    import fastexcel
+
+    from reports.ranking import ranking_xlsx_bytes
+
+    rank = ranking(con, LEADER_OF_A, parse_scheme(SCHEME), Q3, "phuong")
+    book = fastexcel.read_excel(ranking_xlsx_bytes(rank, "UBND PHƯỜNG HẢI CHÂU"))
+    cells = {str(v) for name in book.sheet_names
+             for row in book.load_sheet(name, header_row=None, dtypes="string").to_polars().rows() for v in row if v}
+    assert "Phường Hải Châu" in cells and not cells & others()
+    assert any(c.startswith("Hạng tính trong cả nhóm: 4 đơn vị được xếp hạng; điểm trung vị 85, cao nhất 100.")
+               for c in cells)
