@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROLES_FILE = Path(__file__).resolve().parent / "roles.toml"
 UNIT_RULES = {"all": "toàn tỉnh", "own": "một đơn vị của mình", "listed": "các đơn vị được giao"}
-FLAGS = ("personal_data", "may_load", "may_manage_users", "may_export")
+FLAGS = ("personal_data", "may_load", "may_manage_users", "may_export", "see_peers")
 KEYS = {"label", "units", "pages", *FLAGS}
 
 
@@ -26,6 +26,7 @@ class Role:
     may_load: bool
     may_manage_users: bool
     may_export: bool
+    see_peers: bool  # rankings name the other units of the group (else only the user's own units)
 
     def may_open(self, url_path: str) -> bool:
         return url_path in self.pages

@@ -115,4 +115,4 @@ def scope_for(user: User) -> Scope:
     labels = [names.get(c, c) for c in sorted(user.unit_codes)]
     label = labels[0] if len(labels) == 1 else f"{len(labels)} đơn vị: " + ", ".join(labels[:3]) + (
         "…" if len(labels) > 3 else "")
-    return Scope(frozenset(user.unit_codes), label, spec.personal_data)
+    return Scope(frozenset(user.unit_codes), label, spec.personal_data, spec.see_peers)

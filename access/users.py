@@ -18,7 +18,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from access.roles import RoleError, role
+from access.roles import RoleError, role, roles
 from core.settings import settings
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -188,11 +188,28 @@ def reset_password(path: Path, username: str, password: str) -> User:
     return _change(path, username, password_hash=hash_password(password))
 
 
+def check_first_account(users: dict[str, User], role_name: str) -> None:
+    """The first account turns sign-in on (access.config.mode): it must be able to manage accounts,
+    or nobody could open the admin page again without a shell."""
+    if not users and not role(role_name).may_manage_users:
+        managers = ", ".join(r.label for r in roles().values() if r.may_manage_users)
+        raise AccountError("Tài khoản đầu tiên sẽ bật chế độ đăng nhập, nên phải có vai trò quản lý được tài khoản "
+                           f"({managers}); tạo tài khoản đó trước, rồi đăng nhập bằng nó để tạo các tài khoản khác.")
+
+
+def check_not_self(actor: str, target: str) -> None:
+    """An administrator never locks himself out from the admin page."""
+    if actor == target:
+        raise AccountError("Không thể tự khóa tài khoản đang đăng nhập. Nhờ một quản trị dữ liệu khác, hoặc dùng "
+                           "lệnh python -m access disable trên máy chủ.")
+
+
 def find_by_email(users: dict[str, User], email: str | None) -> User | None:
     """The account of an identity-provider user (emails compare case-insensitively)."""
     wanted = (email or "").strip().lower()
     return next((u for u in users.values() if wanted and u.email == wanted), None)
 
 
-__all__ = ["AccountError", "RoleError", "User", "add_user", "check_user", "find_by_email", "hash_password",
+__all__ = ["AccountError", "RoleError", "User", "add_user", "check_first_account", "check_not_self", "check_user",
+           "find_by_email", "hash_password",
            "load_users", "reset_password", "save_users", "set_disabled", "verify_password"]

@@ -9,7 +9,7 @@ from access.users import load_users
 from core import format as fmt
 from core.units import directory
 from reports.audit import audit_csv_bytes, audit_rows, audit_xlsx_bytes
-from ui.admin_view import audit_table, role_labels, users_table
+from ui.admin_view import account_forms, audit_table, role_labels, users_table
 from ui.auth import download, may, refuse
 from ui.session import current_viewer
 
@@ -25,8 +25,10 @@ st.subheader("Tài khoản")
 modes = {"local": "chưa cấu hình đăng nhập (chỉ dùng trên máy này)",
          "accounts": "tài khoản cục bộ có mật khẩu", "oidc": "hệ thống xác thực của cơ quan (OIDC) và tệp tài khoản"}
 st.caption(f"Cách đăng nhập: {modes[mode()]}. Tệp tài khoản: `{users_path()}`. Thêm, khóa, mở lại, đặt lại mật "
-           "khẩu trên máy chủ: `python -m access add|disable|enable|reset|list` (xem README).")
+           "khẩu ở đây hoặc trên máy chủ: `python -m access add|disable|enable|reset|list` (xem README). Mọi thay "
+           "đổi được ghi vào nhật ký truy cập.")
 users_table(load_users(users_path()), unit_names)
+account_forms(users_path(), viewer, unit_names)
 
 st.subheader("Nhật ký truy cập")
 st.caption(f"Chỉ ghi thêm, không sửa, không xóa. Tệp: `{audit_path()}`.")

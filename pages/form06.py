@@ -27,8 +27,8 @@ if bad:
                f"nhận) ở: {', '.join(bad)}. Kiểm tra dữ liệu của đơn vị (ngày có kết quả trước ngày tiếp nhận…).",
                icon="⚠️")
 else:
-    st.caption("Các cột cộng đúng và cân đối: nhận giải quyết = đã giải quyết + đang giải quyết + "
-               "rút, dừng xử lý, không tiếp nhận, ở mọi dòng.")
+    st.caption("Các cột cộng đúng và cân đối ở mọi dòng: nhận giải quyết (3) = đã giải quyết (7) + đang giải quyết "
+               "(11) + rút, dừng xử lý, không tiếp nhận (14). Cột (14) không thuộc biểu, đặt bên cạnh để kiểm tra.")
 
 name = f"bieu06_{view.period.start:%Y%m%d}_{view.period.end:%Y%m%d}"
 left, right, _ = st.columns([1, 1, 3])

@@ -64,9 +64,8 @@ with right:
     periods = tuple(reversed([period.shifted(i) for i in range(12)]))
     st.plotly_chart(view_ui.trend_chart(cached(late.trend, filters, periods), period), width="stretch")
 
-ranking = cached(late.unit_ranking, filters)
-# Two units or more: the ranking beside the breakdown; otherwise one sentence above it.
-left, right = st.columns(2) if view_ui.ranked_units(ranking) > 1 else (st.container(), st.container())
+ranking = cached(late.unit_ranking, filters)  # ranked over the whole province, cut to what the viewer may read
+left, right = st.columns(2)
 with left:
     view_ui.ranking_block(ranking, can_compare=filters.scope.unit_codes is None or len(filters.scope.unit_codes) > 1)
 with right:

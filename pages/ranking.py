@@ -38,12 +38,12 @@ with middle:
     group = view.group_picker(scheme)
 
 as_of = now if period.end >= now else None
-rank = cached(ranking, scope, scheme, period, group, as_of)
-ranked = rank.ranked
+rank = cached(ranking, scope, scheme, period, group, as_of)  # the whole group, cut to what the viewer may read
+group_ranked = rank.summary.ranked
 st.caption(f"{period_title(period)}: từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}"
            + (f" (đang diễn ra: số liệu đến ngày {fmt.day(now)})" if as_of else "")
            + f" · {GROUPS[group][0]} · so với {period_title(rank.previous)}")
-if ranked.height == 0:
+if group_ranked == 0:
     st.info(f"Không có đơn vị nào thuộc nhóm «{GROUPS[group][0]}» có số liệu trong {period_title(period)} để xếp "
             "hạng. Hãy chọn kỳ khác (dữ liệu xem ở trang «Tổng quan dữ liệu»), nhóm đơn vị khác, hoặc nhập điểm "
             "thẩm định cho kỳ này ở mục «Nhập điểm thẩm định» bên dưới.", icon="ℹ️")
@@ -53,8 +53,8 @@ if scheme.appraised and rank.appraisals_loaded == 0:
                f"{len(scheme.appraised)} tiêu chí thẩm định đang «không có dữ liệu» và "
                f"{MISSING[scheme.missing]}. Nhập điểm ở mục «Nhập điểm thẩm định» cuối trang.", icon="⚠️")
 
-if ranked.height:
+if group_ranked:
     clicked = sections.ranking_table(rank, scheme, group, period)
     sections.unit_detail(rank, scheme, group, period, scope, as_of, clicked)
-sections.scheme_panel(scheme, rank, expanded=ranked.height == 0)
-sections.appraisal_import(scheme, group, period, scope, expanded=ranked.height == 0)
+sections.scheme_panel(scheme, rank, expanded=group_ranked == 0)
+sections.appraisal_import(scheme, group, period, scope, expanded=group_ranked == 0)

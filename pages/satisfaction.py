@@ -8,10 +8,13 @@ import streamlit as st
 from core import format as fmt
 from queries import satisfaction as sat
 from queries.reference import units as unit_list
+from reports.satisfaction import SatisfactionReport, satisfaction_xlsx_bytes
 from ui import satisfaction_view as ui
+from ui.auth import download
 from ui.cache import cached
+from ui.data import connection
 from ui.hints import admin_only
-from ui.layout import open_page
+from ui.layout import open_page, view_context
 
 page = open_page("Mức độ hài lòng")
 con, view, period, filters = page.con, page.view, page.period, page.filters
@@ -68,7 +71,8 @@ st.plotly_chart(ui.rate_bars(fields.filter(fields[n] > 0), "name", rate, n, t,
                              f"Tỷ lệ hài lòng theo lĩnh vực — {sat.SOURCES[source]}",
                              "Lượt đánh giá không khớp hồ sơ thì không biết lĩnh vực (Chưa rõ lĩnh vực)",
                              ui.N_WORDS[source]), width="stretch")
-st.plotly_chart(ui.trend_chart(cached(sat.trend, filters), t, filters.end), width="stretch")
+months = cached(sat.trend, filters)
+st.plotly_chart(ui.trend_chart(months, t, filters.end), width="stretch")
 
 questions = cached(sat.by_question, filters)
 if questions.height:
@@ -83,9 +87,17 @@ if questions.height:
 
 left, right = st.columns(2)
 with left:
-    st.markdown("#### Đơn vị có tỷ lệ thấp nhất")
-    st.caption(f"{sat.SOURCES[source]}; chỉ xếp đơn vị có từ {t.min_responses} {ui.N_WORDS[source]} trở lên.")
-    ui.lowest_table(cached(sat.lowest_units, filters, source, t.min_responses), source, t)
+    # Ranked over the whole province, cut to what the viewer may read (queries.standing).
+    standing = cached(sat.unit_ranking, filters, source, t.min_responses)
+    if standing.summary.peers_named:
+        st.markdown("#### Đơn vị có tỷ lệ thấp nhất")
+        st.caption(f"{sat.SOURCES[source]}; chỉ xếp đơn vị có từ {t.min_responses} {ui.N_WORDS[source]} trở lên.")
+        ui.lowest_table(cached(sat.lowest_units, filters, source, t.min_responses), source, t, standing.summary)
+    else:
+        st.markdown("#### Vị trí của đơn vị trong tỉnh")
+        st.caption(f"{sat.SOURCES[source]}; xếp hạng trong toàn tỉnh các đơn vị có từ {t.min_responses} "
+                   f"{ui.N_WORDS[source]} trở lên. Theo phân quyền, tên và tỷ lệ của các đơn vị khác không hiển thị.")
+        ui.standing_block(standing, source, t)
 with right:
     st.markdown("#### Đánh giá «Không hài lòng»")
     st.caption("Mới nhất trước. Bấm mã hồ sơ để xem chi tiết hồ sơ trên trang Trễ hạn.")
@@ -124,3 +136,16 @@ else:
     st.markdown(f"**{fmt.number(found)} ý kiến**" + (f" chứa «{search.strip()}»" if search.strip() else "")
                 + (f" · hiện {fmt.number(rows.height)} ý kiến mới nhất" if found > rows.height else ""))
     ui.comments_table(rows)
+
+
+def xlsx() -> bytes:
+    """The page's tables for the period and selection, and every comment matching the search (made on click)."""
+    return satisfaction_xlsx_bytes(SatisfactionReport(
+        view_context(view), t.min_responses, by_unit, fields, factors, questions, months,
+        sat.comments(connection(), narrowed, search, pick_source, verdict, limit=max(found, 1))))
+
+
+# The file is made, and the export audited, when the viewer clicks (ui.auth.download).
+download("Tải bảng số liệu (.xlsx)", xlsx, f"muc-do-hai-long_{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+         unit_codes=filters.unit_codes, key="sat_download")

@@ -5,8 +5,11 @@ import streamlit as st
 from core import format as fmt
 from queries import volumes
 from queries.status import database_summary
+from reports.volumes import VolumesReport, volumes_xlsx_bytes
+from ui.auth import download
 from ui.cache import cached
-from ui.layout import open_page
+from ui.data import connection
+from ui.layout import open_page, view_context
 from ui.volume_charts import (
     channel_chart,
     counts_chart,
@@ -17,6 +20,7 @@ from ui.volume_charts import (
 
 TOP_UNITS = 20  # the province has about a hundred units: charts show the busiest
 TOP_PROCEDURES = 15
+DOWNLOAD_PROCEDURES = 100  # the .xlsx lists more procedures than the chart
 
 page = open_page("Tiếp nhận & giải quyết")
 con, view, period, filters = page.con, page.view, page.period, page.filters
@@ -54,7 +58,8 @@ with left:
     st.plotly_chart(trend_chart(trend, grain, period.label(), summary.last_received, summary.first_received),
                     width="stretch")
 with right:
-    st.plotly_chart(channel_chart(cached(volumes.by_channel, filters)), width="stretch")
+    channels = cached(volumes.by_channel, filters)
+    st.plotly_chart(channel_chart(channels), width="stretch")
 
 by_field = cached(volumes.by_field, filters)
 by_unit = cached(volumes.by_unit, filters)
@@ -78,3 +83,16 @@ else:
     st.caption("Không có hồ sơ mới tiếp nhận trong kỳ, nên không có bảng đơn vị × lĩnh vực và danh sách thủ tục.")
 st.caption("Đang giải quyết: tính theo Biểu số 06 (Thông tư 01/2020/TT-VPCP) vào ngày cuối kỳ; quá hạn là "
            "đã qua ngày hẹn trả mà chưa có kết quả.")
+
+
+def xlsx() -> bytes:
+    """Every field and unit, the channels, the trend and the 100 busiest procedures (made on click)."""
+    return volumes_xlsx_bytes(VolumesReport(
+        view_context(view), by_field, by_unit, channels, trend,
+        volumes.top_procedures(connection(), filters, DOWNLOAD_PROCEDURES), volumes.GRAINS[grain].label))
+
+
+# The file is made, and the export audited, when the viewer clicks (ui.auth.download).
+download("Tải bảng số liệu (.xlsx)", xlsx, f"tiep-nhan-giai-quyet_{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx",
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+         unit_codes=filters.unit_codes, key="vol_download")

@@ -62,9 +62,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules
 
 
 def _overdue(con, filters: Filters, above: int) -> list[Alert]:
-    units = late.unit_ranking(con, filters).filter(pl.col("overdue") > above).sort(
-        ["overdue", "unit_name"], descending=[True, False])
-    return [Alert("overdue_at_unit", r["unit_code"], r["unit_name"], r["overdue"])
+    # The late page's per-unit counts within the filters (its ranking is province-wide, cut to the viewer).
+    units = late.breakdown(con, filters, by="unit", limit=100_000).filter(pl.col("overdue") > above).sort(
+        ["overdue", "group_name"], descending=[True, False])
+    return [Alert("overdue_at_unit", r["group_key"], r["group_name"], r["overdue"])
             for r in units.iter_rows(named=True)]
 
 

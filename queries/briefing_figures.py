@@ -91,7 +91,8 @@ def unit_table(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame
         (pl.col("received_online") + pl.col("received_direct")).alias("received"),
         "received_online", pl.col("resolved_total").alias("resolved"),
         (pl.col("resolved_early") + pl.col("resolved_on_time")).alias("resolved_in_time"))
-    apology = late.unit_ranking(con, filters).select("unit_code", "unit_name", "without_apology")
+    apology = late.breakdown(con, filters, by="unit", limit=100_000).select(
+        pl.col("group_key").alias("unit_code"), pl.col("group_name").alias("unit_name"), "without_apology")
     sat = satisfaction.by_unit(con, filters).select("unit_code", "survey_satisfied", "survey_answers")
     names = _unit_names(con)
     table = (counts.join(apology, on="unit_code", how="full", coalesce=True)

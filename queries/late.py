@@ -14,6 +14,7 @@ too late to count. Personal data is masked in SQL unless the scope allows it (qu
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -26,9 +27,10 @@ from core.procedures import day_kind
 from core.settings import settings
 from core.text import normalize_dossier_code
 from queries.connection import frame, one_row
-from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters
+from queries.filters import SCOPE_SQL, SELECTION_SQL, VISIBLE_SQL, Filters
 from queries.masking import FOLD, MASKS, UNLESS_ALLOWED
 from queries.periods import Period
+from queries.standing import Standing, summarise
 
 SQL_DIR = Path(__file__).parent / "sql"
 _BASE = ((SQL_DIR / "late_base.sql").read_text(encoding="utf-8")
@@ -194,12 +196,16 @@ def trend(con: duckdb.DuckDBPyConnection, filters: Filters, periods: tuple[Perio
     ).drop("p_index")
 
 
-def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    """Units by late rate in the period with their volume beside it. Only units that resolved at
-    least `min_resolved_to_rank` dossiers are ranked (`late_rank`, ties share a rank: 1, 2, 2, 4);
-    smaller ones follow, unranked, so that 1 late of 2 never heads the list. `min_resolved` says
-    which threshold was used."""
-    sql = _sql("""
+def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters) -> Standing:
+    """Units by late rate in the period with their volume beside it, ranked over every unit of the
+    province (the same period and fields: `Filters.group()`), whatever the viewer's scope and unit
+    selection. Only units that resolved at least `min_resolved_to_rank` dossiers are ranked
+    (`late_rank`, 1 = the highest late rate, ties share a rank: 1, 2, 2, 4); smaller ones follow,
+    unranked, so that 1 late of 2 never heads the list. `min_resolved` says which threshold was used.
+
+    `rows`: the units the viewer may read by name (queries.filters.VISIBLE_SQL); `summary`: the ranked
+    units' late rates in percent (best = the lowest), in 5-point bins, without names."""
+    sql = _sql(f"""
         , per_unit AS (
             SELECT l.unit_code, coalesce(any_value(u.unit_name), l.unit_code) AS unit_name,
                    count(*) FILTER (l.is_resolved_in_period) AS resolved,
@@ -214,13 +220,26 @@ def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFra
                resolved >= $min_resolved AS is_ranked, $min_resolved AS min_resolved,
                CASE WHEN resolved >= $min_resolved THEN rank() OVER (
                    PARTITION BY resolved >= $min_resolved ORDER BY resolved_late / nullif(resolved, 0) DESC) END
-                   AS late_rank
+                   AS late_rank,
+               {VISIBLE_SQL.replace("{col}", "unit_code")} AS is_visible
         FROM per_unit
         ORDER BY is_ranked DESC, late_rate DESC NULLS LAST, resolved DESC, overdue DESC, unit_name
     """)
-    params = _params(filters, min_resolved=settings().late.min_resolved_to_rank)
-    return _counts(frame(con, sql, params), "resolved", "resolved_late", "overdue", "without_apology",
-                   "late_rank", "min_resolved")
+    params = _params(filters.group(), min_resolved=settings().late.min_resolved_to_rank, **filters.visible_params())
+    everyone = _counts(frame(con, sql, params), "resolved", "resolved_late", "overdue", "without_apology",
+                       "late_rank", "min_resolved")
+    if everyone.height == 0:
+        everyone = pl.DataFrame(schema=_RANKING_SCHEMA)
+    # In percent, rounded so that 0.07 * 100 = 7.000000000000001 never opens a bin of its own.
+    rates = [round(r * 100, 9) for r in everyone.filter(pl.col("is_ranked"))["late_rate"].to_list()]
+    top = max(5.0, math.ceil(max(rates) / 5) * 5) if rates else 5.0
+    summary = summarise(rates, everyone.height, "min", 5.0, filters.scope.sees_peers, low=0.0, high=top)
+    return Standing(everyone.filter(pl.col("is_visible")).drop("is_visible"), summary)
+
+
+_RANKING_SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "resolved": pl.Int64, "resolved_late": pl.Int64,
+                   "overdue": pl.Int64, "without_apology": pl.Int64, "late_rate": pl.Float64, "is_ranked": pl.Boolean,
+                   "min_resolved": pl.Int64, "late_rank": pl.Int64, "is_visible": pl.Boolean}
 
 
 # --- what to act on (the briefing) ----------------------------------------------------------------

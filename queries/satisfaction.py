@@ -21,8 +21,9 @@ from core import targets as core_targets
 from core.installation import read_rows
 from core.settings import settings
 from queries.connection import frame, one_row
-from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters, Scope
+from queries.filters import SCOPE_SQL, SELECTION_SQL, VISIBLE_SQL, Filters, Scope
 from queries.masking import MASKS, UNLESS_ALLOWED
+from queries.standing import Standing, summarise
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 LEVELS = {3: "Rất hài lòng", 2: "Hài lòng", 1: "Không hài lòng"}
@@ -129,7 +130,11 @@ def rating_mix(con: duckdb.DuckDBPyConnection, filters: Filters) -> RatingMix:
 
 def _by(con, filters: Filters, key: str, name_sql: str, join_sql: str) -> pl.DataFrame:
     """Both sources' rates per `key` (unit_code or field_code), side by side."""
-    sql = f"""
+    return frame(con, _by_sql(key, name_sql, join_sql), filters.params())
+
+
+def _by_sql(key: str, name_sql: str, join_sql: str) -> str:
+    return f"""
         WITH s AS (
             SELECT d.{key} AS k, sum(d.satisfied) AS survey_satisfied, sum(d.answered) AS survey_answers,
                    count(*) AS survey_responses
@@ -155,12 +160,11 @@ def _by(con, filters: Filters, key: str, name_sql: str, join_sql: str) -> pl.Dat
         FROM both_ b {join_sql}
         ORDER BY name
     """
-    return frame(con, sql, filters.params())
 
 
 def by_unit(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    """Per unit: survey and rating rates, each with n and its 95% interval."""
-    return _by(con, filters, "unit_code", "coalesce(u.unit_name, b.k)", "LEFT JOIN units u ON u.unit_code = b.k")
+    """Per unit of the viewer's scope and selection: survey and rating rates, each with n and its 95% interval."""
+    return _by(con, filters, "unit_code", _UNIT_NAME_SQL, _UNIT_JOIN_SQL)
 
 
 def by_field(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
@@ -169,14 +173,52 @@ def by_field(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
                "LEFT JOIN fields f ON f.field_code = b.k")
 
 
+_UNIT_NAME_SQL, _UNIT_JOIN_SQL = "coalesce(u.unit_name, b.k)", "LEFT JOIN units u ON u.unit_code = b.k"
+
+
+def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters, source: str, min_responses: int) -> Standing:
+    """Units by the rate of one source (survey or rating) in the period, ranked over every unit of the
+    province (the same period and fields: `Filters.group()`), whatever the viewer's scope and unit
+    selection: `unit_rank` 1 = the highest rate, ties share a rank (1, 2, 2, 4), only from
+    `min_responses` answers (survey) or ratings; fewer: listed, unranked (`is_ranked` false).
+
+    `rows` (unit_code, name, n, rate, rate_low, rate_high, is_ranked, unit_rank): the units the viewer
+    may read by name (queries.filters.VISIBLE_SQL), highest rate first; `summary`: the ranked units'
+    rates in percent, in 5-point bins, without names."""
+    rate, n = RATE_COLUMNS[source]  # KeyError for anything outside the allowlist
+    sql = f"""
+        SELECT b.unit_code, b.name, b.{n} AS n, b.{rate} AS rate, b.{rate}_low AS rate_low,
+               b.{rate}_high AS rate_high, b.{n} >= $min_n AS is_ranked,
+               CASE WHEN b.{n} >= $min_n THEN rank() OVER (PARTITION BY b.{n} >= $min_n ORDER BY b.{rate} DESC)
+                    END AS unit_rank,
+               {VISIBLE_SQL.replace("{col}", "b.unit_code")} AS is_visible
+        FROM ({_by_sql("unit_code", _UNIT_NAME_SQL, _UNIT_JOIN_SQL)}) b
+        WHERE b.{n} > 0
+        ORDER BY is_ranked DESC, rate DESC, n DESC, name
+    """
+    params = {**filters.group().params(), **filters.visible_params(), "min_n": min_responses}
+    everyone = frame(con, sql, params)
+    if everyone.height == 0:
+        everyone = pl.DataFrame(schema=_RANKING_SCHEMA)
+    everyone = everyone.with_columns(pl.col("n", "unit_rank").cast(pl.Int64))
+    rates = [round(r * 100, 9) for r in everyone.filter(pl.col("is_ranked"))["rate"].to_list()]
+    summary = summarise(rates, everyone.height, "max", 5.0, filters.scope.sees_peers, high=100.0)
+    return Standing(everyone.filter(pl.col("is_visible")).drop("is_visible"), summary)
+
+
+RATE_COLUMNS = {"survey": ("survey_rate", "survey_answers"), "rating": ("rating_rate", "ratings")}
+_RANKING_SCHEMA = {"unit_code": pl.String, "name": pl.String, "n": pl.Int64, "rate": pl.Float64,
+                   "rate_low": pl.Float64, "rate_high": pl.Float64, "is_ranked": pl.Boolean, "unit_rank": pl.Int64,
+                   "is_visible": pl.Boolean}
+
+
 def lowest_units(con: duckdb.DuckDBPyConnection, filters: Filters, source: str, min_responses: int,
                  limit: int = 5) -> pl.DataFrame:
-    """Units with the lowest rate of one source, among those with at least `min_responses`."""
-    rate, n = {"survey": ("survey_rate", "survey_answers"), "rating": ("rating_rate", "ratings")}[source]
-    units = by_unit(con, filters)
-    return (units.filter(pl.col(n) >= min_responses).sort([rate, n], descending=[False, True])
-            .head(limit).select("unit_code", "name", pl.col(n).alias("n"), pl.col(rate).alias("rate"),
-                                pl.col(rate + "_low").alias("rate_low"), pl.col(rate + "_high").alias("rate_high")))
+    """The units with the lowest rate of one source among those the viewer may read and that have at
+    least `min_responses`, lowest first; `unit_rank` is their rank in the whole province (1 = highest)."""
+    ranked = unit_ranking(con, filters, source, min_responses).rows.filter(pl.col("is_ranked"))
+    return ranked.sort(["rate", "n"], descending=[False, True]).head(limit).select(
+        "unit_code", "name", "n", "rate", "rate_low", "rate_high", "unit_rank")
 
 
 def by_factor(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:

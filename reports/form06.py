@@ -41,11 +41,14 @@ HEADER_GROUPS = (
 COUNT_COLUMNS = tuple(key for _, columns in HEADER_GROUPS for key, _, _ in columns)
 STT_HEADER, NAME_HEADER = "STT", "Lĩnh vực giải quyết"
 WITHDRAWN_LABEL = "Rút, dừng xử lý, không tiếp nhận"
+# Beside the form's 11 columns, column (14): the dossiers withdrawn, stopped or refused in the period,
+# so that the balance the notes state, (3) = (7) + (11) + (14), can be checked on the sheet.
+WITHDRAWN_COLUMN = ("withdrawn_stopped_refused", WITHDRAWN_LABEL, "(14)")
 BALANCE_LABEL = "Cân đối"
 SIGNERS = (("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"), ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)"))
 DATE_LINE = "Ngày … tháng … năm …"
 FONT = "Times New Roman"  # the font of official documents (Nghị định 30/2020/NĐ-CP)
-LAST_COL = 1 + len(COUNT_COLUMNS)  # STT, name, then the 11 counts
+LAST_COL = 2 + len(COUNT_COLUMNS)  # STT, name, the 11 counts, then (14)
 
 
 def period_line(report: Form06) -> str:
@@ -64,8 +67,8 @@ def notes(report: Form06) -> list[str]:
     """Lines under the table: the balance (nhận = đã giải quyết + đang giải quyết + rút, dừng,
     không tiếp nhận), and which rows break it, if any."""
     withdrawn = report.total["withdrawn_stopped_refused"]
-    lines = [f"Ghi chú: (3) = (7) + (11) + số hồ sơ rút, dừng xử lý, không được tiếp nhận trong kỳ "
-             f"({_number(withdrawn)} hồ sơ)."]
+    lines = [f"Ghi chú: (3) = (7) + (11) + (14), cột (14) là số hồ sơ rút, dừng xử lý, không được tiếp nhận trong kỳ "
+             f"({_number(withdrawn)} hồ sơ), đặt ngoài biểu để kiểm tra số liệu cân đối."]
     bad = report.unbalanced
     if bad.height:
         names = "; ".join(_row_name(r) for r in bad.iter_rows(named=True))
@@ -166,6 +169,9 @@ class _Sheet:
                 head.write_string(sub, col, label, fmt)
                 head.write_string(numbers, col, number, self.fmt["col_number"])
                 col += 1
+        key, label, number = WITHDRAWN_COLUMN
+        head.merge_range(top, col, sub, col, label, self.fmt["header_extra"])
+        head.write_string(numbers, col, number, self.fmt["col_number"])
         head.write_string(numbers, 0, "(1)", self.fmt["col_number"])
         head.write_string(numbers, 1, "(2)", self.fmt["col_number"])
         head.set_row(top, 30)
@@ -185,6 +191,7 @@ class _Sheet:
         self.ws.write_string(self.row, 1, safe_text(r["field_name"]), self.fmt[text_fmt])
         for j, key in enumerate(COUNT_COLUMNS, start=2):
             self.ws.write_number(self.row, j, r[key], self.fmt[num_fmt])
+        self.ws.write_number(self.row, LAST_COL, r[WITHDRAWN_COLUMN[0]], self.fmt[num_fmt])
         self.row += 1
 
     def _signatures(self) -> None:
@@ -225,6 +232,8 @@ def _formats(book: xlsxwriter.Workbook) -> dict:
         "units": {**base, "align": "center", "text_wrap": True, "valign": "top"},
         "measure": {**base, "italic": True, "align": "right"},
         "header": {**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"},
+        "header_extra": {**cell, "bold": True, "align": "center", "valign": "vcenter", "text_wrap": True,
+                         "bg_color": "#EDEDED"},
         "col_number": {**cell, "italic": True, "align": "center", "font_size": 10},
         "stt": {**cell, "align": "center"},
         "field": {**cell, "text_wrap": True, "indent": 1},

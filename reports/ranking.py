@@ -45,6 +45,14 @@ def scheme_line(rank: Ranking) -> str:
     return f"Bộ tiêu chí: {rank.scheme.name} – thang điểm {points_text(rank.scheme.total)}"
 
 
+def group_line(rank: Ranking) -> str:
+    """For a file limited to the viewer's units: where the whole group stands, without names."""
+    group = rank.summary
+    median = points_text(round(group.median, 2)) if group.median is not None else "—"
+    return (f"Hạng tính trong cả nhóm: {group.ranked} đơn vị được xếp hạng; điểm trung vị {median}, cao nhất "
+            f"{points_text(group.best)}. Tệp chỉ gồm đơn vị của người xuất (theo phân quyền).")
+
+
 def unit_note(rank: Ranking, row: dict) -> str:
     """'Đơn vị nhỏ: Tiến độ; không có dữ liệu: Thanh toán trực tuyến; điểm quy đổi từ 81,56/90'."""
     names = {c.code: c.name for c in rank.scheme.criteria}
@@ -98,6 +106,8 @@ def _ranking_sheet(book, fmt, rank: Ranking, issuer: str) -> None:
     merged(title_line(rank), "title", height=22)
     merged(period_line(rank), "period")
     merged(scheme_line(rank), "period")
+    if not rank.peers_named:
+        merged(group_line(rank), "period")
     row += 1
     header_row = row
     for j, text in enumerate(headers):

@@ -5,6 +5,11 @@ The rules (see scoring/scheme.py for the formulas): each criterion's points are 
 decimals; the total is their sum (rescaled to the scheme's total when criteria without data are
 excluded), rounded to 2 decimals *before* ranking; equal rounded totals share a rank and the next
 rank skips (1, 2, 2, 4). A unit with no criterion scored at all is not ranked.
+
+A ranking is always computed over the whole group (every unit of its types in the province), whatever
+the viewer's scope: a commune's rank is its place among its peers, not among the units its chairman
+may see. What `ranking` and `history` return is cut to the viewer (queries.standing): his own units'
+rows, plus the group's anonymous figures, unless his role may see peers (Scope.peer_names).
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from core import (
 from queries.emulation import appraisal_scores, unit_metrics
 from queries.filters import Filters, Scope
 from queries.periods import Period
+from queries.standing import GroupSummary, summarise
 from queries.status import database_summary
 from scoring.metrics import METRICS, Metric
 from scoring.scheme import GROUPS, MISSING, Criterion, Scheme
@@ -32,6 +38,9 @@ OK, SHRUNK, NO_DATA, SMALL_EXCLUDED, APPRAISED, NOT_APPRAISED = (
     "ok", "shrunk", "no_data", "small_excluded", "appraised", "not_appraised")
 SCORED = (OK, SHRUNK, APPRAISED)  # points from the unit's own data or appraisal
 HISTORY_STEPS = {"quarter": 8, "year": 5, "custom": 6, "month": 12}
+# Every unit of the province: the group a ranking is computed over, before it is cut to the viewer.
+GROUP_SCOPE = Scope.province()
+DISTRIBUTION_WIDTH = 2.0  # points per bin of the distribution of totals
 
 CRITERION_SCHEMA = {
     "unit_code": pl.String, "criterion_code": pl.String, "status": pl.String, "points": pl.Float64,
@@ -239,11 +248,15 @@ def points_text(value: float | None) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Ranking:
-    """A scheme applied to a unit group for a period, with the previous period's ranks.
+    """A scheme applied to a unit group for a period, with the previous period's ranks, as the viewer
+    may read it.
 
-    `units` adds prev_rank, rank_change (previous rank − rank: positive = up) and change_text
-    ('▲2', '▼1', 'giữ hạng', 'mới') to Scores.units; `stats`: criterion_code, median and best points
-    among the units scored on their own data or appraisal."""
+    `units` (the viewer's units, or every unit of the group when he may see peers) adds prev_rank,
+    rank_change (previous rank − rank: positive = up) and change_text ('▲2', '▼1', 'giữ hạng', 'mới')
+    to Scores.units; `criteria`: the same units' criteria; `stats`: criterion_code, median and best
+    points among the group's units scored on their own data or appraisal; `summary`: the group's
+    ranked count, median and best total and the distribution of totals, without names; `grades`:
+    how many ranked units of the group got each grade."""
 
     scheme: Scheme
     period: Period
@@ -253,7 +266,13 @@ class Ranking:
     stats: pl.DataFrame
     previous: Period
     rating_source: str  # 'ratings' view or 'dossiers' column
-    appraisals_loaded: int  # appraised scores found for this scheme and period
+    appraisals_loaded: int  # appraised scores found for this scheme and period (whole group)
+    summary: GroupSummary
+    grades: dict[str, int]
+
+    @property
+    def peers_named(self) -> bool:
+        return self.summary.peers_named
 
     @property
     def group_label(self) -> str:
@@ -261,7 +280,8 @@ class Ranking:
 
     @property
     def ranked(self) -> pl.DataFrame:
-        """The units given a rank (scored on their own data and not below the rank minimum)."""
+        """The viewer's units given a rank (scored on their own data and not below the rank minimum);
+        the group's count is `summary.ranked`."""
         return self.units.filter(pl.col("rank").is_not_null())
 
     def unit(self, unit_code: str) -> dict:
@@ -281,24 +301,42 @@ class Ranking:
 
 def ranking(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period: Period, group: str,
             as_of: date | None = None) -> Ranking:
-    """Score and rank the group for `period`; rank change against the previous period."""
-    current, metrics, loaded = _scores(con, scope, scheme, period, group, as_of)
+    """Score and rank the whole group for `period`, with the rank change against the previous period;
+    returned as `scope` may read it (see the module docstring)."""
+    current, metrics, loaded = _scores(con, scheme, period, group, as_of)
     previous_period = period.previous()
-    previous, _, _ = _scores(con, scope, scheme, previous_period, group, as_of)
+    previous, _, _ = _scores(con, scheme, previous_period, group, as_of)
     prev = previous.units.select("unit_code", pl.col("rank").alias("prev_rank"))
     units = current.units.join(prev, on="unit_code", how="left").with_columns(
         rank_change=pl.col("prev_rank") - pl.col("rank"))
     units = units.with_columns(change_text=pl.struct("rank", "prev_rank", "rank_change").map_elements(
         _change_text, return_dtype=pl.String))
     source = metrics["rating_source"][0] if metrics.height else "dossiers"
-    return Ranking(scheme, period, group, units, current.criteria, _stats(current.criteria), previous_period,
-                   source, loaded)
+    ranked = units.filter(pl.col("rank").is_not_null())
+    grades = {band.name: ranked.filter(pl.col("grade") == band.name).height for band in scheme.bands}
+    mine = _visible(scope)
+    return Ranking(scheme, period, group, units.filter(mine), current.criteria.filter(mine),
+                   _stats(current.criteria), previous_period, source, loaded,
+                   _summary(ranked["total"].to_list(), units.height, scheme, scope.sees_peers), grades)
 
 
-def _scores(con, scope: Scope, scheme: Scheme, period: Period, group: str, as_of: date | None):
-    filters = Filters(scope, period.start, period.end, as_of=as_of)
+def _visible(scope: Scope) -> pl.Expr:
+    """The rows of a group-wide ranking the viewer reads: all when he may see peers, else his units."""
+    return pl.lit(True) if scope.sees_peers else pl.col("unit_code").is_in(sorted(scope.unit_codes or ()))
+
+
+def _summary(totals: list[float], units: int, scheme: Scheme, peers_named: bool) -> GroupSummary:
+    """The group's ranked totals without names; the distribution in 2-point bins from 5 points under
+    the lowest total (rounded down to 10, so bins start on even points) to the scheme's maximum."""
+    low = float(int(max(0.0, min(totals) - 5) // 10 * 10)) if totals else 0.0
+    return summarise(totals, units, "max", DISTRIBUTION_WIDTH, peers_named, low=low, high=float(scheme.total))
+
+
+def _scores(con, scheme: Scheme, period: Period, group: str, as_of: date | None):
+    """Scores of every unit of the group (GROUP_SCOPE): callers cut them to the viewer."""
+    filters = Filters(GROUP_SCOPE, period.start, period.end, as_of=as_of)
     metrics = unit_metrics(con, filters, GROUPS[group][1])
-    appraisals = appraisal_scores(con, scope, scheme.code, period_key(period))
+    appraisals = appraisal_scores(con, GROUP_SCOPE, scheme.code, period_key(period))
     known = {c.code for c in scheme.appraised}
     appraisals = appraisals.filter(pl.col("criterion_code").is_in(list(known)))
     return score_units(scheme, metrics, appraisals), metrics, appraisals.height
@@ -325,23 +363,30 @@ def _stats(criteria: pl.DataFrame) -> pl.DataFrame:
 
 def history(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period: Period, group: str,
             as_of: date | None = None, steps: int | None = None) -> pl.DataFrame:
-    """Rank, total and grade of every unit over this and the past periods of the same kind, oldest
-    first: period_key, period_label, period_start, unit_code, unit_name, rank, total, grade. Periods in
-    which no unit of the group has any dossier are left out."""
+    """Rank, total and grade of the viewer's units (every unit, when he may see peers) over this and
+    the past periods of the same kind, oldest first: period_key, period_label, period_start, unit_code,
+    unit_name, rank, total, grade, and the group's group_ranked (units ranked that period), group_median
+    and group_best totals. Periods in which no unit of the group has any dossier are left out."""
     steps = steps or HISTORY_STEPS.get(period.kind, 6)
-    first = database_summary(con, scope).first_received  # a period that began before the data is partial
+    first = database_summary(con, GROUP_SCOPE).first_received  # a period that began before the data is partial
+    mine = _visible(scope)
     frames = []
     for back in range(steps - 1, -1, -1):
         p = period.shifted(back)
-        scores, metrics, _ = _scores(con, scope, scheme, p, group, as_of)
+        scores, metrics, _ = _scores(con, scheme, p, group, as_of)
         if metrics.height == 0 or int(metrics["handled"].sum()) + int(metrics["received_in_period"].sum()) == 0:
             continue
         label = period_title(p) + (f" (từ {fmt.day(first)})" if first and first > p.start else "")
-        frames.append(scores.units.select(
+        totals = scores.units.filter(pl.col("rank").is_not_null())["total"].to_list()
+        frames.append(scores.units.filter(mine).select(
             pl.lit(period_key(p)).alias("period_key"), pl.lit(label).alias("period_label"),
-            pl.lit(p.start).alias("period_start"), "unit_code", "unit_name", "rank", "total", "grade"))
+            pl.lit(p.start).alias("period_start"), "unit_code", "unit_name", "rank", "total", "grade",
+            pl.lit(len(totals), pl.Int64).alias("group_ranked"),
+            pl.lit(statistics.median(totals) if totals else None, pl.Float64).alias("group_median"),
+            pl.lit(max(totals) if totals else None, pl.Float64).alias("group_best")))
     schema = {"period_key": pl.String, "period_label": pl.String, "period_start": pl.Date, "unit_code": pl.String,
-              "unit_name": pl.String, "rank": pl.Int64, "total": pl.Float64, "grade": pl.String}
+              "unit_name": pl.String, "rank": pl.Int64, "total": pl.Float64, "grade": pl.String,
+              "group_ranked": pl.Int64, "group_median": pl.Float64, "group_best": pl.Float64}
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 

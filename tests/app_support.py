@@ -127,3 +127,40 @@ def streamlit_server(db: Path, address: str | None = "127.0.0.1", port: int | No
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# --- st.dataframe in a real browser -------------------------------------------------------------------
+# The grid is drawn on a canvas; glide-data-grid mirrors it in a hidden accessible table whose cells
+# (td[aria-colindex]) hold the *values* (1153, not the 1.153 drawn) of the rows in view, in the order
+# shown, and mark the focused cell aria-selected. Row 0 sits under a header of about 35 px.
+GRID_HEADER_Y, GRID_ROW_Y = 18, 52
+
+
+def grid_column_values(grid, colindex: int) -> list[str]:
+    """The values of one column (1-based) for the rows in view, top to bottom."""
+    return grid.locator(f"td[aria-colindex='{colindex}']").all_inner_texts()
+
+
+def grid_column_x(page, grid, colindex: int, step: int = 30) -> float:
+    """The page x of the middle of a column: click along the first row and watch which cell is focused.
+    Escape after each click clears the focus: a click on the cell already focused would open its
+    overlay, which takes the next clicks."""
+    box = grid.bounding_box()
+    hits = []
+    for x in range(8, int(box["width"]) - 4, step):
+        page.mouse.click(box["x"] + x, box["y"] + GRID_ROW_Y)
+        page.wait_for_timeout(350)
+        focused = grid.locator("td[aria-selected='true']")
+        if focused.count() and focused.first.get_attribute("aria-colindex") == str(colindex):
+            hits.append(box["x"] + x)
+        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+    assert hits, f"column {colindex} not found in the grid"
+    return sum(hits) / len(hits)
+
+
+def sort_grid_by(page, grid, colindex: int) -> None:
+    """Click a column's header (sorts ascending; a second click sorts descending)."""
+    x = grid_column_x(page, grid, colindex)
+    page.mouse.click(x, grid.bounding_box()["y"] + GRID_HEADER_Y)
+    page.wait_for_timeout(600)

@@ -66,6 +66,9 @@ def test_shipped_roles_cover_the_issue():
     assert known["province_leader"].units == "all" and not known["province_leader"].personal_data
     assert known["unit_leader"].units == "own" and not known["unit_leader"].personal_data
     assert known["office_staff"].units == "listed" and known["office_staff"].personal_data
+    # Rankings name the other units only for the province-wide roles (issue 12).
+    assert known["province_leader"].see_peers and known["data_admin"].see_peers
+    assert not known["unit_leader"].see_peers and not known["office_staff"].see_peers
     admin = known["data_admin"]
     assert admin.units == "all" and admin.may_load and admin.may_manage_users
     assert admin.may_open("quan-tri") and admin.may_open("du-lieu")
@@ -88,7 +91,7 @@ def test_every_page_of_the_app_is_open_to_some_role():
 
 def spec(**changes) -> dict:
     base = {"label": "Thử", "units": "all", "pages": ["giao-ban"], "personal_data": False, "may_load": False,
-            "may_manage_users": False, "may_export": True}
+            "may_manage_users": False, "may_export": True, "see_peers": False}
     return {"roles": {"thu": {**base, **changes}}}
 
 
@@ -142,7 +145,9 @@ def test_scope_follows_role_and_units():
     assert leader.unit_codes == frozenset({UNIT}) and leader.label == "Phường Hải Châu" and not leader.personal_data
     staff = scope_for(User("b", "B", "office_staff", (UNIT, "20209")))
     assert staff.unit_codes == frozenset({UNIT, "20209"}) and staff.personal_data
-    assert scope_for(User("c", "C", "province_leader")).unit_codes is None
+    assert not leader.sees_peers and not staff.sees_peers
+    province = scope_for(User("c", "C", "province_leader"))
+    assert province.unit_codes is None and province.sees_peers
 
 
 # --- passwords and the file --------------------------------------------------------------------------
@@ -525,3 +530,15 @@ def test_broken_users_file_is_a_clear_error(private_files):
     path.write_text('[users.nva\nrole = "unit_leader"\n', encoding="utf-8")
     with pytest.raises(AccountError, match="bị hỏng"):
         load_users(path)
+
+
+def test_first_account_must_manage_accounts_and_nobody_locks_himself_out():
+    from access.users import check_first_account, check_not_self
+
+    with pytest.raises(AccountError, match="Tài khoản đầu tiên sẽ bật chế độ đăng nhập"):
+        check_first_account({}, "unit_leader")
+    check_first_account({}, "data_admin")  # the first account may be an administrator
+    check_first_account({"a": User("a", "A", "data_admin")}, "unit_leader")  # later ones any role
+    with pytest.raises(AccountError, match="Không thể tự khóa"):
+        check_not_self("quantri", "quantri")
+    check_not_self("quantri", "chutich")

@@ -82,8 +82,14 @@ def test_form06_page_matches_the_query_and_offers_downloads(monkeypatch, demo_db
     with duckdb.connect(str(demo_db), read_only=True) as con:
         total = form06(con, Filters(Scope.province(), date(2026, 10, 15), date(2026, 11, 14))).total
     html = app.get("html")[0].proto.body
-    # The total row of the on-screen form carries the query's figures with Vietnamese separators.
-    assert f">{total['received_total']:,}<".replace(",", ".") in html
+    # The total row of the on-screen form carries the query's figures with Vietnamese separators,
+    # and the withdrawn/stopped/refused column (14), so that its balance adds up on screen.
+    vn = lambda n: f"{n:,}".replace(",", ".")  # noqa: E731
+    assert f">{vn(total['received_total'])}<" in html
+    assert "Rút, dừng xử lý, không tiếp nhận" in html and ">(14)<" in html
+    last_row = html.rsplit("<tr", 1)[1]
+    assert last_row.endswith(f'<td class="n extra">{vn(total["withdrawn_stopped_refused"])}</td></tr></tbody></table>')
+    assert total["received_total"] == total["resolved_total"] + total["pending_total"] + total["withdrawn_stopped_refused"]
     assert [b.proto.label for b in app.get("download_button")] == ["Tải Excel (.xlsx)", "Tải CSV"]
 
 

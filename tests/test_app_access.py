@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -437,3 +438,145 @@ def test_opening_a_dossier_is_audited_with_whether_personal_data_was_shown(accou
     assert (row["username"], row["unit_codes"]) == (username, [a])
     detail = json.loads(row["detail"])
     assert (detail["dossier"], detail["found"], detail["personal_data"]) == (code, True, unmasked)
+
+
+def test_commune_leader_sees_his_rank_within_the_group(accounts, demo_db, units):
+    """Issue 12: not «Hạng 1/1» — the commune's rank among the whole group, its points against the
+    group's median and best, the anonymous distribution, and no other commune's name anywhere."""
+    import json
+    from datetime import date
+
+    from queries.connection import open_database
+    from queries.filters import Scope
+    from queries.periods import Period
+    from scoring.rank import ranking
+    from scoring.scheme import load_scheme
+
+    a, _ = units
+    year = Period("year", date(2026, 1, 1), date(2026, 12, 31))
+    con = open_database(demo_db)
+    province = ranking(con, Scope.province(), load_scheme("chi_so_766"), year, "cap_xa", PINNED_TODAY)
+    con.close()
+    mine = province.unit(a)
+    group = province.ranked.height  # the province view's ranked communes (checked against SQL in test_app_ranking)
+    assert mine["rank"] is not None and group > 1
+    others = set(province.units.filter(pl.col("unit_code") != a)["unit_name"].to_list())
+
+    app = sign_in(open_app(), "chutichxa")
+    app.switch_page("pages/ranking.py").run()
+    assert not app.exception
+    shown = metrics(app)
+    assert shown["Đơn vị được xếp hạng"] == str(group)
+    assert shown["Hạng"] == f"{mine['rank']}/{group}"
+    table = app.dataframe[0].value
+    assert table["Đơn vị"].str.rstrip(" ⚑").tolist() == [mine["unit_name"]]  # his row only
+    standing = next(m.value for m in app.markdown if "đứng thứ" in m.value)
+    assert f"đứng thứ **{mine['rank']}/{group}**" in standing and "trung vị nhóm" in standing
+    # No other commune's name in any table, text or chart of the page.
+    words = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
+    words += [json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in app.get("plotly_chart")]
+    words += [" ".join(map(str, t.value.astype(str).to_numpy().ravel())) for t in app.dataframe]
+    words += [o for s in app.selectbox for o in s.options]  # options as shown
+    leaked = {name for name in others for text in words if name in text}
+    assert not leaked, f"other units named to a commune leader: {sorted(leaked)[:5]}"
+
+
+# --- accounts managed from the admin page (issue 12, item 5) --------------------------------------------
+
+
+def admin_page(accounts) -> AppTest:
+    app = sign_in(open_app(), "quantri")
+    app.switch_page("pages/admin.py").run()
+    assert not app.exception
+    return app
+
+
+def submit(app: AppTest, label: str) -> AppTest:
+    next(b for b in app.button if b.label == label).click()
+    return app.run()
+
+
+def user_admin_rows() -> list[dict]:
+    import json
+
+    log = audit.entries(datetime.now() - timedelta(hours=1), datetime.now() + timedelta(hours=1), None, ["user_admin"])
+    return [{"by": r["username"], "units": r["unit_codes"], **json.loads(r["detail"])} for r in log.iter_rows(named=True)]
+
+
+def test_admin_adds_an_account_from_the_page(accounts, units):
+    from access.signin import authenticate
+
+    a, _ = units
+    app = admin_page(accounts)
+    app.text_input(key="adm_username").input("phochutich.xa")
+    app.text_input(key="adm_name").input("Võ Thị Phó")
+    app.selectbox(key="adm_role").set_value("unit_leader")
+    app.multiselect(key="adm_units").set_value([a])
+    app.text_input(key="adm_password").input("mat-khau-moi-du-dai")
+    app.text_input(key="adm_again").input("mat-khau-moi-du-dai")
+    app = submit(app, "Thêm tài khoản")
+    assert not app.exception and not app.error
+    assert "Đã thêm tài khoản «phochutich.xa»" in app.success[0].value
+    users = app.dataframe[0].value
+    row = users[users["Tên đăng nhập"] == "phochutich.xa"].iloc[0]
+    assert row["Vai trò"] == "Lãnh đạo xã, phường, sở, ngành" and row["Trạng thái"] == "Hoạt động"
+    assert not any("argon2" in str(v) for t in app.dataframe for v in t.value.to_numpy().ravel())
+    # The same rules as `python -m access add`: the account signs in with its password, scoped to its unit.
+    assert authenticate("phochutich.xa", "mat-khau-moi-du-dai", None).ok
+    assert "$argon2id$" in accounts.read_text(encoding="utf-8")
+    [entry] = user_admin_rows()
+    assert entry == {"by": "quantri", "units": [a], "command": "add", "target": "phochutich.xa",
+                     "role": "unit_leader", "kind": "local", "page": entry["page"]}
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"adm_password": "ngan", "adm_again": "ngan"}, "Mật khẩu cần ít nhất 10 ký tự."),
+    ({"adm_again": "mat-khau-khac-hoan-toan"}, "Hai lần nhập mật khẩu không khớp."),
+    ({"adm_units": "two"}, "cần đúng một mã đơn vị"),
+    ({"adm_username": "Chủ Tịch"}, "Tên đăng nhập «chủ tịch» không hợp lệ"),
+    ({"adm_username": "lanhdao"}, "Đã có tài khoản «lanhdao»"),
+])
+def test_admin_page_refuses_what_the_rules_refuse(accounts, units, changes, message):
+    a, b = units
+    before = accounts.read_text(encoding="utf-8")
+    app = admin_page(accounts)
+    values = {"adm_username": "moi.taikhoan", "adm_name": "Người Mới", "adm_password": "mat-khau-moi-du-dai",
+              "adm_again": "mat-khau-moi-du-dai", **changes}
+    for key in ("adm_username", "adm_name", "adm_password", "adm_again"):
+        app.text_input(key=key).input(values[key])
+    app.selectbox(key="adm_role").set_value("unit_leader")
+    app.multiselect(key="adm_units").set_value([a, b] if values.get("adm_units") == "two" else [a])
+    app = submit(app, "Thêm tài khoản")
+    assert not app.exception
+    assert any(message in e.value for e in app.error), [e.value for e in app.error]
+    assert accounts.read_text(encoding="utf-8") == before  # nothing written
+    assert user_admin_rows() == []  # nothing changed, nothing audited as a change
+
+
+def test_admin_disables_enables_and_resets_but_never_locks_himself_out(accounts):
+    from access.signin import authenticate
+    from access.users import load_users
+
+    app = admin_page(accounts)
+    app.selectbox(key="adm_state_user").set_value("quantri")
+    app = submit(app, "Khóa tài khoản")
+    assert any("Không thể tự khóa tài khoản đang đăng nhập" in e.value for e in app.error)
+    assert not load_users(accounts)["quantri"].disabled
+
+    app.selectbox(key="adm_state_user").set_value("chutichxa")
+    app = submit(app, "Khóa tài khoản")
+    assert not app.exception and "Đã khóa tài khoản «chutichxa»" in app.success[0].value
+    assert load_users(accounts)["chutichxa"].disabled
+    assert not authenticate("chutichxa", PASSWORD, None).ok
+    app.selectbox(key="adm_state_user").set_value("chutichxa")
+    app = submit(app, "Mở lại tài khoản")
+    assert not load_users(accounts)["chutichxa"].disabled
+
+    app.selectbox(key="adm_reset_user").set_value("motcua")
+    app.text_input(key="adm_reset_password").input("mat-khau-dat-lai-moi")
+    app.text_input(key="adm_reset_again").input("mat-khau-dat-lai-moi")
+    app = submit(app, "Đặt lại mật khẩu")
+    assert not app.exception and "Đã đặt lại mật khẩu cho «motcua»" in app.success[0].value
+    assert authenticate("motcua", "mat-khau-dat-lai-moi", None).ok and not authenticate("motcua", PASSWORD, None).ok
+    assert [(e["by"], e["command"], e["target"]) for e in reversed(user_admin_rows())] == [
+        ("quantri", "disable", "chutichxa"), ("quantri", "enable", "chutichxa"), ("quantri", "reset", "motcua")]

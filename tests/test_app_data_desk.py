@@ -86,8 +86,9 @@ def test_upload_through_the_page(monkeypatch, demo_db, tmp_path):
     # APPTEST-0003 has an unreadable due date: rejected; the other two are new.
     results = frame_with(app, "Trạng thái", "Thông báo")
     assert list(results["Tệp"]) == ["moi.csv", "rong.csv"]
+    # Counts are numbers (they sort as numbers; shown 1.234 by the column format).
     assert list(results.iloc[0][["Trạng thái", "Đọc", "Thêm mới", "Cập nhật", "Bị loại"]]) == [
-        "Đã nạp", "3", "2", "0", "1"]
+        "Đã nạp", 3, 2, 0, 1]
     assert results.iloc[1]["Trạng thái"] == "Không nạp"
     assert any("tệp «rong.csv»: tệp rỗng (0 byte)" in e.value for e in app.error)
     assert one(db, "SELECT count(*) FROM dossiers") == before + 2

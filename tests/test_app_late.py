@@ -66,11 +66,26 @@ def test_unknown_dossier_in_the_url_says_so(monkeypatch, demo_db):
     assert any("Không tìm thấy hồ sơ «KHONG-CO-HO-SO»" in w.value for w in app.warning)
 
 
-def test_briefing_units_link_to_the_late_page(monkeypatch, demo_db):
+def test_briefing_units_open_the_late_page_in_the_same_session(monkeypatch, demo_db):
     app = run_app(monkeypatch, demo_db, params=OCTOBER)
     assert not app.exception
-    links = [v for df in app.dataframe if "Chi tiết" in df.value.columns for v in df.value["Chi tiết"]]
-    assert links and all(v.startswith("tre-han?ky=month&tu=2026-10-01&den=2026-10-31&dv=") for v in links)
+    table = next(df.value for df in app.dataframe if "Chi tiết" in df.value.columns)
+    assert set(table["Chi tiết"]) == {"Xem →"}
+    # Counts and the rate are numbers (a header click sorts them as numbers), shown 1.234 and 12,5%.
+    assert all(str(table[c].dtype).startswith("int") for c in ("Quá hạn", "Chưa xin lỗi", "Sắp đến hạn",
+                                                                "Trễ trong kỳ", "Đã giải quyết"))
+    assert table["Tỷ lệ trễ"].dtype == "float64"
+    first = table["Đơn vị"][0]
+    # «Xem →» of the first row (what the ButtonColumn reports on a click): the late page opens in this
+    # session — no new tab, no second sign-in — for that unit and the same period.
+    app.session_state["br_attention_open"] = {"row": 0, "label": "Xem →"}
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Trễ hạn"
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in app.query_params.items()}
+    assert {k: params[k] for k in OCTOBER} == OCTOBER
+    unit = app.multiselect(key="f_units")
+    assert unit.value == [params["dv"]] and unit.format_func(params["dv"]) == first
 
 
 # --- audit: who opened which dossier, and whether its personal data was shown -----------------------
@@ -107,7 +122,7 @@ def test_opening_a_dossier_from_the_list_is_audited(monkeypatch, demo_db, tmp_pa
     monkeypatch.setenv("CCHC_AUDIT_DB", str(audit_db))
     app = run_app(monkeypatch, demo_db, page="pages/late.py", params=OCTOBER)
     assert not dossier_views(audit_db)  # the list alone opens no dossier
-    first = app.dataframe[0].value["Mã hồ sơ"][0]
+    first = next(df.value for df in app.dataframe if "Mã hồ sơ" in df.value.columns)["Mã hồ sơ"][0]
     app.session_state[app.session_state["_late_table_key"]] = {"selection": {"rows": [0], "columns": []}}
     app.run()
     assert not app.exception

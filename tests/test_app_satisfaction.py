@@ -47,16 +47,29 @@ def test_page_shows_both_sources_against_sql(monkeypatch, demo_db):
                   "Chín tiêu chí đánh giá trên Cổng DVC", "Tỷ lệ hài lòng 12 tháng gần nhất",
                   "Phân bố câu trả lời theo câu hỏi", "Chủ đề được nhắc nhiều nhất"):
         assert title in titles or title.replace("Khảo sát SIPAS", "Đánh giá trên Cổng DVC") in titles, title
+    # The page's tables download like every other page's (tests/test_satisfaction.py reads one).
+    assert [b.proto.label for b in app.get("download_button")] == ["Tải bảng số liệu (.xlsx)"]
 
 
 def test_dissatisfied_ratings_link_to_the_late_page(monkeypatch, demo_db):
+    # «Hồ sơ» is a button column (its code opens the dossier on Trễ hạn in the same tab and session:
+    # tests/test_browser_satisfaction.py clicks one); a rating whose dossier is unknown has no button.
     app = open_page(monkeypatch, demo_db, **Q3)
     table = next(d.value for d in app.dataframe if "Hồ sơ" in d.value.columns and "Ngày" in d.value.columns)
-    links = [v for v in table["Hồ sơ"].tolist() if v]
-    assert links and all(v.startswith("tre-han?") and "&hs=" in v for v in links)
-    # Unknown dossier codes (the demo has a few) get no link and say so.
-    unknown = table[table["Hồ sơ"] == ""]
+    codes = [v for v in table["Hồ sơ"].tolist() if isinstance(v, str) and v]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        known = {c for (c,) in con.execute("SELECT dossier_code FROM dossiers WHERE list_contains($c, dossier_code)",
+                                           {"c": codes}).fetchall()}
+    assert codes and set(codes) == known
+    # Unknown dossier codes (the demo has a few) get no button and say so.
+    unknown = table[table["Hồ sơ"].isna()]
     assert unknown.empty or unknown["Ý kiến / ghi chú"].str.contains("chưa có trong dữ liệu|Không ghi mã").all()
+    # A click on a code (what the ButtonColumn reports): its detail on Trễ hạn, in this session.
+    row = next(i for i, v in enumerate(table["Hồ sơ"].tolist()) if isinstance(v, str) and v)
+    app.session_state["sat_dossier_open"] = {"row": row, "label": table["Hồ sơ"][row]}
+    app.run()
+    assert not app.exception and app.title[0].value == "Trễ hạn"
+    assert any(m.value == f"#### Hồ sơ {table['Hồ sơ'][row]}" for m in app.markdown)
 
 
 def test_comment_search_is_diacritic_insensitive(monkeypatch, demo_db):

@@ -28,6 +28,8 @@ def test_volumes_page_draws_every_chart(monkeypatch, demo_db):
     assert "Lĩnh vực nào nhận nhiều hồ sơ nhất?" in titles
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Tiếp nhận trong kỳ"] not in ("0", "—")
+    # The tables behind the charts download like every other page's (tests/test_volumes.py reads one).
+    assert [b.proto.label for b in app.get("download_button")] == ["Tải bảng số liệu (.xlsx)"]
 
 
 def test_trend_switches_to_months(monkeypatch, demo_db):

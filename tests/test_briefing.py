@@ -20,7 +20,14 @@ import polars as pl
 import pytest
 
 from queries import late
-from queries.briefing import PeriodDays, actions, field_changes, kpis, period_days, trend
+from queries.briefing import (
+    PeriodDays,
+    actions,
+    field_changes,
+    kpis,
+    period_days,
+    trend,
+)
 from queries.filters import Filters, Scope
 from queries.periods import Period
 from tests.fixtures_exports import load_text_exports

@@ -17,7 +17,8 @@ def test_pick_a_row_and_see_its_timeline(browser, demo_db, tmp_path):
         # A deep link as the fresh server's first session: the frame's menu, no "Page not found".
         assert page.get_by_role("dialog").count() == 0
         assert page.get_by_role("link", name="Trễ hạn").count() >= 1
-        grid = page.locator("[data-testid='stDataFrame']").first
+        # The list (the small units' table, unranked, comes before it on the page).
+        grid = page.locator("[data-testid='stDataFrame']").filter(has_text="Mã hồ sơ").first
         grid.scroll_into_view_if_needed()
         grid.wait_for(timeout=30_000)
         page.wait_for_timeout(1000)

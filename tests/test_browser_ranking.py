@@ -75,5 +75,66 @@ def test_change_period_select_unit_and_download(browser, demo_db, tmp_path):
     assert "Kỳ đánh giá: Quý 3/2026 (từ ngày 01/07/2026 đến ngày 30/09/2026)" in flat
     assert any(v.startswith("KẾT QUẢ XẾP HẠNG THI ĐUA CẢI CÁCH HÀNH CHÍNH") for v in flat)
     unit_row = next(row for row in rows if unit_name in row)
-    rank_in_picker = chosen.rsplit("(hạng ", 1)[1].rstrip(")")
-    assert unit_row[0] == rank_in_picker
+    rank_in_picker, group = chosen.rsplit("(hạng ", 1)[1].rstrip(")").split("/")  # "(hạng 2/10)"
+    assert unit_row[0] == rank_in_picker and int(group) > 1
+
+
+def test_commune_chairman_sees_his_rank_within_the_group(browser, demo_db, tmp_path, monkeypatch):
+    """Issue 12: signed in as a commune's leader, the page says «Hạng r/N» with N the group's ranked
+    communes (not «1/1»), names his commune only, and its distribution is the whole group's."""
+    from datetime import date
+
+    import duckdb
+    import polars as pl
+
+    from access.users import add_user
+    from queries.connection import open_database
+    from queries.filters import Scope
+    from queries.periods import Period
+    from scoring.rank import ranking
+    from scoring.scheme import load_scheme
+    from tests.app_support import PINNED_TODAY
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        [(unit,)] = con.execute(
+            "SELECT d.unit_code FROM dossiers d JOIN units u USING (unit_code) WHERE u.unit_level = 'xa' "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchall()
+    con = open_database(demo_db)
+    year = Period("year", date(2026, 1, 1), date(2026, 12, 31))
+    province = ranking(con, Scope.province(), load_scheme("chi_so_766"), year, "cap_xa", PINNED_TODAY)
+    con.close()
+    mine, group = province.unit(unit), province.ranked.height  # the province view (SQL-checked in AppTest)
+    assert mine["rank"] is not None and group > 1
+    others = province.units.filter(pl.col("unit_code") != unit)["unit_name"].to_list()
+
+    users = tmp_path / "users.toml"
+    add_user(users, "chutich", "Lê Thị Xã", "unit_leader", [unit], password="mat-khau-trinh-duyet")
+    monkeypatch.setenv("CCHC_USERS", str(users))
+    monkeypatch.setenv("CCHC_AUDIT_DB", str(tmp_path / "audit.duckdb"))
+    with streamlit_server(demo_db) as url:
+        page = new_page(browser)
+        page.goto(f"{url}/xep-hang")  # the deep link survives the sign-in
+        page.get_by_label("Tên đăng nhập").fill("chutich")
+        page.get_by_label("Mật khẩu").fill("mat-khau-trinh-duyet")
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.get_by_text("Chi tiết một đơn vị").wait_for(timeout=90_000)
+        settle(page)
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+                               ".every(c => c.querySelector('.main-svg'))", timeout=60_000)
+
+        def metric(label: str) -> str:
+            card = page.locator("[data-testid='stMetric']").filter(
+                has=page.get_by_text(label, exact=True)).first
+            return card.locator("[data-testid='stMetricValue']").inner_text()
+
+        assert metric("Đơn vị được xếp hạng") == str(group)
+        assert metric("Hạng") == f"{mine['rank']}/{group}"
+        table = page.locator("[data-testid='stDataFrame']").filter(has_text="Tổng điểm").first
+        assert [n.rstrip(" ⚑") for n in table.locator("td[aria-colindex='3']").all_inner_texts()] == [
+            mine["unit_name"]]  # one row, his: Hạng, Thay đổi, Đơn vị …
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert f"đứng thứ {mine['rank']}/{group}" in text
+        leaked = [name for name in others if name in text]
+        assert not leaked, f"other communes named on the page: {leaked[:5]}"
+        page.screenshot(path=str(tmp_path / "xep_hang_xa.png"), full_page=True)
+        page.close()

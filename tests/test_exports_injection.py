@@ -182,6 +182,42 @@ def table_xlsx(con) -> bytes:
     return write("Bảng", HOSTILE[0], HOSTILE[1:6], rows, [20] * 5)
 
 
+def tables_xlsx(con) -> bytes:
+    from reports.table import Table
+    from reports.table import tables_xlsx as write
+
+    rows = [[HOSTILE[i], 0.5, 3] for i in range(4)]
+    return write([Table("Bảng", HOSTILE[1], HOSTILE[2:5], rows, [20] * 3, note=HOSTILE[3],
+                        percent_columns=frozenset({1}))])
+
+
+def volumes_xlsx(con) -> bytes:
+    from queries import volumes
+    from reports.volumes import VolumesReport, volumes_xlsx_bytes
+
+    filters = Filters(Scope.province(), START, END)
+    report = VolumesReport(
+        HOSTILE[0], hostile_frame(volumes.by_field(con, filters), ("field_name",)),
+        hostile_frame(volumes.by_unit(con, filters), ("unit_name",)), volumes.by_channel(con, filters),
+        volumes.series(con, filters, "month"),
+        hostile_frame(volumes.top_procedures(con, filters), ("procedure_code", "procedure_name", "field_name")),
+        "Tháng")
+    return volumes_xlsx_bytes(report)
+
+
+def satisfaction_xlsx(con) -> bytes:
+    from queries import satisfaction as sat
+    from reports.satisfaction import SatisfactionReport, satisfaction_xlsx_bytes
+
+    filters = Filters(Scope.province(), START, END)
+    report = SatisfactionReport(
+        HOSTILE[0], 30, hostile_frame(sat.by_unit(con, filters), ("name",)),
+        hostile_frame(sat.by_field(con, filters), ("name",)), hostile_frame(sat.by_factor(con, filters), ("factor_name",)),
+        hostile_frame(sat.by_question(con, filters), ("question_text",)), sat.trend(con, filters),
+        hostile_frame(sat.comments(con, filters, limit=20), ("comment", "unit_name", "dossier_code")))
+    return satisfaction_xlsx_bytes(report)
+
+
 WRITERS = {
     "reports.form06.form06_xlsx_bytes": form06_xlsx,
     "reports.late.late_xlsx_bytes": late_xlsx,
@@ -191,6 +227,9 @@ WRITERS = {
     "reports.ranking.appraisal_template_xlsx": appraisal_template,
     "reports.audit.audit_xlsx_bytes": audit_xlsx,
     "reports.table.table_xlsx": table_xlsx,
+    "reports.table.tables_xlsx": tables_xlsx,
+    "reports.volumes.volumes_xlsx_bytes": volumes_xlsx,
+    "reports.satisfaction.satisfaction_xlsx_bytes": satisfaction_xlsx,
 }
 
 

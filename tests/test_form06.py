@@ -223,12 +223,15 @@ def test_xlsx_header_is_two_merged_levels(xlsx):
     top = next(i for i, row in enumerate(cells) if row[0] == "STT")
     assert cells[top][:3] == ["STT", "Lĩnh vực giải quyết", "Số hồ sơ nhận giải quyết"]
     assert cells[top][6] == "Số hồ sơ đã giải quyết" and cells[top][10] == "Số hồ sơ đang giải quyết"
-    assert cells[top + 1][2:] == ["Tổng số", "Trực tuyến", "Trực tiếp, dịch vụ bưu chính", "Từ kỳ trước",
-                                  "Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn", "Tổng số", "Trong hạn", "Quá hạn"]
+    assert cells[top + 1][2:13] == ["Tổng số", "Trực tuyến", "Trực tiếp, dịch vụ bưu chính", "Từ kỳ trước",
+                                    "Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn", "Tổng số", "Trong hạn", "Quá hạn"]
     assert cells[top + 2][:3] == ["(1)", "(2)", "(3)=(4)+(5)+(6)"]
+    # Beside the form's columns, (14): withdrawn, stopped, refused — the balance's last term.
+    assert cells[top][13] == "Rút, dừng xử lý, không tiếp nhận" and cells[top + 2][13] == "(14)"
     # Excel rows are 1-based: the group headings span their columns, STT and the name span two rows.
     r = top + 1
-    assert {f"A{r}:A{r + 1}", f"B{r}:B{r + 1}", f"C{r}:F{r}", f"G{r}:J{r}", f"K{r}:M{r}"} <= _merges(xlsx)
+    assert {f"A{r}:A{r + 1}", f"B{r}:B{r + 1}", f"C{r}:F{r}", f"G{r}:J{r}", f"K{r}:M{r}",
+            f"N{r}:N{r + 1}"} <= _merges(xlsx)
 
 
 def _merges(path: Path) -> set[str]:
@@ -253,13 +256,15 @@ def test_xlsx_rows_stt_names_and_totals(xlsx):
                                                   dtypes={0: "string"})
     values = sheet.to_polars().row(0)
     assert values[1] == "Tổng cộng"
-    assert list(values[2:]) == [12, 2, 8, 2, 6, 2, 2, 2, 4, 2, 2]
+    assert list(values[2:]) == [12, 2, 8, 2, 6, 2, 2, 2, 4, 2, 2, 2]
     assert all(isinstance(v, float) for v in values[2:])
+    # (3) = (7) + (11) + (14) on the sheet itself: 12 = 6 + 4 + 2.
+    assert values[2] == values[6] + values[10] + values[13]
 
 
 def test_xlsx_notes_and_signatures(xlsx):
     texts = [cell for row in _cells(xlsx) for cell in row if cell]
-    assert any(t.startswith("Ghi chú: (3) = (7) + (11)") and "(2 hồ sơ)" in t for t in texts)
+    assert any(t.startswith("Ghi chú: (3) = (7) + (11) + (14)") and "(2 hồ sơ)" in t for t in texts)
     assert not any(t.startswith("Lưu ý") for t in texts)  # every row balances
     for text in ("Ngày … tháng … năm …", "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"):
         assert text in texts

@@ -204,13 +204,13 @@ def test_units_to_act_on_match_the_late_page(con):
 
 
 def test_unit_ranking_leaves_small_units_unranked(con, monkeypatch):
-    default = late.unit_ranking(con, feb())  # min 20 resolved: nobody ranked
+    default = late.unit_ranking(con, feb()).rows  # min 20 resolved: nobody ranked
     assert default["is_ranked"].to_list() == [False, False] and default["late_rank"].to_list() == [None, None]
     assert default["min_resolved"].to_list() == [20, 20]
     from core.settings import LateSettings, Settings
 
     monkeypatch.setattr(late, "settings", lambda: Settings(late=LateSettings(min_resolved_to_rank=3)))
-    ranked = late.unit_ranking(con, feb())
+    ranked = late.unit_ranking(con, feb()).rows
     # Both resolved 3, late 2: same rate, same rank.
     assert [(r["unit_code"], r["resolved"], r["resolved_late"], r["late_rank"]) for r in ranked.to_dicts()] == [
         (HC, 3, 2, 1), (TK, 3, 2, 1)]
@@ -231,7 +231,7 @@ def test_scope_never_leaks_another_unit(con):
     assert late.late_count(con, feb(only_hc, units={TK}), "late", "HS-L4") == 0
     assert late.dossier_detail(con, feb(only_hc), "HS-L4") is None
     assert late.breakdown(con, feb(only_hc, units={TK}), "unit").height == 0
-    assert late.unit_ranking(con, feb(only_hc, units={TK})).height == 0
+    assert late.unit_ranking(con, feb(only_hc, units={TK})).rows.height == 0
     mine = late.summary(con, feb(only_hc))
     # Hải Châu: resolved L1, L2, E1; late L1, L2; overdue O1; due soon D1, D3; no apology L1, O1.
     assert (mine.resolved, mine.resolved_late, mine.overdue, mine.due_soon, mine.without_apology) == (3, 2, 1, 2, 2)

@@ -336,3 +336,23 @@ def test_comment_lists_mask_phones_unless_the_scope_allows_personal_data(tmp_pat
         assert sat.comments(c, allowed)["comment"].to_list() == ["Gọi 0912 345 678 không ai nghe"]
         # The search still finds the comment by its (unmasked) words, and shows it masked.
         assert sat.comments(c, masked, "khong ai nghe")["comment"].to_list() == ["Gọi [số đã ẩn] không ai nghe"]
+
+
+def test_page_download_holds_both_sources_by_unit(con):
+    """The page's .xlsx (issue 12, item 7): rates as numbers beside their n, per unit, by hand above."""
+    import fastexcel
+
+    from reports.satisfaction import SatisfactionReport, satisfaction_xlsx_bytes
+
+    f = month()
+    data = satisfaction_xlsx_bytes(SatisfactionReport(
+        "Tháng 11/2026 · Toàn tỉnh · Tất cả lĩnh vực", 30, sat.by_unit(con, f), sat.by_field(con, f),
+        sat.by_factor(con, f), sat.by_question(con, f), sat.trend(con, f), sat.comments(con, f)))
+    book = fastexcel.read_excel(data)
+    assert book.sheet_names == ["Theo đơn vị", "Theo lĩnh vực", "Yếu tố SIPAS", "Câu hỏi", "Theo tháng", "Ý kiến"]
+    units = book.load_sheet("Theo đơn vị", header_row=2).to_polars()
+    # Hải Châu: survey 4/8, ratings 2/2; Thanh Khê: survey 4/5, ratings 2/3 (test_by_unit_both_sources).
+    got = {r[0]: (r[1], r[2], r[5], r[6]) for r in units.rows()}
+    assert got == {"Phường Hải Châu": (8.0, 0.5, 2.0, 1.0), "Phường Thanh Khê": (5.0, 0.8, 3.0, pytest.approx(2 / 3))}
+    comments = book.load_sheet("Ý kiến", header_row=2).to_polars()
+    assert "Thái độ cán bộ chưa tốt" in comments["Ý kiến"].to_list()

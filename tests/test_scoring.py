@@ -453,7 +453,7 @@ def test_ranking_export_never_writes_a_formula():
     import zipfile
     from io import BytesIO
 
-    from scoring.rank import Ranking, _stats
+    from scoring.rank import Ranking, _stats, _summary
 
     hostile = '=HYPERLINK("http://x","y")'
     scheme = parse_scheme(SMALL_SCHEME.replace('name = "Chỉ đạo, điều hành"', f"name = '{hostile}'")
@@ -461,7 +461,9 @@ def test_ranking_export_never_writes_a_formula():
     scores = score_units(scheme, metrics_frame(), appraisals_frame())
     units = scores.units.with_columns(prev_rank=pl.lit(None, pl.Int64), rank_change=pl.lit(None, pl.Int64),
                                       change_text=pl.lit("mới"))
-    rank = Ranking(scheme, Q3, "xa", units, scores.criteria, _stats(scores.criteria), Q3.previous(), "dossiers", 4)
+    ranked = units.filter(pl.col("rank").is_not_null())
+    rank = Ranking(scheme, Q3, "xa", units, scores.criteria, _stats(scores.criteria), Q3.previous(), "dossiers", 4,
+                   _summary(ranked["total"].to_list(), units.height, scheme, True), {})
     data = ranking_xlsx_bytes(rank, "@UBND")
     with zipfile.ZipFile(BytesIO(data)) as book:
         sheets = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/")]

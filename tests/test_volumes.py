@@ -2,6 +2,7 @@
 from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 
 from queries import volumes
@@ -199,3 +200,29 @@ def test_totals_balance_like_form06(con):
     assert (total["received"], total["carried_over"], total["received_total"]) == (11, 1, 12)
     assert (total["resolved_total"], total["pending_total"], total["withdrawn_stopped_refused"]) == (7, 4, 1)
     assert volumes.totals(con, Filters(Scope.province(), date(2020, 1, 1), date(2020, 1, 31))).height == 0
+
+
+def test_page_download_holds_the_tables_as_numbers(con):
+    """The page's .xlsx (issue 12, item 7): one sheet per table, counts and shares as numbers."""
+    import fastexcel
+
+    from reports.volumes import VolumesReport, volumes_xlsx_bytes
+
+    f = province()
+    data = volumes_xlsx_bytes(VolumesReport("Tháng 11/2026 · Toàn tỉnh · Tất cả lĩnh vực", volumes.by_field(con, f),
+                                            volumes.by_unit(con, f), volumes.by_channel(con, f),
+                                            volumes.series(con, f, "week"), volumes.top_procedures(con, f), "Tuần"))
+    book = fastexcel.read_excel(data)
+    assert book.sheet_names == ["Theo lĩnh vực", "Theo đơn vị", "Theo kênh", "Theo tuần", "Thủ tục"]
+    fields = book.load_sheet("Theo lĩnh vực", header_row=2).to_polars()
+    # The hand count above: received 6, 3, 2.
+    assert fields.select("Lĩnh vực", "Tiếp nhận trong kỳ").rows() == [("Hộ tịch", 6.0), ("Chứng thực", 3.0),
+                                                                      ("Đất đai", 2.0)]
+    units = book.load_sheet("Theo đơn vị", header_row=2).to_polars()
+    thanh_khe = units.filter(pl.col("Đơn vị") == "Phường Thanh Khê").row(0, named=True)
+    assert (thanh_khe["Kỳ trước chuyển sang"], thanh_khe["Đã giải quyết"], thanh_khe["Quá hạn (đang giải quyết)"]) \
+        == (1.0, 6.0, 1.0)
+    procedures = book.load_sheet("Thủ tục", header_row=2).to_polars()
+    assert procedures["Tỷ lệ"].to_list() == pytest.approx([6 / 11, 3 / 11, 2 / 11])
+    title = book.load_sheet("Theo kênh", header_row=None, n_rows=2, dtypes="string").to_polars()
+    assert title.row(0)[0] == "SỐ HỒ SƠ THEO KÊNH NỘP" and title.row(1)[0].startswith("Tháng 11/2026 · Toàn tỉnh")

@@ -14,7 +14,7 @@ from queries.briefing import Kpis
 from queries.late import LateSummary
 from queries.periods import Period
 from ui.charts import COLORS, count_axis, titled
-from ui.filters import View, link
+from ui.filters import View, clicked_row, go_to
 from ui.narrative import (
     LAST_YEAR,
     change_text,
@@ -26,11 +26,13 @@ from ui.narrative import (
     rate_delta,
     reliable,
 )
+from ui.tables import PLACEHOLDER, count_column, numbers
 
 # Pixel widths: on a phone (390 px wide, 356 px for the table) the unit and the three columns to act
 # on fit the screen whole; the other columns follow on a swipe.
 UNIT_PX, OVERDUE_PX, NUMBER_PX = 130, 58, 83
-LATE_PAGE = "tre-han"  # relative (works under server.baseUrlPath): the unit's late dossiers
+LATE_PAGE = "pages/late.py"  # «Xem →»: the unit's late dossiers, in this tab (same session)
+ATTENTION_CLICK = "br_attention_open"
 UNIT_WORDS = {"week": "tuần", "month": "tháng", "quarter": "quý", "year": "năm", "report_month": "kỳ tháng",
               "report_quarter": "kỳ quý", "report_year": "kỳ năm"}
 
@@ -140,39 +142,40 @@ def trend_chart(trend: pl.DataFrame, period: Period, data_start: date | None = N
 
 def attention_table(attention: pl.DataFrame, view: View) -> None:
     """Units to act on, the key columns first (overdue now, late without apology, due soon) so that
-    a phone's width shows them; the late page's counts (queries.late.units_to_act_on)."""
+    a phone's width shows them; the late page's counts (queries.late.units_to_act_on). Counts stay
+    numbers (a header click sorts them as numbers); «Xem →» opens the unit's late dossiers in this tab."""
     if attention.height == 0:
         st.success("Không có đơn vị nào có hồ sơ quá hạn, trễ hạn hoặc sắp đến hạn.", icon="✅")
         return
-    number = lambda c: pl.col(c).map_elements(fmt.number, return_dtype=pl.String)  # noqa: E731
     shown = attention.select(
         pl.col("unit_name").alias("Đơn vị"),
-        number("overdue").alias("Quá hạn"),
-        number("without_apology").alias("Chưa xin lỗi"),
-        number("due_soon").alias("Sắp đến hạn"),
-        number("resolved_late").alias("Trễ trong kỳ"),
-        number("resolved").alias("Đã giải quyết"),
-        pl.col("late_rate").map_elements(fmt.percent, return_dtype=pl.String).fill_null("—").alias("Tỷ lệ trễ"),
-        pl.col("unit_code").map_elements(lambda c: link(LATE_PAGE, view, dv=c), return_dtype=pl.String)
-        .alias("Chi tiết"),
+        pl.col("overdue").alias("Quá hạn"),
+        pl.col("without_apology").alias("Chưa xin lỗi"),
+        pl.col("due_soon").alias("Sắp đến hạn"),
+        pl.col("resolved_late").alias("Trễ trong kỳ"),
+        pl.col("resolved").alias("Đã giải quyết"),
+        pl.col("late_rate").alias("Tỷ lệ trễ"),
+        pl.lit("Xem →").alias("Chi tiết"),
     )
     soon = settings().late.due_soon_working_days
     st.dataframe(
-        shown, hide_index=True, width="stretch",
+        numbers(shown, percents={"Tỷ lệ trễ": 1}), hide_index=True, width="stretch", placeholder=PLACEHOLDER,
         column_config={
             "Đơn vị": st.column_config.TextColumn(width=UNIT_PX),
-            "Quá hạn": st.column_config.TextColumn(
+            "Quá hạn": count_column(
                 width=OVERDUE_PX, help="Hồ sơ chưa có kết quả mà ngày hẹn trả đã qua, tính đến hôm nay."),
-            "Chưa xin lỗi": st.column_config.TextColumn(
+            "Chưa xin lỗi": count_column(
                 width=NUMBER_PX, help="Hồ sơ trễ hạn (giải quyết trễ trong kỳ hoặc đang quá hạn) không có phiếu xin "
-                                    "lỗi và hẹn lại ngày trả phát hành trước ngày hẹn trả: lỗi kỷ luật hành chính."),
-            "Sắp đến hạn": st.column_config.TextColumn(
+                                      "lỗi và hẹn lại ngày trả phát hành trước ngày hẹn trả: lỗi kỷ luật hành chính."),
+            "Sắp đến hạn": count_column(
                 width=NUMBER_PX, help=f"Hồ sơ chưa có kết quả, hạn trả hôm nay hoặc trong {soon} ngày làm việc tới."),
-            "Trễ trong kỳ": st.column_config.TextColumn(width="small",
-                                                         help="Hồ sơ có kết quả trong kỳ sau ngày hẹn trả."),
-            "Đã giải quyết": st.column_config.TextColumn(width="small"),
-            "Tỷ lệ trễ": st.column_config.TextColumn(width="small"),
-            "Chi tiết": st.column_config.LinkColumn(display_text="Xem →", width="small",
-                                                   help="Mở trang Trễ hạn của đơn vị, cùng kỳ."),
+            "Trễ trong kỳ": count_column(width="small", help="Hồ sơ có kết quả trong kỳ sau ngày hẹn trả."),
+            "Đã giải quyết": count_column(width="small"),
+            "Tỷ lệ trễ": st.column_config.NumberColumn(width="small", help="Trễ trong kỳ / đã giải quyết trong kỳ."),
+            "Chi tiết": st.column_config.ButtonColumn("Chi tiết", type="tertiary", key=ATTENTION_CLICK, width="small",
+                                                      help="Mở trang Trễ hạn của đơn vị, cùng kỳ."),
         },
     )
+    row = clicked_row(ATTENTION_CLICK)
+    if row is not None:
+        go_to(LATE_PAGE, view, dv=attention["unit_code"][row])

@@ -4,6 +4,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from core import format as fmt
+from queries.standing import GroupSummary
+
 COLORS = {"received": "#1f6fb2", "resolved": "#2e9d5b", "late": "#c8372d", "muted": "#8a8f98"}
 # Under the plot, so that it never runs into a title and its subtitle.
 BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
@@ -65,3 +68,25 @@ def weekly_volume_chart(weekly: pl.DataFrame) -> go.Figure:
     fig.update_xaxes(tickformat="%d/%m/%Y", hoverformat="Tuần từ %d/%m/%Y")
     count_axis(fig, max([*weekly["received"].to_list(), *weekly["resolved"].to_list(), 1]), "y")
     return base_layout(fig, "Số hồ sơ tiếp nhận và giải quyết mỗi tuần")
+
+
+def rate_distribution_chart(group: GroupSummary, marks: list[tuple[str, float]], title: str, subtitle: str,
+                            color: str) -> go.Figure:
+    """How many ranked units of the group fall in each bin of a rate (no names), with the viewer's
+    units (name, rate in percent) marked."""
+    dist = group.distribution
+    lows, highs, counts = dist["bin_low"].to_list(), dist["bin_high"].to_list(), dist["units"].to_list()
+    fig = go.Figure()
+    fig.add_bar(x=[(a + b) / 2 for a, b in zip(lows, highs)], y=counts, width=[b - a for a, b in zip(lows, highs)],
+                marker_color=color, marker_line={"color": "white", "width": 1}, opacity=0.75,
+                customdata=[f"{fmt.number(a)}–{fmt.number(b)}%" for a, b in zip(lows, highs)],
+                hovertemplate="%{customdata}: %{y} đơn vị<extra></extra>")
+    for i, (name, rate) in enumerate(marks):
+        fig.add_vline(x=rate, line_color="#222", line_width=2)
+        fig.add_annotation(x=rate, y=0.97 - 0.1 * i, yref="paper", yanchor="top", xanchor="left", xshift=4,
+                           showarrow=False, text=f"{name}: {fmt.number(rate, 1)}%", font={"size": 11},
+                           bgcolor="rgba(255,255,255,0.85)")
+    fig.update_layout(height=300, showlegend=False, hovermode="closest", bargap=0)
+    fig.update_xaxes(title="%", ticksuffix="%", range=[lows[0] if lows else 0, highs[-1] if highs else 100])
+    count_axis(fig, max(counts, default=0), title="Số đơn vị")
+    return titled(fig, title, subtitle)

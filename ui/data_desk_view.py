@@ -32,11 +32,15 @@ from ui.cache import cached
 from ui.data import database_file
 from ui.filters import today
 from ui.session import Viewer
+from ui.tables import WRAP_ROW_HEIGHT, count_column
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_REJECTS = 1000  # rows on screen; the download holds every row of the filter
 ALL_REJECTS = 1_000_000
 STATUS_LABELS = {"loaded": "Đã nạp", "already_loaded": "Bỏ qua: đã nạp trước đó", "failed": "Không nạp"}
+# Row counts of a load (report key or load_history column → column heading); numbers, sortable.
+RESULT_COUNTS = (("rows_read", "Đọc"), ("rows_new", "Thêm mới"), ("rows_updated", "Cập nhật"),
+                 ("rows_unchanged", "Không đổi"), ("rows_rejected", "Bị loại"), ("rows_skipped", "Bỏ qua"))
 
 
 # --- Nạp tệp --------------------------------------------------------------------------------------
@@ -96,14 +100,14 @@ def _show_results(results: dict | None) -> None:
     table = pl.DataFrame({
         "Tệp": [r["file"] for r in reports],
         "Trạng thái": [STATUS_LABELS[r["status"]] for r in reports],
-        **{label: [fmt.number(r[key]) if r["status"] == "loaded" else "" for r in reports]
-           for key, label in (("rows_read", "Đọc"), ("rows_new", "Thêm mới"), ("rows_updated", "Cập nhật"),
-                              ("rows_unchanged", "Không đổi"), ("rows_rejected", "Bị loại"),
-                              ("rows_skipped", "Bỏ qua"))},
+        **{label: pl.Series([r[key] if r["status"] == "loaded" else None for r in reports], dtype=pl.Int64)
+           for key, label in RESULT_COUNTS},
         "Thông báo": [_message(r) for r in reports],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="dd_results_table",
-                 column_config={"Thông báo": st.column_config.TextColumn(width="large")})
+    st.dataframe(table, hide_index=True, width="stretch", key="dd_results_table", placeholder="",
+                 row_height=WRAP_ROW_HEIGHT,
+                 column_config={"Thông báo": st.column_config.TextColumn(width="large"),
+                                **{label: count_column() for _, label in RESULT_COUNTS}})
 
 
 def _message(report: dict) -> str:
@@ -147,17 +151,16 @@ def history_tab(scope: Scope) -> None:
         pl.col("loaded_by").alias("Người nạp"),
         pl.col("file_name").alias("Tệp"),
         pl.col("kind").replace_strict(KIND_LABELS, default="").alias("Loại"),
-        *(pl.col(c).map_elements(fmt.number, return_dtype=pl.String).alias(label) for c, label in
-          (("rows_read", "Đọc"), ("rows_new", "Thêm mới"), ("rows_updated", "Cập nhật"),
-           ("rows_unchanged", "Không đổi"), ("rows_rejected", "Bị loại"), ("rows_skipped", "Bỏ qua"))),
+        *(pl.col(c).alias(label) for c, label in RESULT_COUNTS),
         pl.col("file_sha256").str.slice(0, 12).alias("Mã băm (SHA-256)"),
         pl.col("message").alias("Ghi chú"),
     )
     st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 560),
                  column_config={"Thời điểm": st.column_config.DatetimeColumn(format="HH:mm DD/MM/YYYY"),
                                 "Tệp": st.column_config.TextColumn(width="large"),
-                                **{c: st.column_config.TextColumn(width="small") for c in
-                                   ("Lần", "Loại", "Đọc", "Thêm mới", "Cập nhật", "Không đổi", "Bị loại", "Bỏ qua")},
+                                "Lần": st.column_config.NumberColumn(format="%d", width="small"),
+                                "Loại": st.column_config.TextColumn(width="small"),
+                                **{label: count_column(width="small") for _, label in RESULT_COUNTS},
                                 "Mã băm (SHA-256)": st.column_config.TextColumn(
                                     help="12 ký tự đầu của mã băm tệp; bản tải về có đủ 64 ký tự.")})
     name = f"lich_su_nap_{today():%Y%m%d}"

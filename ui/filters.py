@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from typing import NoReturn
 
 import streamlit as st
 
@@ -170,10 +171,17 @@ def _codes(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
-def link(page_path: str, view: View, **overrides: str) -> str:
-    """A relative link to another page with this view's filters (plus overrides) in the URL."""
-    params = {**_url_params(view), **overrides}
-    from urllib.parse import urlencode
+def go_to(page_file: str, view: View, **overrides: str) -> NoReturn:
+    """Open another page in this tab and this session — no second sign-in — with this view's filters
+    plus `overrides` (dv=…, hs=…) in its URL, as a link in a table would. (A LinkColumn of
+    st.dataframe always opens a new tab, and a new tab is a new session.) The next run reads the
+    filters from that URL, as a link opened afresh would."""
+    st.session_state.pop("_view_init", None)
+    st.switch_page(page_file, query_params={**_url_params(view), **overrides})
 
-    return f"{page_path}?{urlencode(params)}"
 
+def clicked_row(key: str) -> int | None:
+    """The row whose ButtonColumn button (column_config key `key`) was clicked in this run, if any:
+    its position in the frame given to st.dataframe, whatever sort the viewer applied."""
+    click = st.session_state.get(key)
+    return click["row"] if click else None

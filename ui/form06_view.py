@@ -18,16 +18,29 @@ table.f06 td.n {text-align: right; font-variant-numeric: tabular-nums;}
 table.f06 tr.sub td {font-weight: 600; background: #fafbfc;}
 table.f06 tr.total td {font-weight: 700; background: #eef3fa;}
 table.f06 tr.bad td {background: #fdecea;}
+table.f06 th.no {font-weight: 400; font-style: italic; font-size: 0.75rem;}
+table.f06 th.extra, table.f06 td.extra {border-left: 3px double #9aa3ae; background: #f7f7f4;}
 </style>
 """
 
 
+WITHDRAWN = "Rút, dừng xử lý, không tiếp nhận"
+_NUMBERS = ("(1)", "(2)", "(3)=(4)+(5)+(6)", "(4)", "(5)", "(6)", "(7)=(8)+(9)+(10)", "(8)", "(9)", "(10)",
+            "(11)=(12)+(13)", "(12)", "(13)", "(14)")
+
+
 def form06_html(report: Form06) -> str:
+    """The form with its column numbers, and beside the 11 official columns the dossiers withdrawn,
+    stopped or refused in the period (14): the balance (3) = (7) + (11) + (14) adds up on screen."""
     head1 = '<th rowspan="2">STT</th><th rowspan="2">Lĩnh vực giải quyết</th>' + "".join(
-        f'<th colspan="{len(cols)}">{escape(group)}</th>' for group, cols in _GROUPS)
+        f'<th colspan="{len(cols)}">{escape(group)}</th>' for group, cols in _GROUPS) + (
+        f'<th rowspan="2" class="extra" title="Ngoài các cột của biểu: để thấy số liệu cân đối">'
+        f'{escape(WITHDRAWN)}</th>')
     head2 = "".join(f"<th>{escape(c)}</th>" for _, cols in _GROUPS for c in cols)
+    head3 = "".join(f'<th class="no">{escape(n)}</th>' for n in _NUMBERS)
     body = "".join(_row(r) for r in report.rows.iter_rows(named=True))
-    return f'{_STYLE}<table class="f06"><thead><tr>{head1}</tr><tr>{head2}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'{_STYLE}<table class="f06"><thead><tr>{head1}</tr><tr>{head2}</tr><tr>{head3}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
 def _row(r: dict) -> str:
@@ -35,6 +48,7 @@ def _row(r: dict) -> str:
     css = " ".join(c for c in (kind, "" if r["balance_ok"] else "bad") if c)
     name = r["field_name"] if r["row_kind"] == "field" else (r["field_name"] or "Tổng cộng")
     cells = "".join(f'<td class="n">{fmt.number(r[c])}</td>' for c in FORM_COLUMNS)
+    cells += f'<td class="n extra">{fmt.number(r["withdrawn_stopped_refused"])}</td>'
     return f'<tr class="{css}"><td>{escape(r["stt"] or "")}</td><td>{escape(name or "")}</td>{cells}</tr>'
 
 

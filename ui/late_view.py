@@ -14,7 +14,16 @@ from core import format as fmt
 from core.settings import settings
 from queries.late import DossierDetail, LateSummary
 from queries.periods import Period
-from ui.charts import BOTTOM_LEGEND, COLORS, base_layout, count_axis, titled
+from queries.standing import Standing
+from ui.charts import (
+    BOTTOM_LEGEND,
+    COLORS,
+    base_layout,
+    count_axis,
+    rate_distribution_chart,
+    titled,
+)
+from ui.tables import count_column
 
 OVERDUE_COLOR = "#e07b00"  # open and past due: orange next to the red of "resolved late"
 SOON_COLOR = "#f0b429"
@@ -34,9 +43,11 @@ def soon_days() -> int:
     return settings().late.due_soon_working_days
 
 
-def rank_threshold(ranking: pl.DataFrame) -> int:
-    """The minimum resolved volume the ranking used (queries.late.unit_ranking carries it)."""
-    return int(ranking["min_resolved"][0]) if ranking.height else 0
+def rank_threshold(ranking: Standing) -> int:
+    """The minimum resolved volume the ranking used (queries.late.unit_ranking carries it; settings.toml
+    [late] when no row is shown)."""
+    rows = ranking.rows
+    return int(rows["min_resolved"][0]) if rows.height else settings().late.min_resolved_to_rank
 
 
 # --- cards ----------------------------------------------------------------------------------------
@@ -98,7 +109,7 @@ def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
     top = max((r for r in rate if r is not None), default=10)
     fig.update_layout(height=380, hovermode="x unified",
                       yaxis2={"overlaying": "y", "side": "right", "range": [0, max(top * 1.25, 5)],
-                              "ticksuffix": "%", "showgrid": False, "tickformat": ",.0f"})
+                              "ticksuffix": "%", "showgrid": False})  # ",.0f" printed 1,7 % steps as 2%, 3%
     fig.update_layout(yaxis={"title": {"text": "Số hồ sơ trễ hạn"}})
     count_axis(fig, max([*t["resolved_late"].to_list(), 1]), "y")
     fig.update_xaxes(type="category")
@@ -108,67 +119,95 @@ def trend_chart(t: pl.DataFrame, period: Period) -> go.Figure:
                   legend_below=True)
 
 
-def ranking_chart(ranking: pl.DataFrame, min_resolved: int, top: int = 15) -> go.Figure:
-    ranked = ranking.filter(pl.col("is_ranked")).head(top)
-    names = [f"{r}. {n}" for r, n in zip(ranked["late_rank"].to_list(), ranked["unit_name"].to_list())]
+def ranking_chart(ranking: Standing, min_resolved: int, top: int = 15) -> go.Figure:
+    """The ranked units the viewer may read, highest late rate first, with their province-wide rank."""
+    ranked = ranking.rows.filter(pl.col("is_ranked")).head(top)
+    full = ranked["unit_name"].to_list()
+    names = [f"{r}. {_cut(n, 40)}" for r, n in zip(ranked["late_rank"].to_list(), full)]
     rates = [r * 100 for r in ranked["late_rate"].to_list()]
     fig = go.Figure()
     fig.add_bar(y=names, x=rates, orientation="h", marker_color=COLORS["late"], name="Tỷ lệ trễ hạn",
                 customdata=list(zip(ranked["resolved_late"].to_list(), ranked["resolved"].to_list(),
-                                    ranked["overdue"].to_list())),
+                                    ranked["overdue"].to_list(), full)),
                 texttemplate="%{x:.1f}% (%{customdata[0]:,d}/%{customdata[1]:,d})", textposition="outside",
                 cliponaxis=False, constraintext="none",
-                hovertemplate="%{y}<br>Trễ hạn: %{customdata[0]:,d} / %{customdata[1]:,d} hồ sơ đã giải quyết"
-                              "<br>Đang quá hạn: %{customdata[2]:,d}<extra></extra>")
+                hovertemplate="%{customdata[3]}<br>Trễ hạn: %{customdata[0]:,d} / %{customdata[1]:,d} hồ sơ đã giải "
+                              "quyết<br>Đang quá hạn: %{customdata[2]:,d}<extra></extra>")
     widest = max(rates, default=1)
     fig.update_layout(height=max(320, 150 + 32 * len(names)), showlegend=False, hovermode="closest")
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
     fig.update_xaxes(title="Tỷ lệ trễ hạn (%)", range=[0, max(widest * 1.7, 1)], showgrid=True,
                      gridcolor="#e6e8eb", tickformat=",.0f")
-    return titled(fig, "Đơn vị nào có tỷ lệ trễ hạn cao nhất?",
-                  f"Chỉ xếp hạng đơn vị đã giải quyết từ {min_resolved} hồ sơ trong kỳ; trong ngoặc: trễ/đã giải quyết")
+    group = ranking.summary
+    fig = titled(fig, "Đơn vị nào có tỷ lệ trễ hạn cao nhất?",
+                 f"Hạng trong {fmt.number(group.ranked)} đơn vị toàn tỉnh đã giải quyết từ {min_resolved} hồ sơ "
+                 "trong kỳ<br>(1: tỷ lệ trễ cao nhất); trong ngoặc: trễ/đã giải quyết")
+    return fig.update_layout(margin={"t": 95})
 
 
-def ranked_units(ranking: pl.DataFrame) -> int:
-    return ranking.filter(pl.col("is_ranked")).height
-
-
-def ranking_block(ranking: pl.DataFrame, can_compare: bool = True) -> None:
-    """The ranking chart (two ranked units or more), or one sentence; then the small units, unranked.
-    `can_compare`: the viewer's scope holds more than one unit (else no hint to pick others)."""
+def ranking_block(ranking: Standing, can_compare: bool = True) -> None:
+    """The ranking chart (two ranked units or more shown by name), or for each of the viewer's units
+    its rank in the province with the group's median and best and the distribution; then the small
+    units, unranked, as a table. `can_compare`: the viewer's scope holds more than one unit."""
     minimum = rank_threshold(ranking)
-    ranked = ranking.filter(pl.col("is_ranked"))
-    if ranked.height > 1:
+    group = ranking.summary
+    ranked = ranking.rows.filter(pl.col("is_ranked"))
+    if ranked.height > 1 and group.peers_named:
         st.plotly_chart(ranking_chart(ranking, minimum), width="stretch")
-    elif ranked.height == 1:
-        r = ranked.row(0, named=True)
-        st.markdown(f"**Tỷ lệ trễ hạn của {r['unit_name']}:** {fmt.percent(r['late_rate'])} "
-                    f"({fmt.number(r['resolved_late'])} trễ trên {fmt.number(r['resolved'])} hồ sơ đã giải quyết "
-                    "trong kỳ)." + (" Chọn nhiều đơn vị hoặc toàn tỉnh ở thanh bên để so sánh giữa các đơn vị."
-                                    if can_compare else ""))
+    elif ranked.height:
+        for r in ranked.iter_rows(named=True):
+            st.markdown(f"**Tỷ lệ trễ hạn của {r['unit_name']}:** {fmt.percent(r['late_rate'])} "
+                        f"({fmt.number(r['resolved_late'])} trễ trên {fmt.number(r['resolved'])} hồ sơ đã giải quyết "
+                        f"trong kỳ) — **hạng {r['late_rank']}/{fmt.number(group.ranked)}** trong toàn tỉnh (hạng 1: "
+                        f"tỷ lệ trễ cao nhất). Trung vị toàn tỉnh {fmt.number(group.median, 1)}%, thấp nhất "
+                        f"{fmt.number(group.best, 1)}%.")
+        if group.ranked > 1:
+            marks = [(r["unit_name"], r["late_rate"] * 100) for r in ranked.iter_rows(named=True)]
+            st.plotly_chart(rate_distribution_chart(
+                group, marks, "Tỷ lệ trễ hạn của các đơn vị trong tỉnh",
+                f"Số đơn vị theo tỷ lệ trễ hạn, {fmt.number(group.ranked)} đơn vị được xếp hạng; vạch đen: đơn vị "
+                "của bạn", COLORS["late"]), width="stretch")
+        if can_compare and group.peers_named:
+            st.caption("Chọn nhiều đơn vị hoặc toàn tỉnh ở thanh bên để so sánh giữa các đơn vị.")
     else:
-        st.caption(f"Chưa đơn vị nào giải quyết đủ {minimum} hồ sơ trong kỳ để xếp hạng theo tỷ lệ trễ hạn.")
-    small = ranking.filter(~pl.col("is_ranked") & ((pl.col("resolved_late") > 0) | (pl.col("overdue") > 0)))
+        st.caption(f"Chưa đơn vị nào giải quyết đủ {minimum} hồ sơ trong kỳ để xếp hạng theo tỷ lệ trễ hạn."
+                   if group.ranked == 0 else
+                   f"{fmt.number(group.ranked)} đơn vị trong tỉnh được xếp hạng theo tỷ lệ trễ hạn; đơn vị đang chọn "
+                   f"giải quyết dưới {minimum} hồ sơ trong kỳ nên không xếp hạng.")
+    small = ranking.rows.filter(~pl.col("is_ranked") & ((pl.col("resolved_late") > 0) | (pl.col("overdue") > 0)))
     if small.height:
-        st.caption(f"Không xếp hạng (giải quyết dưới {minimum} hồ sơ trong kỳ, tỷ lệ dễ gây hiểu lầm): "
-                   + "; ".join(f"{r['unit_name']} {fmt.number(r['resolved_late'])}/{fmt.number(r['resolved'])} trễ"
-                               + (f", {fmt.number(r['overdue'])} quá hạn" if r["overdue"] else "")
-                               for r in small.head(12).iter_rows(named=True))
-                   + (f" và {small.height - 12} đơn vị khác." if small.height > 12 else "."))
+        st.markdown(f"**Không xếp hạng** (giải quyết dưới {minimum} hồ sơ trong kỳ, tỷ lệ dễ gây hiểu lầm): "
+                    f"{fmt.number(small.height)} đơn vị")
+        small_units_table(small)
+
+
+def small_units_table(small: pl.DataFrame) -> None:
+    """The units too small to rank, with their counts (a table: sortable, never a run-on paragraph)."""
+    shown = small.select(pl.col("unit_name").alias("Đơn vị"), pl.col("resolved").alias("Đã giải quyết"),
+                         pl.col("resolved_late").alias("Trễ hạn"), pl.col("overdue").alias("Đang quá hạn"))
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * shown.height, 300),
+                 column_config={"Đơn vị": st.column_config.TextColumn(width="medium"),
+                                **{c: count_column() for c in ("Đã giải quyết", "Trễ hạn", "Đang quá hạn")}})
 
 
 def breakdown_chart(b: pl.DataFrame, title: str) -> go.Figure:
-    names = [_cut(n) for n in b["group_name"].to_list()]
+    """Stacked bars per group; a name cut on the axis is shown whole in the hover."""
+    full = [n or "" for n in b["group_name"].to_list()]
+    names = [_cut(n) for n in full]
     fig = go.Figure()
     fig.add_bar(y=names, x=b["resolved_late"].to_list(), orientation="h", name="Giải quyết trễ trong kỳ",
-                marker_color=COLORS["late"], hovertemplate="%{x:,d} hồ sơ")
+                marker_color=COLORS["late"], customdata=full,
+                hovertemplate="%{customdata}<br>Giải quyết trễ trong kỳ: %{x:,d} hồ sơ<extra></extra>")
     fig.add_bar(y=names, x=b["overdue"].to_list(), orientation="h", name="Đang quá hạn",
-                marker_color=OVERDUE_COLOR, hovertemplate="%{x:,d} hồ sơ")
-    fig.update_layout(barmode="stack", height=max(340, 170 + 30 * len(names)), hovermode="y unified",
+                marker_color=OVERDUE_COLOR, customdata=full,
+                hovertemplate="%{customdata}<br>Đang quá hạn: %{x:,d} hồ sơ<extra></extra>")
+    fig.update_layout(barmode="stack", height=max(340, 170 + 30 * len(names)), hovermode="closest",
                       legend={"traceorder": "normal"})
     fig.update_yaxes(autorange="reversed", gridcolor="white", title=None)
     fig.update_xaxes(title="Số hồ sơ", showgrid=True, gridcolor="#e6e8eb")
-    return titled(fig, title, f"{b.height} nhóm nhiều hồ sơ trễ nhất (trễ trong kỳ + đang quá hạn)", legend_below=True)
+    widest = max((a + o for a, o in zip(b["resolved_late"].to_list(), b["overdue"].to_list())), default=0)
+    return count_axis(titled(fig, title, f"{b.height} nhóm nhiều hồ sơ trễ nhất (trễ trong kỳ + đang quá hạn)",
+                             legend_below=True), widest, "x")
 
 
 def _cut(text: str, limit: int = 48) -> str:
@@ -205,7 +244,9 @@ def list_table(rows: pl.DataFrame, personal: bool, key: str):
         shown, hide_index=True, width="stretch", height=420, key=key,
         on_select="rerun", selection_mode="single-row",
         column_config={
-            "Thủ tục": st.column_config.TextColumn(width="medium"),
+            # Long names: the procedure and unit columns are wide; double-click a cell to read it all.
+            "Thủ tục": st.column_config.TextColumn(width="large"),
+            "Đơn vị": st.column_config.TextColumn(width="medium"),
             "Cảnh báo": st.column_config.TextColumn(
                 width="medium", help="Trễ hạn mà không có phiếu xin lỗi phát hành trước ngày hẹn trả ít nhất một ngày."),
             "Tiếp nhận": day_col, "Hẹn trả": day_col,
@@ -366,8 +407,9 @@ def versions_table(versions: pl.DataFrame) -> None:
         pl.col("status_name").alias("Trạng thái"), _day_text("due_at").alias("Hẹn trả"),
         _day_text("finished_at").alias("Có kết quả"), _day_text("apology_issued_at").alias("Xin lỗi"),
     )
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"Nạp lúc": st.column_config.DatetimeColumn(format="HH:mm DD/MM/YYYY")})
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="",
+                 column_config={"Nạp lúc": st.column_config.DatetimeColumn(format="HH:mm DD/MM/YYYY"),
+                                "Dòng": st.column_config.NumberColumn(format="%d")})
 
 
 def _day_text(column: str) -> pl.Expr:

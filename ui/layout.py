@@ -57,6 +57,12 @@ class Page:
         return self.view.filters
 
 
+def view_context(view, head: str | None = None, all_fields: str = " · Tất cả lĩnh vực") -> str:
+    """'Tháng 10/2026 · Phường Hải Châu · Tất cả lĩnh vực': what a page (or its download) covers."""
+    fields = f" · {', '.join(view.field_names)}" if view.field_names else all_fields
+    return (head or view.period.label()) + f" · {fmt.sentence(view.unit_label())}" + fields
+
+
 def open_page(title, caption=None, all_fields: str = " · Tất cả lĩnh vực",
               summary: DatabaseSummary | None = None) -> Page:
     """The opening every filtered page shares: stop with the next step when there is no database,
@@ -72,8 +78,6 @@ def open_page(title, caption=None, all_fields: str = " · Tất cả lĩnh vực
     require_connection(con)
     view = current_view()
     st.title(title(view.period) if callable(title) else title)
-    fields = f" · {', '.join(view.field_names)}" if view.field_names else all_fields
-    head = caption(view) if caption else view.period.label()
-    st.caption(head + f" · {fmt.sentence(view.unit_label())}" + fields)
+    st.caption(view_context(view, caption(view) if caption else None, all_fields))
     freshness(summary or cached(database_summary, view.filters.scope))
     return Page(con, view)

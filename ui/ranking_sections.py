@@ -11,7 +11,7 @@ from core.units import province
 from etl.appraisal import import_appraisal
 from etl.errors import EtlError
 from queries.emulation import group_units
-from reports.ranking import appraisal_template_xlsx, ranking_xlsx_bytes
+from reports.ranking import appraisal_template_xlsx, ranking_xlsx_bytes, unit_note
 from scoring.rank import Ranking, history, movers, period_key, period_title, points_text
 from scoring.scheme import GROUPS, SchemeError, available_schemes, load_scheme
 from ui import ranking_view as view
@@ -20,6 +20,7 @@ from ui.cache import cached
 from ui.data import database_file
 from ui.hints import admin_only
 from ui.session import current_viewer
+from ui.tables import WRAP_ROW_HEIGHT, numbers
 
 
 def usable_schemes() -> dict:
@@ -37,13 +38,17 @@ def usable_schemes() -> dict:
 
 
 def ranking_table(rank: Ranking, scheme, group: str, period) -> str | None:
-    """Cards, the ranking table with its .xlsx, distribution and movers; returns the clicked unit."""
+    """Cards, the ranking table with its .xlsx, distribution and movers; returns the clicked unit.
+    A viewer who may not see peers gets his own rows and the group's anonymous figures only."""
     view.summary_cards(rank)
     st.subheader("Bảng xếp hạng")
     st.caption("Tổng điểm làm tròn 2 chữ số thập phân trước khi xếp hạng; đơn vị bằng điểm cùng hạng (1, 2, 2, 4). "
                "⚑ đơn vị nhỏ (ít hồ sơ ở một số tiêu chí, "
                + ("chấm trên tỷ lệ co về tỷ lệ chung của nhóm" if scheme.small_unit == "shrink"
-                  else "không chấm tiêu chí đó") + "). Bấm một dòng để xem chi tiết đơn vị.")
+                  else "không chấm tiêu chí đó") + "). «—»: không có dữ liệu hoặc không xếp hạng (xem cột Lưu ý). "
+               + ("Bấm một dòng để xem chi tiết đơn vị." if rank.peers_named else
+                  f"Hạng tính trong cả nhóm ({fmt.number(rank.summary.ranked)} đơn vị được xếp hạng); theo phân "
+                  "quyền, bạn xem kết quả của đơn vị mình, không xem tên và điểm của các đơn vị khác."))
     clicked = view.ranking_table(rank, key="rk_table")
     issuer = province().committee
     name = f"xep_hang_{scheme.code}_{group}_{period_key(period)}.xlsx"
@@ -52,6 +57,10 @@ def ranking_table(rank: Ranking, scheme, group: str, period) -> str | None:
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", type="primary",
              icon=":material/download:", key="rk_download")
 
+    mine = [] if rank.peers_named else [(r["unit_name"], r["total"]) for r in rank.ranked.iter_rows(named=True)]
+    if not rank.peers_named:
+        st.plotly_chart(view.distribution_chart(rank, mine), width="stretch", key="rk_dist")
+        return clicked
     chart_col, movers_col = st.columns([3, 2])
     chart_col.plotly_chart(view.distribution_chart(rank), width="stretch", key="rk_dist")
     with movers_col:
@@ -74,29 +83,39 @@ def unit_detail(rank: Ranking, scheme, group: str, period, scope, as_of, clicked
     ranked = rank.ranked
     st.subheader("Chi tiết một đơn vị")
     codes = ranked["unit_code"].to_list()
+    if not codes:  # the viewer's own units, none ranked this period
+        notes = "; ".join(f"{r['unit_name']}: {unit_note(rank, r) or 'không xếp hạng'}"
+                          for r in rank.units.iter_rows(named=True))
+        st.info(f"Đơn vị của bạn không được xếp hạng trong {period_title(period)}" + (f" ({notes})" if notes else "")
+                + ". Chọn kỳ khác để xem hạng của đơn vị.", icon="ℹ️")
+        return
     names = dict(zip(rank.units["unit_code"].to_list(), rank.units["unit_name"].to_list()))
     if clicked and clicked in codes and clicked != st.session_state.get("_rk_clicked"):
         st.session_state["rk_unit"] = clicked
     st.session_state["_rk_clicked"] = clicked
     if st.session_state.get("rk_unit") not in codes:
         st.session_state["rk_unit"] = codes[0]
+    group_size = rank.summary.ranked
     unit_code = st.selectbox("Đơn vị", codes, key="rk_unit",
-                             format_func=lambda c: f"{names[c]} (hạng {rank.unit(c)['rank']})")
+                             format_func=lambda c: f"{names[c]} (hạng {rank.unit(c)['rank']}/{group_size})")
     unit = rank.unit(unit_code)
     past = cached(history, scope, scheme, period, group, as_of)
     streak = view.streak_text(past, unit_code, period)
     cards = st.columns(4)
     change = unit["rank_change"]
-    cards[0].metric("Hạng", f"{unit['rank']}/{fmt.number(ranked.height)}",
+    cards[0].metric("Hạng", f"{unit['rank']}/{fmt.number(group_size)}",
                     delta=None if change is None else ("giữ hạng" if change == 0 else f"{change:+d} hạng"),
                     delta_color="off" if not change else "normal",
-                    delta_arrow="auto" if change else "off", help=f"So với {period_title(rank.previous)}")
+                    delta_arrow="auto" if change else "off",
+                    help=f"Trong {fmt.number(group_size)} đơn vị được xếp hạng của nhóm «{rank.group_label}»; "
+                         f"thay đổi so với {period_title(rank.previous)}.")
     cards[1].metric("Tổng điểm", points_text(unit["total"]),
                     help=("Quy đổi từ " + points_text(unit["raw_points"]) + "/" + points_text(unit["available_max"])
                           + " điểm của các tiêu chí có dữ liệu") if unit["rescaled"] else None)
     cards[2].metric("Xếp loại", unit["grade"] or "—")
     cards[3].metric(f"Hạng {period_title(rank.previous)}", str(unit["prev_rank"]) if unit["prev_rank"] else "—",
                     help="«—»: kỳ trước đơn vị chưa được xếp hạng (không có số liệu).")
+    st.markdown(view.standing_text(rank, unit))
     if streak:
         st.success(f"{names[unit_code]}: {streak.lower()}.", icon="🏆")
     components = rank.components(unit_code)
@@ -114,10 +133,24 @@ def unit_detail(rank: Ranking, scheme, group: str, period, scope, as_of, clicked
         hist_col.plotly_chart(view.history_chart(past, unit_code, names[unit_code]), width="stretch",
                               key="rk_history")
         with first_col:
-            st.markdown("**Đơn vị hạng nhất các kỳ**")
-            st.dataframe(view.first_places(past), hide_index=True, width="stretch", column_config={
-                "Kỳ": st.column_config.TextColumn(width=165, help="«(từ …)»: kỳ bắt đầu trước ngày có dữ liệu đầu tiên"),
-                "Hạng nhất": st.column_config.TextColumn(width=125), "Tổng điểm": st.column_config.TextColumn(width=70)})
+            if rank.peers_named:
+                st.markdown("**Đơn vị hạng nhất các kỳ**")
+                st.dataframe(numbers(view.first_places(past), decimals={"Tổng điểm": 2}), hide_index=True,
+                             width="stretch", row_height=WRAP_ROW_HEIGHT, column_config={
+                                 "Kỳ": st.column_config.TextColumn(
+                                     width=150, help="«(từ …)»: kỳ bắt đầu trước ngày có dữ liệu đầu tiên"),
+                                 "Hạng nhất": st.column_config.TextColumn(width=140),
+                                 "Tổng điểm": st.column_config.NumberColumn(width=70)})
+            else:
+                st.markdown(f"**{names[unit_code]} qua các kỳ**")
+                st.dataframe(numbers(view.own_history(past, unit_code),
+                                     decimals={"Tổng điểm": 2, "Trung vị nhóm": 2, "Cao nhất nhóm": 2}),
+                             hide_index=True, width="stretch", placeholder="—", row_height=WRAP_ROW_HEIGHT,
+                             column_config={
+                                 "Kỳ": st.column_config.TextColumn(width=140),
+                                 "Hạng": st.column_config.NumberColumn(format="%d", width=50),
+                                 "Trong số": st.column_config.NumberColumn(
+                                     format="%d", width=65, help="Số đơn vị được xếp hạng của nhóm trong kỳ")})
 
 
 def scheme_panel(scheme, rank: Ranking, expanded: bool) -> None:

@@ -20,7 +20,8 @@ from scoring.rank import (
     points_text,
 )
 from scoring.scheme import GROUPS, MISSING, SOURCES, Scheme
-from ui.charts import COLORS, base_layout
+from ui.charts import COLORS, base_layout, count_axis
+from ui.tables import PLACEHOLDER, WRAP_ROW_HEIGHT, numbers
 
 KINDS = {"year": "Năm", "quarter": "Quý", "custom": "Tùy chọn"}
 BAND_COLORS = ("#1a7f37", "#2e9d5b", "#f0b429", "#e07b39", "#c8372d", "#8a8f98")
@@ -74,47 +75,67 @@ def group_picker(scheme: Scheme) -> str:
 
 
 def summary_cards(rank: Ranking) -> None:
-    ranked = rank.ranked
+    """The group's figures (the whole group, whatever the viewer may read by name)."""
+    group = rank.summary
     cols = st.columns(4)
-    cols[0].metric("Đơn vị được xếp hạng", fmt.number(ranked.height),
-                   help=f"Trong {fmt.number(rank.units.height)} đơn vị của nhóm «{rank.group_label}».")
-    top = ranked.filter(pl.col("rank") == 1)
-    cols[1].metric("Điểm cao nhất", points_text(top["total"][0]) if top.height else "—",
-                   help=", ".join(top["unit_name"].to_list()))
-    totals = ranked["total"]
-    cols[2].metric("Điểm trung vị", fmt.number(totals.median(), 2) if totals.len() else "—")
+    cols[0].metric("Đơn vị được xếp hạng", fmt.number(group.ranked),
+                   help=f"Trong {fmt.number(group.units)} đơn vị của nhóm «{rank.group_label}».")
+    top = rank.ranked.filter(pl.col("rank") == 1)
+    cols[1].metric("Điểm cao nhất", points_text(group.best),
+                   help=", ".join(top["unit_name"].to_list()) if rank.peers_named and top.height else
+                   "Điểm của đơn vị hạng nhất nhóm.")
+    cols[2].metric("Điểm trung vị", fmt.number(group.median, 2) if group.median is not None else "—",
+                   help="Điểm của đơn vị đứng giữa các đơn vị được xếp hạng.")
     best_band = rank.scheme.bands[0].name
-    cols[3].metric(f"Đạt loại «{best_band}»", fmt.number(ranked.filter(pl.col("grade") == best_band).height))
+    cols[3].metric(f"Đạt loại «{best_band}»", fmt.number(rank.grades.get(best_band, 0)))
+
+
+def standing_text(rank: Ranking, unit: dict) -> str:
+    """'Phường Hải Châu đứng thứ 13/93 trong nhóm «Cấp xã …»: 78,5 điểm; trung vị nhóm 74,2, cao nhất 91,3.'"""
+    group = rank.summary
+    gap = "" if unit["rank"] == 1 else f" (kém {points_text(round(group.best - unit['total'], 2))} điểm)"
+    return (f"**{unit['unit_name']}** đứng thứ **{unit['rank']}/{fmt.number(group.ranked)}** trong nhóm "
+            f"«{rank.group_label}»: {points_text(unit['total'])} điểm; trung vị nhóm "
+            f"{fmt.number(group.median, 2)}, cao nhất nhóm {points_text(group.best)}{gap}.")
+
+
+AREA_HELP = "«—»: không có dữ liệu (xem cột Lưu ý)"
+
+
+def area_header(area) -> str:
+    return f"{area.label} ({points_text(area.max_points)})"
 
 
 def ranking_table(rank: Ranking, key: str) -> str | None:
-    """The ranking; returns the unit code of a row the user clicked (None otherwise)."""
+    """The ranking (the rows the viewer may read); returns the unit code of a row the user clicked.
+    Ranks and points stay numbers (a header click sorts them as numbers), shown 90,25."""
     areas = rank.scheme.areas
-    rows = []
-    for r in rank.units.iter_rows(named=True):
-        rows.append({
-            "Hạng": str(r["rank"]) if r["rank"] is not None else "—",
-            "Thay đổi": r["change_text"] or "",
-            "Đơn vị": r["unit_name"] + (" ⚑" if r["small"] else ""),
-            "Tổng điểm": fmt.number(r["total"], 2) if r["total"] is not None else "—",
-            "Xếp loại": r["grade"] or "",
-            **{f"{a.label} ({points_text(a.max_points)})": fmt.number(r[f"area_{a.code}"], 2)
-               if r[f"area_{a.code}"] is not None else "không có dữ liệu" for a in areas},
-            "Lưu ý": unit_note(rank, r),
-        })
-    shown = pl.DataFrame(rows)
+    shown = rank.units.select(
+        pl.col("rank").alias("Hạng"),
+        pl.col("change_text").fill_null("").alias("Thay đổi"),
+        (pl.col("unit_name") + pl.when(pl.col("small").list.len() > 0).then(pl.lit(" ⚑")).otherwise(pl.lit("")))
+        .alias("Đơn vị"),
+        pl.col("total").alias("Tổng điểm"),
+        pl.col("grade").fill_null("").alias("Xếp loại"),
+        *(pl.col(f"area_{a.code}").alias(area_header(a)) for a in areas),
+        pl.struct(rank.units.columns).map_elements(lambda r: unit_note(rank, r), return_dtype=pl.String)
+        .alias("Lưu ý"),
+    )
+    decimals = {"Tổng điểm": 2, **{area_header(a): 2 for a in areas}}
     event = st.dataframe(
-        shown, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 520), key=key,
-        on_select="rerun", selection_mode="single-row",
+        numbers(shown, decimals=decimals), hide_index=True, width="stretch",
+        height=min(38 + WRAP_ROW_HEIGHT * shown.height, 560), key=key, row_height=WRAP_ROW_HEIGHT,
+        on_select="rerun", selection_mode="single-row", placeholder=PLACEHOLDER,
         column_config={
-            "Hạng": st.column_config.TextColumn(width=55),
+            "Hạng": st.column_config.NumberColumn(width=60, format="%d",
+                                                  help="«—»: không xếp hạng (xem cột Lưu ý)"),
             "Thay đổi": st.column_config.TextColumn(width=70, help="So với kỳ trước: ▲ lên hạng, ▼ xuống hạng, "
                                                     "«mới»: kỳ trước chưa xếp hạng"),
             "Đơn vị": st.column_config.TextColumn(width=190, help="⚑ đơn vị nhỏ: ít hồ sơ ở một số tiêu chí"),
-            **{f"{a.label} ({points_text(a.max_points)})": st.column_config.TextColumn(
-                width=120 if rank.units[f"area_{a.code}"].null_count() else 105, help=a.name) for a in areas},
-            "Tổng điểm": st.column_config.TextColumn(width=85, help="Tổng điểm (quy đổi về thang điểm của bộ "
-                                                     "tiêu chí khi có tiêu chí không có dữ liệu)"),
+            **{area_header(a): st.column_config.NumberColumn(width=105, help=f"{a.name}. {AREA_HELP}")
+               for a in areas},
+            "Tổng điểm": st.column_config.NumberColumn(width=85, help="Tổng điểm (quy đổi về thang điểm của bộ "
+                                                       "tiêu chí khi có tiêu chí không có dữ liệu)"),
             "Xếp loại": st.column_config.TextColumn(width=85),
             "Lưu ý": st.column_config.TextColumn(width=360),
         },
@@ -127,12 +148,12 @@ def ranking_table(rank: Ranking, key: str) -> str | None:
 # --- charts ------------------------------------------------------------------------------------------
 
 
-def distribution_chart(rank: Ranking) -> go.Figure:
-    """How many units fall in each 2-point bin of the total, with the grade bands behind."""
-    totals = rank.units.filter(pl.col("total").is_not_null())["total"].to_list()
+def distribution_chart(rank: Ranking, mine: list[tuple[str, float]] = ()) -> go.Figure:
+    """How many ranked units of the group fall in each 2-point bin of the total (scoring's anonymous
+    distribution), with the grade bands behind; `mine`: (name, total) of the viewer's units to mark."""
+    dist = rank.summary.distribution
     scheme = rank.scheme
-    low = max(0.0, (min(totals) if totals else 0) - 5)
-    low = float(int(low // 5 * 5))
+    low = dist["bin_low"][0] if dist.height else 0.0
     fig = go.Figure()
     for i, band in enumerate(scheme.bands):
         start, end = max(band.low, low), band.high
@@ -146,13 +167,20 @@ def distribution_chart(rank: Ranking) -> go.Figure:
                            font={"size": 11, "color": BAND_COLORS[i % len(BAND_COLORS)]})
         if band.low > low:
             fig.add_vline(x=band.low, line_dash="dot", line_color="#8a8f98", line_width=1)
-    fig.add_histogram(x=totals, xbins={"start": low, "end": scheme.total, "size": 2}, marker_color=COLORS["received"],
-                      marker_line={"color": "white", "width": 1}, hovertemplate="%{x} điểm: %{y} đơn vị<extra></extra>",
-                      name="Số đơn vị")
+    lows, highs, counts = dist["bin_low"].to_list(), dist["bin_high"].to_list(), dist["units"].to_list()
+    fig.add_bar(x=[(a + b) / 2 for a, b in zip(lows, highs)], y=counts, width=[b - a for a, b in zip(lows, highs)],
+                marker_color=COLORS["received"], marker_line={"color": "white", "width": 1}, name="Số đơn vị",
+                customdata=[f"{points_text(a)}–{points_text(b)}" for a, b in zip(lows, highs)],
+                hovertemplate="%{customdata} điểm: %{y} đơn vị<extra></extra>")
+    for name, total in mine:
+        fig.add_vline(x=total, line_color=COLORS["late"], line_width=2)
+        fig.add_annotation(x=total, y=0.92, yref="paper", text=f"{escape(name)}: {points_text(total)}",
+                           showarrow=False, xanchor="right", font={"size": 11, "color": COLORS["late"]},
+                           bgcolor="rgba(255,255,255,0.8)")
     base_layout(fig, "Phân bố tổng điểm")
-    fig.update_layout(height=460, showlegend=False, margin={"t": 95}, hovermode="closest", bargap=0.05)
+    fig.update_layout(height=460, showlegend=False, margin={"t": 95}, hovermode="closest", bargap=0)
     fig.update_xaxes(range=[low, scheme.total], title="Tổng điểm", dtick=5)
-    fig.update_yaxes(title="Số đơn vị", tickformat=",d")
+    count_axis(fig, max(counts, default=0), title="Số đơn vị")
     return fig
 
 
@@ -193,9 +221,9 @@ def components_chart(components: pl.DataFrame, unit_name: str) -> go.Figure:
 
 
 def history_chart(history: pl.DataFrame, unit_code: str, unit_name: str) -> go.Figure:
-    """Rank over the periods (1 on top, the axis down to the lowest rank any period gave); first
+    """Rank over the periods (1 on top, the axis down to the largest group any period ranked); first
     places drawn as gold stars."""
-    group_size = int(history["rank"].max() or 1)
+    group_size = int(history["group_ranked"].max() or 1)
     mine = history.filter(pl.col("unit_code") == unit_code).sort("period_start")
     labels, ranks = mine["period_label"].to_list(), mine["rank"].to_list()
     fig = go.Figure()
@@ -205,8 +233,9 @@ def history_chart(history: pl.DataFrame, unit_code: str, unit_name: str) -> go.F
                             "symbol": ["star" if r == 1 else "circle" for r in ranks],
                             "color": [GOLD if r == 1 else COLORS["received"] for r in ranks]},
                     text=[f"Hạng {r}" if r is not None else "" for r in ranks], textposition="top center",
-                    customdata=[points_text(t) for t in mine["total"].to_list()],
-                    hovertemplate="%{x}: hạng %{y}, %{customdata} điểm<extra></extra>")
+                    customdata=list(zip([points_text(t) for t in mine["total"].to_list()],
+                                        [fmt.number(n) for n in mine["group_ranked"].to_list()])),
+                    hovertemplate="%{x}: hạng %{y}/%{customdata[1]}, %{customdata[0]} điểm<extra></extra>")
     base_layout(fig, f"Thứ hạng của {unit_name} qua các kỳ")
     fig.update_layout(height=330, showlegend=False, hovermode="closest", margin={"t": 60})
     step = max(1, round(group_size / 6 / 5) * 5) if group_size > 10 else 1
@@ -232,16 +261,24 @@ def first_places(history: pl.DataFrame) -> pl.DataFrame:
     """Who ranked first in each period (ties listed together)."""
     top = history.filter(pl.col("rank") == 1).sort("period_start")
     return top.group_by("period_label", "period_start", maintain_order=True).agg(
-        pl.col("unit_name").str.join(", ").alias("Hạng nhất"), pl.col("total").first().alias("total")
-    ).select(pl.col("period_label").alias("Kỳ"), "Hạng nhất",
-             pl.col("total").map_elements(points_text, return_dtype=pl.String).alias("Tổng điểm"))
+        pl.col("unit_name").str.join(", ").alias("Hạng nhất"), pl.col("total").first().alias("Tổng điểm")
+    ).select(pl.col("period_label").alias("Kỳ"), "Hạng nhất", "Tổng điểm")
+
+
+def own_history(history: pl.DataFrame, unit_code: str) -> pl.DataFrame:
+    """One unit's rank of the group and total against the group's median and best, period by period
+    (what a viewer who may not see peers reads instead of the first places)."""
+    return history.filter(pl.col("unit_code") == unit_code).sort("period_start").select(
+        pl.col("period_label").alias("Kỳ"), pl.col("rank").alias("Hạng"), pl.col("group_ranked").alias("Trong số"),
+        pl.col("total").alias("Tổng điểm"), pl.col("group_median").alias("Trung vị nhóm"),
+        pl.col("group_best").alias("Cao nhất nhóm"))
 
 
 def movers_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         pl.col("unit_name").alias("Đơn vị"),
-        pl.col("prev_rank").cast(pl.String).alias("Kỳ trước"),
-        pl.col("rank").cast(pl.String).alias("Kỳ này"),
+        pl.col("prev_rank").alias("Kỳ trước"),
+        pl.col("rank").alias("Kỳ này"),
         pl.col("change_text").alias("Thay đổi"),
     )
 

@@ -14,10 +14,13 @@ import streamlit as st
 
 from core import format as fmt
 from queries.satisfaction import LEVELS, SOURCES, Rate, RatingMix, Targets
-from ui.charts import BOTTOM_LEGEND, COLORS, titled
-from ui.filters import View, link
+from queries.standing import GroupSummary, Standing
+from ui.charts import BOTTOM_LEGEND, COLORS, rate_distribution_chart, titled
+from ui.filters import View, clicked_row, go_to
+from ui.tables import PLACEHOLDER, WRAP_ROW_HEIGHT, count_column, numbers
 
-LATE_PAGE = "tre-han"  # the late-dossiers page opens a dossier's detail from ?hs=<code>
+LATE_PAGE = "pages/late.py"  # the late-dossiers page opens a dossier's detail from ?hs=<code>
+DOSSIER_CLICK = "sat_dossier_open"
 GOOD, BELOW, GREY = COLORS["resolved"], "#e07b00", "#c9ccd1"
 SCORE_COLORS = {1: "#c8372d", 2: "#ec8f5e", 3: "#d9d9d9", 4: "#8cc39b", 5: "#2e9d5b"}
 MAX_BARS = 35  # the unit chart shows this many; the full list is in the table under it
@@ -123,23 +126,38 @@ def unit_chart(units: pl.DataFrame, source: str, t: Targets) -> go.Figure:
                      N_WORDS[source])
 
 
-def rates_table(frame: pl.DataFrame, label: str, t: Targets) -> None:
-    """Every row with both sources: n, rate and interval; rates below the minimum marked."""
-    def rate_text(rate: str, n: str) -> pl.Expr:
-        return pl.struct(rate, rate + "_low", rate + "_high", n).map_elements(
-            lambda s: "—" if s[rate] is None else (
-                f"{fmt.percent(s[rate])} ({fmt.percent(s[rate + '_low'])} – {fmt.percent(s[rate + '_high'])})"
-                + (" · ít dữ liệu" if s[n] < t.min_responses else "")), return_dtype=pl.String)
+def _interval(rate: str) -> pl.Expr:
+    """'80,1% – 92,3%' from the rate's _low and _high columns (text: an interval does not sort)."""
+    return pl.struct(rate + "_low", rate + "_high").map_elements(
+        lambda s: "" if s[rate + "_low"] is None else f"{fmt.percent(s[rate + '_low'])} – {fmt.percent(s[rate + '_high'])}",
+        return_dtype=pl.String)
 
+
+def rates_table(frame: pl.DataFrame, label: str, t: Targets) -> None:
+    """Every row with both sources: n, rate and interval; rates below the minimum marked. Counts and
+    rates stay numbers (they sort as numbers)."""
+    few = []
+    for source, n in (("khảo sát", "survey_answers"), ("đánh giá", "ratings")):
+        few.append(pl.when((pl.col(n) > 0) & (pl.col(n) < t.min_responses)).then(pl.lit(f"ít dữ liệu {source}")))
     shown = frame.sort("name").select(
         pl.col("name").alias(label),
-        pl.col("survey_answers").map_elements(fmt.number, return_dtype=pl.String).alias("Câu trả lời khảo sát"),
-        rate_text("survey_rate", "survey_answers").alias("Hài lòng (khảo sát), KTC 95%"),
-        pl.col("ratings").map_elements(fmt.number, return_dtype=pl.String).alias("Lượt đánh giá"),
-        rate_text("rating_rate", "ratings").alias("Hài lòng (đánh giá), KTC 95%"),
-        pl.col("ratings_unhappy").map_elements(fmt.number, return_dtype=pl.String).alias("Không hài lòng"),
+        pl.col("survey_answers").alias("Câu trả lời khảo sát"),
+        pl.col("survey_rate").alias("Hài lòng (khảo sát)"),
+        _interval("survey_rate").alias("KTC 95% (khảo sát)"),
+        pl.col("ratings").alias("Lượt đánh giá"),
+        pl.col("rating_rate").alias("Hài lòng (đánh giá)"),
+        _interval("rating_rate").alias("KTC 95% (đánh giá)"),
+        pl.col("ratings_unhappy").alias("Không hài lòng"),
+        pl.concat_str(few, separator="; ", ignore_nulls=True).fill_null("").alias("Lưu ý"),
     )
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * shown.height))
+    st.dataframe(numbers(shown, percents={"Hài lòng (khảo sát)": 1, "Hài lòng (đánh giá)": 1}),
+                 hide_index=True, width="stretch", height=min(420, 38 + 35 * shown.height), placeholder=PLACEHOLDER,
+                 column_config={label: st.column_config.TextColumn(width="medium"),
+                                **{c: count_column() for c in ("Câu trả lời khảo sát", "Lượt đánh giá",
+                                                               "Không hài lòng")},
+                                "Lưu ý": st.column_config.TextColumn(
+                                    help=f"Dưới {t.min_responses} câu trả lời hoặc lượt đánh giá: tỷ lệ chưa đủ để "
+                                         "đánh giá, không xếp hạng.")})
 
 
 def trend_chart(trend: pl.DataFrame, t: Targets, end: date) -> go.Figure:
@@ -181,7 +199,9 @@ def question_chart(questions: pl.DataFrame) -> go.Figure:
     words = {1: "1 – Rất không hài lòng", 2: "2 – Không hài lòng", 3: "3 – Bình thường", 4: "4 – Hài lòng",
              5: "5 – Rất hài lòng"}
     bars = [(data[f"n{score}"].to_list(), words[score], SCORE_COLORS[score]) for score in range(1, 6)]
-    fig = _share_bars(labels, data["answers"].to_list(), bars, min_height=280)
+    full = [f"{code or '?'} · {text}" for code, text in zip(data["question_code"].to_list(),
+                                                           data["question_text"].to_list())]
+    fig = _share_bars(labels, data["answers"].to_list(), bars, min_height=280, hover_names=full)
     return titled(fig, "Phân bố câu trả lời theo câu hỏi", "Tỷ lệ mỗi mức điểm 1–5 trên số người trả lời câu đó")
 
 
@@ -199,14 +219,16 @@ def criteria_chart(criteria: pl.DataFrame) -> go.Figure:
 
 
 def _share_bars(labels: list[str], total: list[int], bars: list[tuple[list[int], str, str]],
-                min_height: int) -> go.Figure:
-    """100% stacked horizontal bars: each of `bars` (counts per label, name, colour) as a share of `total`."""
+                min_height: int, hover_names: list[str] | None = None) -> go.Figure:
+    """100% stacked horizontal bars: each of `bars` (counts per label, name, colour) as a share of `total`;
+    `hover_names`: the labels in full, when the axis shows them cut."""
+    names = hover_names or labels
     fig = go.Figure()
     for counts, name, color in bars:
         fig.add_bar(y=labels, x=[c / n * 100 if n else 0 for c, n in zip(counts, total)], orientation="h",
-                    name=name, marker_color=color, customdata=[[c, n] for c, n in zip(counts, total)],
-                    hovertemplate="%{y}<br>" + name + ": %{x:.1f}% (%{customdata[0]:,d} / %{customdata[1]:,d})"
-                                  "<extra></extra>")
+                    name=name, marker_color=color, customdata=[[c, n, t] for c, n, t in zip(counts, total, names)],
+                    hovertemplate="%{customdata[2]}<br>" + name + ": %{x:.1f}% (%{customdata[0]:,d} / "
+                                  "%{customdata[1]:,d})<extra></extra>")
     fig.update_layout(barmode="stack", height=max(min_height, 110 + 30 * len(labels)), hovermode="closest",
                       legend=BOTTOM_LEGEND, margin={"b": 60})
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
@@ -217,46 +239,77 @@ def _share_bars(labels: list[str], total: list[int], bars: list[tuple[list[int],
 # --- tables ---------------------------------------------------------------------------------------
 
 
-def lowest_table(lowest: pl.DataFrame, source: str, t: Targets) -> None:
+def lowest_table(lowest: pl.DataFrame, source: str, t: Targets, group: GroupSummary) -> None:
     if lowest.height == 0:
         st.caption(f"Chưa đơn vị nào có đủ {t.min_responses} {N_WORDS[source]} trong kỳ để xếp hạng. Chọn kỳ dài "
                    "hơn (quý, năm) ở thanh bên.")
         return
     shown = lowest.select(
         pl.col("name").alias("Đơn vị"),
-        pl.col("rate").map_elements(fmt.percent, return_dtype=pl.String).alias("Tỷ lệ"),
-        pl.struct("rate_low", "rate_high").map_elements(
-            lambda s: f"{fmt.percent(s['rate_low'])} – {fmt.percent(s['rate_high'])}", return_dtype=pl.String)
-        .alias("KTC 95%"),
-        pl.col("n").map_elements(fmt.number, return_dtype=pl.String).alias("n"),
+        pl.col("rate").alias("Tỷ lệ"),
+        _interval("rate").alias("KTC 95%"),
+        pl.col("n").alias("n"),
+        pl.col("unit_rank").alias("Hạng"),
     )
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"Tỷ lệ": st.column_config.TextColumn(width="small"),
-                                "n": st.column_config.TextColumn(width="small",
-                                                                 help=f"Số {N_WORDS[source]} của đơn vị trong kỳ")})
+    st.dataframe(numbers(shown, percents={"Tỷ lệ": 1}), hide_index=True, width="stretch",
+                 column_config={"Đơn vị": st.column_config.TextColumn(width="medium"),
+                                "Tỷ lệ": st.column_config.NumberColumn(width="small"),
+                                "n": count_column(width="small", help=f"Số {N_WORDS[source]} của đơn vị trong kỳ"),
+                                "Hạng": st.column_config.NumberColumn(
+                                    format="%d", width="small",
+                                    help=f"Trong {fmt.number(group.ranked)} đơn vị toàn tỉnh được xếp hạng "
+                                         "(1: tỷ lệ cao nhất)")})
+
+
+def standing_block(standing: Standing, source: str, t: Targets) -> None:
+    """For a viewer who may not see other units: where each of his units stands in the province —
+    rank, the province's median and best, and the distribution (no other unit named)."""
+    group = standing.summary
+    ranked = standing.rows.filter(pl.col("is_ranked"))
+    for r in standing.rows.iter_rows(named=True):
+        if r["is_ranked"]:
+            st.markdown(f"**{r['name']}:** {fmt.percent(r['rate'])} (n = {fmt.number(r['n'])} {N_WORDS[source]}) — "
+                        f"**hạng {r['unit_rank']}/{fmt.number(group.ranked)}** trong toàn tỉnh (hạng 1: tỷ lệ cao "
+                        f"nhất). Trung vị toàn tỉnh {fmt.number(group.median, 1)}%, cao nhất "
+                        f"{fmt.number(group.best, 1)}%.")
+        else:
+            st.markdown(f"**{r['name']}:** {fmt.percent(r['rate'])} từ {fmt.number(r['n'])} {N_WORDS[source]}, dưới "
+                        f"{t.min_responses} nên chưa xếp hạng.")
+    if standing.rows.height == 0:
+        st.caption(f"Đơn vị của bạn chưa có {N_WORDS[source]} nào trong kỳ.")
+    if group.ranked > 1:
+        marks = [(r["name"], r["rate"] * 100) for r in ranked.iter_rows(named=True)]
+        st.plotly_chart(rate_distribution_chart(
+            group, marks, f"Tỷ lệ hài lòng của các đơn vị trong tỉnh — {SOURCES[source]}",
+            f"Số đơn vị theo tỷ lệ (mỗi cột 5 điểm %), {fmt.number(group.ranked)} đơn vị có từ {t.min_responses} "
+            f"{N_WORDS[source]}; vạch đen: đơn vị của bạn", GOOD), width="stretch")
 
 
 def dissatisfied_table(rows: pl.DataFrame, view: View) -> None:
+    """Ratings «Không hài lòng»; a click on a dossier code opens it on the late page in this tab."""
     if rows.height == 0:
         st.success("Không có lượt đánh giá «Không hài lòng» nào trong kỳ với bộ lọc đang chọn.", icon="✅")
         return
     shown = rows.select(
         pl.col("rated_at").alias("Ngày"),
         pl.col("unit_name").alias("Đơn vị"),
-        pl.struct("dossier_code", "is_linked").map_elements(
-            lambda s: link(LATE_PAGE, view, hs=s["dossier_code"]) if s["is_linked"] else "",
-            return_dtype=pl.String).alias("Hồ sơ"),
+        pl.when(pl.col("is_linked")).then(pl.col("dossier_code")).alias("Hồ sơ"),
         pl.when(pl.col("dossier_code").is_null()).then(pl.lit("Không ghi mã hồ sơ"))
         .when(~pl.col("is_linked")).then(pl.format("Mã {} chưa có trong dữ liệu", pl.col("dossier_code")))
         .otherwise(pl.col("comment").fill_null("")).alias("Ý kiến / ghi chú"),
     )
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 38 + 35 * shown.height),
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 38 + WRAP_ROW_HEIGHT * shown.height),
+                 row_height=WRAP_ROW_HEIGHT, placeholder="",
                  column_config={
                      "Ngày": st.column_config.DatetimeColumn(format="DD/MM/YYYY", width="small"),
-                     "Hồ sơ": st.column_config.LinkColumn(
-                         display_text=r"hs=([^&]+)", help="Bấm mã để mở chi tiết hồ sơ trên trang Trễ hạn"),
+                     "Hồ sơ": st.column_config.ButtonColumn(
+                         "Hồ sơ", type="tertiary", key=DOSSIER_CLICK,
+                         help="Bấm mã để mở chi tiết hồ sơ trên trang Trễ hạn"),
                      "Ý kiến / ghi chú": st.column_config.TextColumn(width="large"),
                  })
+    row = clicked_row(DOSSIER_CLICK)
+    if row is not None and rows["is_linked"][row]:
+        go_to(LATE_PAGE, view, hs=rows["dossier_code"][row])
 
 
 def theme_chart(themes: pl.DataFrame) -> go.Figure:
@@ -287,7 +340,8 @@ def comments_table(rows: pl.DataFrame) -> None:
             lambda v: fmt.number(v, 1), return_dtype=pl.String))).alias("Đánh giá / điểm"),
         pl.col("unit_name").alias("Đơn vị"),
     )
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(460, 38 + 35 * shown.height),
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(460, 38 + WRAP_ROW_HEIGHT * shown.height),
+                 row_height=WRAP_ROW_HEIGHT,  # long comments wrap, read in full
                  column_config={"Ngày": st.column_config.DateColumn(format="DD/MM/YYYY", width="small"),
                                 "Ý kiến": st.column_config.TextColumn(width="large"),
                                 "Đánh giá / điểm": st.column_config.TextColumn(width="medium"),
