@@ -172,7 +172,7 @@ def attention_table(attention: pl.DataFrame, view: View) -> None:
             "Trễ trong kỳ": count_column(width="small", help="Hồ sơ có kết quả trong kỳ sau ngày hẹn trả."),
             "Đã giải quyết": count_column(width="small"),
             "Tỷ lệ trễ": st.column_config.NumberColumn(width="small", help="Trễ trong kỳ / đã giải quyết trong kỳ."),
-            "Chi tiết": st.column_config.ButtonColumn("Chi tiết", type="tertiary", key=ATTENTION_CLICK, width="small",
+            "Chi tiết": st.column_config.ButtonColumn("Chi tiết", type="tertiary", key=ATTENTION_CLICK,
                                                       help="Mở trang Trễ hạn của đơn vị, cùng kỳ."),
         },
     )
