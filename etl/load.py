@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import duckdb
 import polars as pl
@@ -19,6 +19,7 @@ from core.settings import settings
 from core.store import pause_point, storage_error, writing
 from core.text import fmt_int
 from core.units import directory, province
+from etl import marts
 from etl.errors import EtlError
 from etl.extract import RawTable, extract_file
 from etl.install import check_province
@@ -35,6 +36,7 @@ from etl.schema import (
     BUSINESS_COLUMNS,
     DOSSIER_COLUMNS,
     LOAD_LOG,
+    MART_DOSSIERS,
     RATING_CRITERIA,
     RATINGS,
     REJECTS,
@@ -44,9 +46,10 @@ from etl.schema import (
     Table,
 )
 
-SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = "3"  # 2: superseded-versions table, ratings, appraisal scores; 3: load_log.as_of_at
-MARTS_VERSION = "3"  # 3: is_received / is_open / is_closed_other; status 3 in its own group 'refused'
+# 2: superseded-versions table, ratings, appraisal scores; 3: load_log.as_of_at; 4: the current version of a
+# dossier stored once, in mart_dossiers with its derived columns (stg_dossier_current became a view)
+SCHEMA_VERSION = "4"
+MARTS_VERSION = marts.MARTS_VERSION
 Progress = Callable[[str], None]
 
 
@@ -103,10 +106,12 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
         if session.leftovers_removed:
             say(f"Đã xóa {len(session.leftovers_removed)} tệp làm việc còn sót lại từ lần nạp bị dừng giữa chừng.")
         try:
-            ensure_schema(con)
+            schema = ensure_schema(con)
         except EtlError as exc:  # e.g. the database holds another province's dossiers
             return [FileReport(names[i] if names else Path(p).name, "failed", error=str(exc))
                     for i, p in enumerate(paths)]
+        session.replicable = not schema.migrated
+        since = last_load_id(con)
         ctx = Context.default()
         for i, path in enumerate(paths):
             name = names[i] if names else Path(path).name
@@ -115,10 +120,25 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
             session.changed |= report.status == "loaded"
             reports.append(report)
         if session.changed:
-            say("Đang dựng lại bảng tổng hợp…")
-            build_marts(con)
+            say("Đang cập nhật bảng tổng hợp…")
+            full = build_marts(con, None if schema.migrated else since)
             pause_point("marts")
+            _describe(session, con, since, full)
     return reports
+
+
+def last_load_id(con) -> int:
+    return con.execute("SELECT coalesce(max(load_id), 0) FROM load_log").fetchall()[0][0]
+
+
+def _describe(session, con, since: int, full: bool) -> None:
+    """Tell the store what this session did to the file: rows recomputed wholesale cannot be
+    replayed onto the standby copy from their load ids, and a session that rewrote a large part of
+    the file is cheaper to follow by copying it than by replaying it (core/store.py)."""
+    changed, total = con.execute("SELECT count(*) FILTER (load_id > $m), count(*) FROM mart_dossiers",
+                                 {"m": since}).fetchall()[0]
+    session.replicable &= not full
+    session.large = full or 4 * changed > total
 
 
 def rebuild(db: Path) -> None:
@@ -127,7 +147,7 @@ def rebuild(db: Path) -> None:
     with writing(db) as session:
         ensure_schema(session.con)
         build_marts(session.con)
-        session.changed = True
+        session.changed, session.replicable, session.large = True, False, True
 
 
 def is_outdated(db: Path) -> bool:
@@ -391,7 +411,7 @@ def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable, as_o
                    c.load_id AS stored_load, c.source_file AS stored_file, c.finished_at AS stored_finished,
                    i.finished_at AS finished_in, g.as_of_at AS stored_as_of,
                    c.load_id = $load OR $as_of >= coalesce(g.as_of_at, TIMESTAMP '-infinity') AS newer
-            FROM incoming i LEFT JOIN stg_dossier_current c USING (dossier_code)
+            FROM incoming i LEFT JOIN mart_dossiers c USING (dossier_code)
             LEFT JOIN load_log g ON g.load_id = c.load_id
         )
         SELECT *, is_new OR CASE WHEN $protect AND resolved_in <> resolved_stored THEN resolved_in
@@ -400,15 +420,18 @@ def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable, as_o
     """, {"load": load_id, "as_of": as_of, "protect": protect})
     col_list = ", ".join(cols)
     replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT is_new AND NOT same"
-    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM stg_dossier_current "
+    # The current version lives in mart_dossiers with its derived columns (computed here, for the
+    # rows written); a replaced one moves to stg_dossier_superseded with its stored columns.
+    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM mart_dossiers "
                 f"WHERE dossier_code IN ({replaced})")
-    con.execute(f"DELETE FROM stg_dossier_current WHERE dossier_code IN ({replaced})")
-    con.execute(f"INSERT INTO stg_dossier_current ({col_list}) SELECT {col_list} FROM incoming WHERE dossier_code "
-                "IN (SELECT dossier_code FROM decided WHERE is_new OR (wins AND NOT same))")
+    con.execute(f"DELETE FROM mart_dossiers WHERE dossier_code IN ({replaced})")
+    written = ("(SELECT * FROM incoming WHERE dossier_code IN "
+               "(SELECT dossier_code FROM decided WHERE is_new OR (wins AND NOT same)))")
+    con.execute(f"INSERT INTO mart_dossiers BY NAME {marts.dossier_select(written)}")
     con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM incoming WHERE dossier_code "
                 "IN (SELECT dossier_code FROM decided WHERE NOT wins AND NOT same)")
     con.execute("""
-        UPDATE stg_dossier_current c SET load_id = i.load_id, source_file = i.source_file,
+        UPDATE mart_dossiers c SET load_id = i.load_id, source_file = i.source_file,
                source_sheet = i.source_sheet, source_row = i.source_row
         FROM incoming i
         WHERE c.dossier_code = i.dossier_code
@@ -534,7 +557,7 @@ def _unlinked_ratings(con, rows: pl.DataFrame) -> pl.DataFrame:
     con.register("coded_frame", coded.to_arrow())
     unknown = pl.from_arrow(con.sql(
         "SELECT c._row, c.dossier_code FROM coded_frame c WHERE c.dossier_code NOT IN "
-        "(SELECT dossier_code FROM stg_dossier_current) ORDER BY c._row").to_arrow_table())
+        "(SELECT dossier_code FROM mart_dossiers) ORDER BY c._row").to_arrow_table())
     con.unregister("coded_frame")
     return pl.DataFrame({
         "source_row": unknown["_row"], "severity": "warning", "reason_code": "unknown_dossier",
@@ -569,25 +592,30 @@ def _insert_fields(con, new_fields: pl.DataFrame) -> None:
 # --- schema and reference tables -----------------------------------------------------------------
 
 
-def ensure_schema(con) -> bool:
+class Schema(NamedTuple):
+    created: bool  # a new database
+    migrated: bool  # an earlier version's tables were rewritten: every mart row must be recomputed
+
+
+def ensure_schema(con) -> Schema:
     """Create tables if absent, migrate a database made by an earlier version, and (re)write
-    reference tables from config. True if created. Runs inside the load's transaction."""
+    reference tables from config. Runs inside the load's transaction."""
     exists = _has_table(con, "load_log")
-    if exists:
-        _migrate(con)
+    migrated = _migrate(con) if exists else False
     for table in TABLES:
         con.execute(table.ddl())
     con.execute("CREATE TABLE IF NOT EXISTS ref_fields_discovered (field_code VARCHAR, field_name VARCHAR, "
                 "first_seen_at TIMESTAMP)")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
-    con.execute("CREATE OR REPLACE VIEW stg_dossier_versions AS SELECT * FROM stg_dossier_superseded "
-                "UNION ALL SELECT * FROM stg_dossier_current")
     check_province(con, current().db)
     # References follow the installation's files on every write (a department added to departments.csv
     # is named on the pages after the next load, not only after a rebuild).
     _write_references(con)
+    marts.ensure_tables(con)
     _set_meta(con, schema_version=SCHEMA_VERSION, province_code=str(province().code))
-    return not exists
+    if not con.execute("SELECT count(*) FROM mart_dossiers").fetchall()[0][0] and marts.needs_full(con):
+        marts.stamp(con)  # nothing stored yet: every row the load writes follows today's rules
+    return Schema(not exists, migrated)
 
 
 def _set_meta(con, **values: str) -> None:
@@ -600,23 +628,37 @@ def _has_table(con, name: str) -> bool:
     return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchall()[0][0] > 0
 
 
-def _migrate(con) -> None:
+def _migrate(con) -> bool:
     """Schema version 1 kept every dossier version, the current one included, in the table
     stg_dossier_versions; version 2 keeps only superseded versions in stg_dossier_superseded
     and makes stg_dossier_versions a view over both. Version 3 adds load_log.as_of_at and
-    as_of_source (see `_fill_as_of`). Tables added since (ratings, appraisal scores) are created
-    empty by the DDL that follows."""
+    as_of_source (see `_fill_as_of`). Version 4 keeps the current versions once, in mart_dossiers
+    with their derived columns, instead of a table stg_dossier_current plus a copy in the mart:
+    the stored columns move over and the derived ones are recomputed by the load's mart step.
+    Tables added since (ratings, appraisal scores) are created empty by the DDL that follows.
+    True when stored tables were rewritten."""
+    migrated = False
     if _has_table(con, "stg_dossier_versions"):
+        migrated = True
         con.execute("CREATE TABLE stg_dossier_superseded AS SELECT v.* FROM stg_dossier_versions v "
                     "ANTI JOIN stg_dossier_current c USING (dossier_code, load_id, row_hash)")
         con.execute("DROP TABLE stg_dossier_versions")
     have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'load_log'")
             .fetchall()}
     if "as_of_at" not in have:
+        migrated = True
         for column in LOAD_LOG.columns:
             if column.name not in have:
                 con.execute(f"ALTER TABLE load_log ADD COLUMN {column.name} {column.sql_type}")
         _fill_as_of(con)
+    if _has_table(con, "stg_dossier_current"):
+        migrated = True
+        con.execute("DROP TABLE IF EXISTS mart_dossiers")
+        con.execute(MART_DOSSIERS.ddl())
+        con.execute("INSERT INTO mart_dossiers BY NAME SELECT * FROM stg_dossier_current")
+        con.execute("DROP TABLE stg_dossier_current")
+        con.execute("DELETE FROM meta WHERE key = 'marts_rules'")  # derived columns: none yet, all recomputed
+    return migrated
 
 
 def _fill_as_of(con) -> None:
@@ -683,19 +725,11 @@ def _procedures_frame() -> pl.DataFrame:
     return frame.with_columns(pl.col("processing_days").cast(pl.Float64, strict=False))
 
 
-def build_marts(con) -> None:
-    compare = settings().timeliness.compare_date
-    finished_expr = {"finished": "d.finished_at", "returned": "coalesce(d.returned_at, d.finished_at)"}[compare]
-    due_rule = settings().timeliness.due_on_day_off
-    due_expr = {"as_is": "CAST(d.due_at AS DATE)",
-                "next_working_day": "coalesce(nw.next_working_day, CAST(d.due_at AS DATE))"}[due_rule]
-    sql = ((SQL_DIR / "marts.sql").read_text(encoding="utf-8")
-           .replace("{finished_expr}", finished_expr).replace("{due_date_expr}", due_expr))
-    for statement in _statements(sql):
-        con.execute(statement)
-    _set_meta(con, marts_built_at=datetime.now().isoformat(timespec="seconds"), marts_version=MARTS_VERSION)
-
-
-def _statements(sql: str) -> list[str]:
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
+def build_marts(con, since: int | None = None) -> bool:
+    """The marts after a load: for what loads after load `since` touched, or every row when `since`
+    is None or the rules the rows follow changed (etl/marts.py). True when every row was recomputed."""
+    if since is None or marts.needs_full(con):
+        marts.build_all(con)
+        return True
+    marts.update_since(con, since)
+    return False

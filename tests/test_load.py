@@ -403,7 +403,7 @@ def test_database_from_schema_version_1_is_migrated_on_the_next_load(tmp_db, exp
     assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_superseded") == [("U1", 1)]
     assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_versions ORDER BY 1, 2") == [
         ("U1", 1), ("U1", 2), ("U2", 1)]
-    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(etl.load.SCHEMA_VERSION,)]
 
 
 def test_database_from_schema_version_2_gets_as_of_for_its_loads(tmp_db, exports_dir):
@@ -426,8 +426,39 @@ def test_database_from_schema_version_2_gets_as_of_for_its_loads(tmp_db, exports
     assert report.status == "loaded"
     assert rows(tmp_db, "SELECT load_id, as_of_at, as_of_source FROM load_log ORDER BY load_id") == [
         (1, D(2026, 2, 10, 23, 59, 59), "title"), (2, D(2026, 2, 4, 10), "rows"), (3, D(2026, 2, 9, 8), "rows")]
-    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(etl.load.SCHEMA_VERSION,)]
     assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(3,)]
+
+
+def test_database_from_schema_version_3_keeps_each_dossier_once(tmp_db, exports_dir):
+    """Version 3 kept the current versions in a table stg_dossier_current and again, with the
+    derived columns, in mart_dossiers. The next load moves them into mart_dossiers alone (the view
+    stg_dossier_current shows their stored columns) and recomputes every derived column."""
+    first = exports_dir / "dau.csv"
+    write_dossier_csv(first, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),
+        dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", "09/02/2026 10:00:00", "Đã trả kết quả"),
+    ])
+    load_files([first], tmp_db)
+    expected = rows(tmp_db, "SELECT * EXCLUDE (load_id) FROM dossiers WHERE dossier_code = 'U2'")
+    with duckdb.connect(str(tmp_db)) as con:  # the way version 3 stored it, its mart computed under old rules
+        con.execute("CREATE TABLE legacy AS SELECT * FROM stg_dossier_current")
+        con.execute("DROP VIEW stg_dossier_current")
+        con.execute("ALTER TABLE legacy RENAME TO stg_dossier_current")
+        con.execute("UPDATE mart_dossiers SET timeliness = NULL, late_working_days = NULL")
+        con.execute("UPDATE meta SET value = '3' WHERE key IN ('schema_version', 'marts_version')")
+    later = exports_dir / "sau.csv"
+    write_dossier_csv(later, [dossier("U3", HV, "09/02/2026 08:00:00", "11/02/2026 17:00:00", None, "Đang xử lý")])
+    [report] = load_files([later], tmp_db)
+    assert report.status == "loaded" and report.rows_new == 1
+    assert rows(tmp_db, "SELECT table_type FROM information_schema.tables WHERE table_name = 'stg_dossier_current'") \
+        == [("VIEW",)]
+    assert rows(tmp_db, "SELECT dossier_code FROM stg_dossier_current ORDER BY 1") == [("U1",), ("U2",), ("U3",)]
+    # U2 was finished Mon 09/02 after its due day Thu 05/02: late by Fri 6 and Mon 9 → 2 working days.
+    assert rows(tmp_db, "SELECT * EXCLUDE (load_id) FROM dossiers WHERE dossier_code = 'U2'") == expected
+    assert rows(tmp_db, "SELECT timeliness, late_working_days FROM dossiers WHERE dossier_code = 'U2'") == [("late", 2)]
+    assert rows(tmp_db, "SELECT key, value FROM meta WHERE key IN ('schema_version', 'marts_version') ORDER BY 1") \
+        == [("marts_version", etl.load.MARTS_VERSION), ("schema_version", etl.load.SCHEMA_VERSION)]
 
 
 # --- (5) one corrupt file, one good ---------------------------------------------------------------
