@@ -45,6 +45,7 @@ from etl.schema import (
     TABLES,
     Table,
 )
+from etl.sync import catch_up
 
 # 2: superseded-versions table, ratings, appraisal scores; 3: load_log.as_of_at; 4: the current version of a
 # dossier stored once, in mart_dossiers with its derived columns (stg_dossier_current became a view)
@@ -101,7 +102,7 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
     say = progress or (lambda _msg: None)
     reports: list[FileReport] = []
     use(db)  # the settings folder beside this database, if any (core.installation)
-    with writing(db) as session:
+    with writing(db, catch_up=catch_up) as session:
         con = session.con
         if session.leftovers_removed:
             say(f"Đã xóa {len(session.leftovers_removed)} tệp làm việc còn sót lại từ lần nạp bị dừng giữa chừng.")
@@ -144,7 +145,7 @@ def _describe(session, con, since: int, full: bool) -> None:
 def rebuild(db: Path) -> None:
     """Refresh reference tables and marts (after a change of calendar or maps)."""
     use(db)
-    with writing(db) as session:
+    with writing(db, catch_up=catch_up) as session:
         ensure_schema(session.con)
         build_marts(session.con)
         session.changed, session.replicable, session.large = True, False, True
