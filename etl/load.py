@@ -5,7 +5,8 @@ from __future__ import annotations
 import getpass
 import hashlib
 import re
-from dataclasses import dataclass, field
+import time as clock
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -21,13 +22,15 @@ from core.text import fmt_int
 from core.units import directory, province
 from etl import marts
 from etl.errors import EtlError
-from etl.extract import RawTable, extract_file
+from etl.extract import NotUtf8, RawTable, iter_tables
+from etl.headers import column_label
 from etl.install import check_province
 from etl.normalize import (
     REJECT_SCHEMA,
     UNKNOWN_FIELD,
     Context,
     Normalized,
+    _raw_json,
     normalize_dossiers,
     normalize_ratings,
     normalize_survey,
@@ -192,29 +195,54 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, name: str, ctx: Context
     if previous is not None:
         return FileReport(name, "already_loaded", load_id=previous)
     try:
-        tables = extract_file(path, name)
-        say(f"    đã đọc {fmt_int(sum(t.data.height for t in tables))} dòng, đang chuẩn hóa…")
-        results = [(t, normalize_table(t, ctx)) for t in tables]
+        return _load_file(con, path, name, sha, ctx, user, say, None)
+    except NotUtf8:  # UTF-8 in its first megabyte only: the whole file is Windows-1258 (etl/extract.py)
+        return _load_file(con, path, name, sha, ctx, user, say, "cp1258")
+
+
+def _load_file(con, path: Path, name: str, sha: str, ctx: Context, user: str, say: Progress,
+               encoding: str | None) -> FileReport:
+    """One file in one transaction: read in chunks, each normalized and staged in temporary tables
+    (so that a file of any size takes bounded memory), then merged, logged and committed."""
+    loaded_at = datetime.now()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchall()[0][0]
+        parts = _read(con, path, name, ctx, load_id, loaded_at, encoding, say)
+    except NotUtf8:
+        _rollback(con)
+        raise
     except EtlError as exc:
+        _rollback(con)
         return FileReport(name, "failed", error=str(exc))
+    except duckdb.Error as exc:
+        return _write_failed(con, name, exc)
     except Exception as exc:  # a file shaped in a way nobody foresaw must not stop the other files
+        _rollback(con)
         return FileReport(name, "failed", error=f"tệp «{name}»: lỗi không lường trước khi đọc tệp "
                                                 f"({type(exc).__name__}: {exc}). Cách xử lý: mở tệp bằng Excel, "
                                                 "lưu lại dạng .xlsx rồi nạp lại; nếu vẫn lỗi, báo cho quản trị "
                                                 "dữ liệu kèm tệp này.")
     pause_point("read")
-    con.execute("BEGIN TRANSACTION")
     try:
-        report = _write(con, path, name, sha, user, results)
+        report = _write(con, path, name, sha, user, parts, load_id, loaded_at)
         pause_point("write")
         con.execute("COMMIT")
         return report
     except Exception as exc:
-        _rollback(con)
-        if storage_error(exc):  # a full or read-only disk fails every file: stop, the store says why
-            raise
-        return FileReport(name, "failed", error=f"lỗi khi ghi vào cơ sở dữ liệu ({exc}); không có thay đổi nào được "
-                                                "ghi. Báo cho quản trị dữ liệu kèm tệp này.")
+        return _write_failed(con, name, exc)
+    finally:
+        for part in parts:
+            if part.staged:
+                con.execute(f"DROP TABLE IF EXISTS {part.staged}")
+
+
+def _write_failed(con, name: str, exc: Exception) -> FileReport:
+    _rollback(con)
+    if storage_error(exc):  # a full or read-only disk fails every file: stop, the store says why
+        raise exc
+    return FileReport(name, "failed", error=f"lỗi khi ghi vào cơ sở dữ liệu ({exc}); không có thay đổi nào được "
+                                            "ghi. Báo cho quản trị dữ liệu kèm tệp này.")
 
 
 def _rollback(con) -> None:
@@ -228,44 +256,209 @@ def normalize_table(table: RawTable, ctx: Context) -> Normalized:
     unit = None
     if not ({"resolving_unit", "receiving_unit", "unit"} & set(table.columns)):
         unit = next((u for line in table.title_lines if (u := ctx.units.match(line))), None)
-    local = Context(ctx.calendar, ctx.units, unit)
+    local = replace(ctx, file_unit=unit)  # keeps the rest of the context (calendar, units, load day)
     normalizer = {"survey": normalize_survey, "rating": normalize_ratings}.get(table.kind, normalize_dossiers)
     return normalizer(table, local)
 
 
-def _write(con, path: Path, name: str, sha: str, user: str,
-           results: list[tuple[RawTable, Normalized]]) -> FileReport:
-    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchall()[0][0]
-    loaded_at = datetime.now()
-    as_of, as_of_source = file_as_of(results, loaded_at)
-    report = FileReport(name, "loaded", kind=results[0][1].kind, load_id=load_id, as_of_at=as_of,
-                        as_of_source=as_of_source)
-    for table, norm in results:
+# --- reading: chunks normalized and staged --------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    """One table of a file (a sheet, or a CSV read in chunks) once read. Dossier rows wait typed in
+    the temporary table `staged`, their rejects already written; a survey or rating table (read
+    whole: its duplicates are judged over the whole table) waits normalized in `norm`."""
+
+    table: RawTable  # the first chunk (header, titles, columns)
+    kind: str
+    staged: str | None = None
+    norm: Normalized | None = None
+    rows_read: int = 0
+    rows_skipped: int = 0
+    rows_rejected: int = 0
+    latest_event: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+    chunks: int = 0
+
+
+class _Progress:
+    """'đã đọc 1.200.000 dòng (85.000 dòng/giây, còn khoảng 40 giây)' while a large file is read."""
+
+    def __init__(self, path: Path, say: Progress):
+        self.say, self.size, self.started, self.rows = say, max(path.stat().st_size, 1), clock.monotonic(), 0
+
+    def chunk(self, table: RawTable) -> None:
+        self.rows += table.data.height
+        elapsed = clock.monotonic() - self.started
+        done = min(table.bytes_read / self.size, 1.0)
+        if table.chunk == 0 and done >= 1.0:
+            self.say(f"    đã đọc {fmt_int(self.rows)} dòng, đang chuẩn hóa…")
+            return
+        rate = f"{fmt_int(round(self.rows / elapsed))} dòng/giây" if elapsed > 0 else ""
+        left = elapsed * (1 - done) / done if done > 0 else None
+        when = f", còn khoảng {_duration(left)}" if left is not None and done < 1.0 else ""
+        self.say(f"    đã đọc {fmt_int(self.rows)} dòng ({round(100 * done)}%, {rate}{when})…")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(round(seconds), 1)} giây"
+    minutes = round(seconds / 60)
+    return f"{minutes} phút" if minutes < 90 else f"{minutes // 60} giờ {minutes % 60} phút"
+
+
+def _read(con, path: Path, name: str, ctx: Context, load_id: int, loaded_at: datetime, encoding: str | None,
+          say: Progress) -> list[_Part]:
+    parts: list[_Part] = []
+    held: list[RawTable] = []  # chunks of a survey or rating table, normalized together at its end
+    progress = _Progress(path, say)
+    for table in iter_tables(path, name, encoding=encoding):
+        if not parts or table.part != parts[-1].table.part:
+            _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
+            staged = f"staged_{load_id}_{table.part}" if table.kind == "dossier" else None
+            parts.append(_Part(table, table.kind, staged))
+            if staged:
+                columns = ", ".join(f"{c.name} {c.sql_type}" for c in DOSSIER_COLUMNS)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} ({columns})")
+        part = parts[-1]
+        progress.chunk(table)
+        if part.kind != "dossier":
+            held.append(table)
+            continue
+        norm = normalize_table(table, ctx)
         _insert_fields(con, norm.new_fields)
-        rejects = norm.rejects
-        if norm.kind == "dossier":
-            merged = _merge_dossiers(con, norm.rows, load_id, table, as_of)
+        _insert_rejects(con, norm.rejects, load_id, table)
+        _stage_dossiers(con, part.staged, norm.rows, load_id, table)
+        part.rows_read += norm.rows_read
+        part.rows_skipped += norm.rows_skipped
+        part.rows_rejected += norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
+        part.latest_event = _later(part.latest_event, _latest_event([norm], loaded_at))
+        part.warnings += [w for w in norm.warnings if w not in part.warnings]
+        part.chunks = table.chunk + 1
+    _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
+    return parts
+
+
+def _close_part(con, part: _Part | None, held: list[RawTable], ctx: Context, path: Path, name: str,
+                encoding: str | None, load_id: int, loaded_at: datetime) -> None:
+    """The end of a table: a survey or rating table is normalized whole; a dossier table read in
+    several chunks has its duplicates across chunks settled, as if read whole (_dedupe)."""
+    if part is None:
+        return
+    if part.kind != "dossier":
+        table = held[0] if len(held) == 1 else replace(
+            held[0], data=pl.concat([t.data for t in held], how="vertical_relaxed"))
+        held.clear()
+        part.norm = normalize_table(table, ctx)
+        part.rows_read, part.rows_skipped = part.norm.rows_read, part.norm.rows_skipped
+        part.rows_rejected = part.norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
+        part.latest_event = _latest_event([part.norm], loaded_at)
+        part.warnings = list(part.norm.warnings)
+        return
+    if part.chunks > 1:
+        part.rows_rejected += _dedupe_across_chunks(con, part, path, name, encoding, load_id)
+
+
+def _stage_dossiers(con, staged: str, rows: pl.DataFrame, load_id: int, table: RawTable) -> None:
+    """A chunk's normalized dossiers, typed and hashed (row_hash), into the file's staging table."""
+    incoming = rows.drop("_row").with_columns(
+        load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
+    )
+    con.register("incoming_frame", incoming.to_arrow())
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.name != "row_hash"
+                       else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash" for c in DOSSIER_COLUMNS)
+    con.execute(f"INSERT INTO {staged} SELECT {select} FROM incoming_frame")
+    con.unregister("incoming_frame")
+
+
+_DUPLICATE = "Mã hồ sơ xuất hiện nhiều lần trong tệp; dòng {kept} (dòng sau) được giữ, dòng này bị bỏ."
+
+
+def _dedupe_across_chunks(con, part: _Part, path: Path, name: str, encoding: str | None, load_id: int) -> int:
+    """A dossier listed in two chunks of one file: the later row wins, as within a chunk (normalize
+    _dedupe) and as in the file read whole. The earlier rows are taken out of the staging table and
+    rejected with the whole row as read (read again from the file, for those rows only); rejects a
+    chunk already wrote for the same code name the row kept in the whole file. Returns the rows
+    rejected here."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE chunk_duplicates AS
+        SELECT dossier_code, source_row, max(source_row) OVER (PARTITION BY dossier_code) AS kept
+        FROM {part.staged}
+        WHERE dossier_code IN (SELECT dossier_code FROM {part.staged} GROUP BY ALL HAVING count(*) > 1)
+    """)
+    losers = pl.from_arrow(con.sql("SELECT dossier_code, source_row, kept FROM chunk_duplicates "
+                                   "WHERE source_row <> kept ORDER BY source_row").to_arrow_table())
+    if losers.height == 0:
+        con.execute("DROP TABLE chunk_duplicates")
+        return 0
+    con.execute(f"DELETE FROM {part.staged} WHERE source_row IN "
+                "(SELECT source_row FROM chunk_duplicates WHERE source_row <> kept)")
+    con.execute("""
+        UPDATE rejects r SET raw_value = CAST(d.kept AS VARCHAR),
+               message = replace($template, '{kept}', CAST(d.kept AS VARCHAR))
+        FROM (SELECT DISTINCT dossier_code, kept FROM chunk_duplicates) d
+        WHERE r.load_id = $load AND r.reason_code = 'duplicate_in_file' AND r.dossier_code = d.dossier_code
+          AND r.file_name = $file AND r.sheet IS NOT DISTINCT FROM $sheet
+    """, {"template": _DUPLICATE, "load": load_id, "file": part.table.file, "sheet": part.table.sheet})
+    con.execute("DROP TABLE chunk_duplicates")
+    wanted = set(losers["source_row"].to_list())
+    raw = {}
+    for table in iter_tables(path, name, encoding=encoding):
+        if table.part == part.table.part and table.data.height:
+            rows = table.data["_row"].filter(table.data["_row"].is_in(list(wanted)))
+            if rows.len():
+                raw.update(zip(rows.to_list(), _raw_json(table.data, rows).to_list()))
+    label = part.table.columns.get("dossier_code", column_label("dossier", "dossier_code"))
+    kept = [str(k) for k in losers["kept"].to_list()]
+    rejects = pl.DataFrame({
+        "source_row": losers["source_row"].cast(pl.Int64), "severity": "error", "reason_code": "duplicate_in_file",
+        "column_name": label, "raw_value": kept, "message": [_DUPLICATE.format(kept=k) for k in kept],
+        "dossier_code": losers["dossier_code"], "raw_row": [raw.get(r) for r in losers["source_row"].to_list()],
+    }, schema=REJECT_SCHEMA)
+    _insert_rejects(con, rejects, load_id, part.table)
+    return losers.height
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((x for x in (a, b) if x is not None), default=None)
+
+
+# --- writing: merge, log ---------------------------------------------------------------------------------
+
+
+def _write(con, path: Path, name: str, sha: str, user: str, parts: list[_Part], load_id: int,
+           loaded_at: datetime) -> FileReport:
+    as_of, as_of_source = _as_of([p.table for p in parts], _later_all(p.latest_event for p in parts), loaded_at)
+    report = FileReport(name, "loaded", kind=parts[0].kind, load_id=load_id, as_of_at=as_of,
+                        as_of_source=as_of_source)
+    for part in parts:
+        table, norm = part.table, part.norm
+        if part.kind == "dossier":
+            merged = _merge_dossiers(con, part.staged, load_id, table, as_of)
             new, updated, unchanged = merged.new, merged.updated, merged.unchanged
             report.stale_rows += merged.stale
             report.kept_resolved += merged.kept_resolved
-            rejects = pl.concat([rejects, merged.warnings])
-        elif norm.kind == "rating":
-            new, updated, unchanged = _merge_ratings(con, norm.rows, norm.answers, load_id, table)
-            unlinked = _unlinked_ratings(con, norm.rows)
-            report.unlinked_ratings += unlinked.height
-            rejects = pl.concat([rejects, unlinked])
+            _insert_rejects(con, merged.warnings, load_id, table)
         else:
-            new, updated, unchanged = _merge_survey(con, norm.rows, norm.answers, load_id, table)
-        report.unmapped_questions += rejects.filter(pl.col("reason_code") == "unmapped_question").height
-        _insert_rejects(con, rejects, load_id, table)
-        rejected = norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
-        report.rows_read += norm.rows_read
-        report.rows_skipped += norm.rows_skipped
+            _insert_fields(con, norm.new_fields)
+            rejects = norm.rejects
+            if part.kind == "rating":
+                new, updated, unchanged = _merge_ratings(con, norm.rows, norm.answers, load_id, table)
+                unlinked = _unlinked_ratings(con, norm.rows)
+                report.unlinked_ratings += unlinked.height
+                rejects = pl.concat([rejects, unlinked])
+            else:
+                new, updated, unchanged = _merge_survey(con, norm.rows, norm.answers, load_id, table)
+            report.unmapped_questions += rejects.filter(pl.col("reason_code") == "unmapped_question").height
+            _insert_rejects(con, rejects, load_id, table)
+        report.rows_read += part.rows_read
+        report.rows_skipped += part.rows_skipped
         report.rows_new += new
         report.rows_updated += updated
         report.rows_unchanged += unchanged
-        report.rows_rejected += rejected
-        report.warnings += list(norm.warnings)
+        report.rows_rejected += part.rows_rejected
+        report.warnings += part.warnings
         if table.extra_columns:
             report.warnings.append("Cột không dùng đến: " + ", ".join(f"«{c}»" for c in table.extra_columns))
     if report.unmapped_questions:
@@ -281,11 +474,11 @@ def _write(con, path: Path, name: str, sha: str, user: str,
     if report.unlinked_ratings:
         report.warnings.insert(0, f"{report.unlinked_ratings} đánh giá ghi mã hồ sơ chưa có trong dữ liệu: vẫn được "
                                   "nạp và tính cho đơn vị, nhưng chưa khớp hồ sơ (xem rejects).")
-    periods = [t.period for t, _ in results if t.period]
+    periods = [p.table.period for p in parts if p.table.period]
     log = {
         "load_id": load_id, "loaded_at": loaded_at, "loaded_by": user, "file_name": name,
         "file_sha256": sha, "file_bytes": path.stat().st_size, "kind": report.kind,
-        "sheets": ", ".join(t.sheet for t, _ in results if t.sheet) or None,
+        "sheets": ", ".join(p.table.sheet for p in parts if p.table.sheet) or None,
         "period_from": periods[0][0] if periods else None, "period_to": periods[0][1] if periods else None,
         "rows_read": report.rows_read, "rows_new": report.rows_new, "rows_updated": report.rows_updated,
         "rows_unchanged": report.rows_unchanged, "rows_rejected": report.rows_rejected,
@@ -295,6 +488,10 @@ def _write(con, path: Path, name: str, sha: str, user: str,
     cols = LOAD_LOG.names()
     con.execute(f"INSERT INTO load_log ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})", log)
     return report
+
+
+def _later_all(moments) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
 
 
 def _hash_expr(columns: tuple[str, ...]) -> str:
@@ -324,10 +521,14 @@ def file_as_of(results: list[tuple[RawTable, Normalized]], loaded_at: datetime) 
     file was then exported later than its period: it cannot stand before an event it shows);
     'load_time': neither. A moment after the load is no evidence (a period still running, a typo in
     a year) and is ignored."""
-    title = _title_until([t for t, _ in results])
+    return _as_of([t for t, _ in results], _latest_event([n for _, n in results], loaded_at), loaded_at)
+
+
+def _as_of(tables: list[RawTable], latest: datetime | None, loaded_at: datetime) -> tuple[datetime, str]:
+    """file_as_of from the file's tables and its latest event (gathered chunk by chunk)."""
+    title = _title_until(tables)
     if title is not None and title > loaded_at:
         title = None
-    latest = _latest_event([n for _, n in results], loaded_at)
     if title is not None and (latest is None or latest <= title):
         return title, "title"
     if latest is not None:
@@ -377,8 +578,9 @@ class Merged:
 _RESOLVED = "(coalesce(CAST({t}.status_code AS INTEGER), 0) IN (9, 10) AND {t}.finished_at IS NOT NULL)"
 
 
-def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable, as_of: datetime) -> Merged:
-    """Merge a file's dossiers so that the result does not depend on the order files are loaded in.
+def _merge_dossiers(con, incoming: str, load_id: int, table: RawTable, as_of: datetime) -> Merged:
+    """Merge a file's dossiers (typed and hashed in the table `incoming`) so that the result does
+    not depend on the order files are loaded in.
 
     Per dossier the current version is the one from the file with the latest as-of
     (`file_as_of`); on a tie the later load wins. A row that loses is still stored, in
@@ -390,68 +592,66 @@ def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable, as_o
     reopens a finished dossier): a resolved version (status 9/10 with a finish date) beats one
     showing the dossier unresolved, whatever their as-of; set false and a later export showing the
     dossier reopened wins like any later version. Either way the winner is the greatest
-    (resolved if the setting is on, as-of, load), so the outcome is the same in every load order."""
-    incoming = rows.drop("_row").with_columns(
-        load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
-    )
-    con.register("incoming_frame", incoming.to_arrow())
-    cols = [c.name for c in DOSSIER_COLUMNS]
-    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.name != "row_hash"
-                       else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash" for c in DOSSIER_COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame")
-    con.unregister("incoming_frame")
+    (resolved if the setting is on, as-of, load), so the outcome is the same in every load order.
+
+    The current version lives in mart_dossiers with its derived columns (etl/marts.py), computed
+    here for the rows written; a replaced one moves to stg_dossier_superseded."""
+    col_list = ", ".join(c.name for c in DOSSIER_COLUMNS)
     protect = settings().load.keep_resolved_over_older
     # newer: this file's (as-of, load) is at least the stored version's; the load id only grows, so
     # that is as-of >= stored as-of (an earlier sheet of this same file has no load_log row yet).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE decided AS
         WITH pairs AS (
-            SELECT i.dossier_code, i.source_row AS row_in, c.dossier_code IS NULL AS is_new,
-                   c.row_hash IS NOT DISTINCT FROM i.row_hash AS same,
+            SELECT i.dossier_code, i.source_row AS row_in, c.row_hash IS NOT DISTINCT FROM i.row_hash AS same,
                    {_RESOLVED.format(t="i")} AS resolved_in, {_RESOLVED.format(t="c")} AS resolved_stored,
                    c.load_id AS stored_load, c.source_file AS stored_file, c.finished_at AS stored_finished,
                    i.finished_at AS finished_in, g.as_of_at AS stored_as_of,
                    c.load_id = $load OR $as_of >= coalesce(g.as_of_at, TIMESTAMP '-infinity') AS newer
-            FROM incoming i LEFT JOIN mart_dossiers c USING (dossier_code)
+            FROM {incoming} i JOIN mart_dossiers c USING (dossier_code)
             LEFT JOIN load_log g ON g.load_id = c.load_id
         )
-        SELECT *, is_new OR CASE WHEN $protect AND resolved_in <> resolved_stored THEN resolved_in
-                                 ELSE newer END AS wins
+        SELECT *, CASE WHEN $protect AND resolved_in <> resolved_stored THEN resolved_in ELSE newer END AS wins
         FROM pairs
     """, {"load": load_id, "as_of": as_of, "protect": protect})
-    col_list = ", ".join(cols)
-    replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT is_new AND NOT same"
-    # The current version lives in mart_dossiers with its derived columns (computed here, for the
-    # rows written); a replaced one moves to stg_dossier_superseded with its stored columns.
-    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM mart_dossiers "
-                f"WHERE dossier_code IN ({replaced})")
-    con.execute(f"DELETE FROM mart_dossiers WHERE dossier_code IN ({replaced})")
-    written = ("(SELECT * FROM incoming WHERE dossier_code IN "
-               "(SELECT dossier_code FROM decided WHERE is_new OR (wins AND NOT same)))")
+    # Only dossiers already stored are in `decided`: the others are new, and written as they are.
+    [(total, stored, updated)] = con.execute(
+        f"SELECT (SELECT count(*) FROM {incoming}), count(*), count(*) FILTER (wins AND NOT same) FROM decided"
+    ).fetchall()
+    if stored == 0:
+        con.execute(f"INSERT INTO mart_dossiers BY NAME {marts.dossier_select(incoming)}")
+        con.execute("DROP TABLE decided")
+        return Merged(total, 0, 0, 0, 0, pl.DataFrame(schema=REJECT_SCHEMA))
+    replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT same"
+    if updated:
+        con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM mart_dossiers "
+                    f"WHERE dossier_code IN ({replaced})")
+        con.execute(f"DELETE FROM mart_dossiers WHERE dossier_code IN ({replaced})")
+    written = (f"(SELECT * FROM {incoming} WHERE dossier_code NOT IN "
+               "(SELECT dossier_code FROM decided WHERE NOT wins OR same))")
     con.execute(f"INSERT INTO mart_dossiers BY NAME {marts.dossier_select(written)}")
-    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM incoming WHERE dossier_code "
-                "IN (SELECT dossier_code FROM decided WHERE NOT wins AND NOT same)")
-    con.execute("""
+    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM {incoming} "
+                "WHERE dossier_code IN (SELECT dossier_code FROM decided WHERE NOT wins AND NOT same)")
+    con.execute(f"""
         UPDATE mart_dossiers c SET load_id = i.load_id, source_file = i.source_file,
                source_sheet = i.source_sheet, source_row = i.source_row
-        FROM incoming i
+        FROM {incoming} i
         WHERE c.dossier_code = i.dossier_code
           AND c.dossier_code IN (SELECT dossier_code FROM decided WHERE same AND wins)
     """)
-    [(new, updated, total)] = con.execute(
-        "SELECT count(*) FILTER (is_new), count(*) FILTER (wins AND NOT is_new AND NOT same), count(*) "
-        "FROM decided").fetchall()
     notes = pl.from_arrow(con.sql("""
         SELECT row_in, dossier_code, stored_load, stored_file, stored_as_of, stored_finished, finished_in,
                CASE WHEN NOT wins AND NOT newer THEN 'stale_update' ELSE 'resolved_kept' END AS reason,
                wins
         FROM decided
-        WHERE NOT is_new AND NOT same AND (NOT wins OR NOT newer)
+        WHERE NOT same AND (NOT wins OR NOT newer)
         ORDER BY row_in
     """).to_arrow_table())
+    con.execute("DROP TABLE decided")
     warnings = _merge_warnings(notes, as_of)
     stale = notes.filter(pl.col("reason") == "stale_update").height
-    return Merged(new, updated, total - new - updated, stale, notes.height - stale, warnings)
+    new = total - stored
+    return Merged(new, updated, stored - updated, stale, notes.height - stale, warnings)
 
 
 def _merge_warnings(notes: pl.DataFrame, as_of: datetime) -> pl.DataFrame:

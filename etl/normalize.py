@@ -118,7 +118,7 @@ def _clean(table: RawTable, columns: tuple[str, ...]) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in data.columns]
     data = data.with_columns(missing) if missing else data
     text_cols = [c for c in data.columns if c != "_row"]
-    return clean_columns(data, text_cols)
+    return clean_columns(data, text_cols, table.clean)
 
 
 def _skippable(frame: pl.DataFrame, key: str) -> pl.Series:

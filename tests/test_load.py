@@ -26,6 +26,7 @@ from fixtures_exports import (
     write_truncated_xlsx,
 )
 
+import etl.extract
 import etl.load
 from core.store import connect_readonly, version
 from etl.__main__ import main
@@ -461,6 +462,42 @@ def test_database_from_schema_version_3_keeps_each_dossier_once(tmp_db, exports_
         == [("marts_version", etl.load.MARTS_VERSION), ("schema_version", etl.load.SCHEMA_VERSION)]
 
 
+def test_a_file_loaded_in_chunks_is_the_file_loaded_whole(tmp_path, monkeypatch):
+    """A CSV larger than a chunk loads exactly as read whole: the same dossiers, the same rejects with
+    their raw rows and messages and the same counts. D1 is listed three times, twice in the first
+    chunk and once in a later one: both earlier rows are rejected naming the last, as in one piece."""
+    lines = [dossier("D1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý")]
+    lines += [dossier(f"E{i:03d}", HV if i % 2 else TK, "03/02/2026 08:00:00", "05/02/2026 17:00:00",
+                      "04/02/2026 10:00:00" if i % 3 else None, "Đã trả kết quả" if i % 3 else "Đang xử lý")
+              for i in range(60)]
+    lines.insert(3, dossier("D1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Chờ bổ sung"))
+    lines.insert(20, dossier("X1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Trạng thái lạ"))
+    lines.insert(30, Group("Lĩnh vực: Chứng thực"))
+    lines.append(dossier("D1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "03/02/2026 09:00:00",
+                         "Đã trả kết quả"))
+    export = tmp_path / "lon.csv"
+    write_dossier_csv(export, lines, titles=TITLES)
+    queries = {
+        "dossiers": "SELECT * FROM dossiers ORDER BY dossier_code",
+        "rejects": "SELECT * FROM rejects ORDER BY source_row, reason_code",
+        "log": "SELECT * EXCLUDE (loaded_at) FROM load_log",
+    }
+    results = {}
+    for chunk_bytes in (etl.extract.CSV_CHUNK_BYTES, 600):
+        monkeypatch.setattr(etl.extract, "CSV_CHUNK_BYTES", chunk_bytes)
+        db = tmp_path / str(chunk_bytes) / "cchc.duckdb"
+        [report] = load_files([export], db)
+        results[chunk_bytes] = {k: rows(db, q) for k, q in queries.items()}, report.summary()
+    (whole, whole_summary), (chunked, chunked_summary) = results.values()
+    assert len(list(etl.extract.iter_tables(export, chunk_bytes=600))) > 5
+    assert chunked == whole and chunked_summary == whole_summary
+    # Titles 1–3, header 4: D1 on rows 5, 8 and 69 (the last line), X1 (unknown status) on row 25.
+    assert [(r[3], r[5], r[7]) for r in whole["rejects"]] == [
+        (5, "duplicate_in_file", "69"), (8, "duplicate_in_file", "69"), (25, "unknown_status", "Trạng thái lạ")]
+    assert "dòng 69 (dòng sau) được giữ" in whole["rejects"][0][8]
+    assert rows(db, "SELECT status_code, source_row FROM dossiers WHERE dossier_code = 'D1'") == [(10, 69)]
+
+
 # --- (5) one corrupt file, one good ---------------------------------------------------------------
 
 
@@ -516,14 +553,14 @@ def test_unforeseen_error_in_one_file_does_not_stop_the_others(tmp_db, exports_d
     bad, good = exports_dir / "la.xlsx", exports_dir / "tot.xlsx"
     write_dossier_xlsx(bad, SCENARIO)
     write_dossier_xlsx(good, SCENARIO[:3])
-    original = etl.load.extract_file
+    original = etl.load.iter_tables
 
-    def extract(path, name=None):
+    def extract(path, name=None, **options):
         if Path(path).name == "la.xlsx":
             raise ValueError("a shape nobody foresaw")
-        return original(path, name)
+        return original(path, name, **options)
 
-    monkeypatch.setattr(etl.load, "extract_file", extract)
+    monkeypatch.setattr(etl.load, "iter_tables", extract)
     reports = load_files([bad, good], tmp_db)
     assert [r.status for r in reports] == ["failed", "loaded"]
     assert "tệp «la.xlsx»" in reports[0].error and "a shape nobody foresaw" in reports[0].error
