@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 import re
 import time as clock
 from dataclasses import dataclass, field, replace
@@ -107,6 +108,7 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
     use(db)  # the settings folder beside this database, if any (core.installation)
     with writing(db, catch_up=catch_up) as session:
         con = session.con
+        limit_memory(con)
         if session.leftovers_removed:
             say(f"Đã xóa {len(session.leftovers_removed)} tệp làm việc còn sót lại từ lần nạp bị dừng giữa chừng.")
         try:
@@ -129,6 +131,17 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
             pause_point("marts")
             _describe(session, con, since, full)
     return reports
+
+
+def limit_memory(con) -> None:
+    """settings.toml [load] memory_limit_mb, or a quarter of the machine's memory."""
+    mb = settings().load.memory_limit_mb
+    if not mb:
+        try:
+            mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (4 << 20)
+        except (ValueError, OSError):
+            return
+    con.execute(f"SET memory_limit = '{max(int(mb), 256)}MB'")
 
 
 def last_load_id(con) -> int:
@@ -322,9 +335,9 @@ def _read(con, path: Path, name: str, ctx: Context, load_id: int, loaded_at: dat
                 columns = ", ".join(f"{c.name} {c.sql_type}" for c in DOSSIER_COLUMNS)
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} ({columns})")
         part = parts[-1]
-        progress.chunk(table)
         if part.kind != "dossier":
             held.append(table)
+            progress.chunk(table)
             continue
         norm = normalize_table(table, ctx)
         _insert_fields(con, norm.new_fields)
@@ -336,6 +349,7 @@ def _read(con, path: Path, name: str, ctx: Context, load_id: int, loaded_at: dat
         part.latest_event = _later(part.latest_event, _latest_event([norm], loaded_at))
         part.warnings += [w for w in norm.warnings if w not in part.warnings]
         part.chunks = table.chunk + 1
+        progress.chunk(table)
     _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
     return parts
 
@@ -365,7 +379,8 @@ def _stage_dossiers(con, staged: str, rows: pl.DataFrame, load_id: int, table: R
     incoming = rows.drop("_row").with_columns(
         load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
     )
-    con.register("incoming_frame", incoming.to_arrow())
+    # Arrow's string views: no copy of the text on the way (the default, large strings, copies it).
+    con.register("incoming_frame", incoming.to_arrow(compat_level=pl.CompatLevel.newest()))
     select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.name != "row_hash"
                        else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash" for c in DOSSIER_COLUMNS)
     con.execute(f"INSERT INTO {staged} SELECT {select} FROM incoming_frame")
@@ -549,14 +564,16 @@ def _title_until(tables: list[RawTable]) -> datetime | None:
 
 
 def _latest_event(normalized: list[Normalized], loaded_at: datetime) -> datetime | None:
+    """The latest event (EVENT_COLUMNS) at or before the load time in the rows: column by column."""
     found = []
     for norm in normalized:
         columns = [c for c in EVENT_COLUMNS.get(norm.kind, ()) if c in norm.rows.columns]
         if not columns or norm.rows.height == 0:
             continue
-        events = norm.rows.select(pl.concat_list([pl.col(c).cast(pl.Datetime("us")) for c in columns])
-                                  .explode().alias("at")).drop_nulls()
-        latest = events.filter(pl.col("at") <= loaded_at)["at"].max()
+        at = pl.lit(loaded_at, pl.Datetime("us"))
+        latest = norm.rows.select(pl.max_horizontal(
+            pl.col(c).cast(pl.Datetime("us")).filter(pl.col(c).cast(pl.Datetime("us")) <= at).max() for c in columns
+        )).item()
         if latest is not None:
             found.append(latest)
     return max(found, default=None)
