@@ -30,7 +30,11 @@ from etl.load import load_files
 started = time.perf_counter()
 [report] = load_files([Path(sys.argv[2])], Path(sys.argv[1]), loaded_by="bench",
                       progress=lambda m: print(m, file=sys.stderr, flush=True))
-print(f"{time.perf_counter() - started:.3f} {report.status} {report.rows_new}", flush=True)
+seconds = time.perf_counter() - started
+# VmHWM: this process's peak resident memory since exec (wait4's ru_maxrss would count the
+# benchmark's own memory at the fork).
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(f"{seconds:.3f} {report.status} {report.rows_new} {peak}", flush=True)
 """
 
 
@@ -61,17 +65,15 @@ def export_of(rows: int, today: date, path: Path, *, seed: int, tag: str | None 
 
 
 def load_in_child(db: Path, export: Path, *, quiet: bool = True) -> Loaded:
-    """`python -c LOAD db export`: the real ETL in its own process, timed inside, peak RSS from wait4."""
+    """`python -c LOAD db export`: the real ETL in its own process, timed and measured inside it."""
     proc = subprocess.Popen([sys.executable, "-c", LOAD, str(db), str(export)], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if quiet else None,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
+    if proc.wait():
         raise RuntimeError(f"load of {export} failed ({proc.returncode}): {out}")
-    seconds, state, new = out.split()[-3:]
-    return Loaded(float(seconds), usage.ru_maxrss / 1024, state, int(new))
+    seconds, state, new, peak_kb = out.split()[-4:]
+    return Loaded(float(seconds), int(peak_kb) / 1024, state, int(new))
 
 
 def build_big(rows: int, db: Path, today: date, *, seed: int = 11, say=print) -> Built:

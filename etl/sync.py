@@ -14,10 +14,17 @@ from core.store import StandbyMismatch
 REPLAYED = ("load_log", "rejects", "mart_dossiers", "stg_dossier_superseded", "mart_ratings", "stg_ratings",
             "stg_rating_criteria", "stg_survey_responses", "stg_survey_answers")
 
+# sync_stored: the dossiers the last load wrote that the standby may hold an earlier row of; none
+# when its dossier files only added dossiers (load_log: no row updated or unchanged), so that a
+# weekly load of new dossiers does not scan every stored one to delete nothing.
 _KEYS = """
 CREATE OR REPLACE TEMP TABLE sync_dossiers AS SELECT dossier_code FROM {p}.mart_dossiers WHERE load_id > $m;
-CREATE OR REPLACE TEMP TABLE sync_versions AS
+CREATE OR REPLACE TEMP TABLE sync_stored AS
     SELECT dossier_code FROM sync_dossiers
+    WHERE EXISTS (SELECT 1 FROM {p}.load_log WHERE load_id > $m AND kind = 'dossier'
+                  AND coalesce(rows_updated, 0) + coalesce(rows_unchanged, 0) > 0);
+CREATE OR REPLACE TEMP TABLE sync_versions AS
+    SELECT dossier_code FROM sync_stored
     UNION SELECT dossier_code FROM {p}.stg_dossier_superseded WHERE load_id > $m;
 CREATE OR REPLACE TEMP TABLE sync_rating_keys AS SELECT rating_key FROM {p}.stg_ratings WHERE load_id > $m;
 CREATE OR REPLACE TEMP TABLE sync_rating_codes AS
@@ -32,7 +39,7 @@ CREATE OR REPLACE TEMP TABLE sync_responses AS
 _REPLAY = (
     ("load_log", "FALSE", "load_id > $m"),
     ("rejects", "FALSE", "load_id > $m"),
-    ("mart_dossiers", "dossier_code IN (SELECT dossier_code FROM sync_dossiers)", "load_id > $m"),
+    ("mart_dossiers", "dossier_code IN (SELECT dossier_code FROM sync_stored)", "load_id > $m"),
     ("stg_dossier_superseded", "dossier_code IN (SELECT dossier_code FROM sync_versions)",
      "dossier_code IN (SELECT dossier_code FROM sync_versions)"),
     # The ratings mart: the rows etl/marts.py update_since recomputes (their key or their dossier).
@@ -60,7 +67,8 @@ def catch_up(con, source: str) -> None:
     for table, remove, insert in _REPLAY:
         _run(con, f"DELETE FROM {table} WHERE {remove}", m)
         _run(con, f"INSERT INTO {table} SELECT * FROM {p}.{table} WHERE {insert or remove}", m)
-    for table in ("sync_dossiers", "sync_versions", "sync_rating_keys", "sync_rating_codes", "sync_responses"):
+    for table in ("sync_dossiers", "sync_stored", "sync_versions", "sync_rating_keys", "sync_rating_codes",
+                  "sync_responses"):
         con.execute(f"DROP TABLE {table}")
     for table in _small_tables(con, source):
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {p}.{table}")
