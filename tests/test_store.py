@@ -147,6 +147,7 @@ def sequence(tmp_path_factory) -> dict:
         return prepared
 
     core.store._prepare = watch
+    share, etl.load.LARGE_SHARE = etl.load.LARGE_SHARE, 1.0  # every load after the first replays onto the standby
     try:
         for name, text in SEQUENCE:
             [report] = load_files([_write(folder, name, text)], db)
@@ -160,6 +161,7 @@ def sequence(tmp_path_factory) -> dict:
                 differences.append(_differences(con, "standby", "published", tables))
     finally:
         core.store._prepare = original
+        etl.load.LARGE_SHARE = share
     return {"db": db, "folder": folder, "how": how, "differences": differences, "reports": reports}
 
 
