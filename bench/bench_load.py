@@ -1,14 +1,23 @@
-"""Benchmark: load N generated dossiers from xlsx and from CSV through the real ETL, next to the
-time to merely read the same file (calamine via fastexcel; DuckDB's own CSV reader), measured in
-the same run. Prints seconds, rows per second and the ratio to the bare read.
+"""Benchmark: the load through the real ETL, next to what it is compared with in the same run.
 
-    .venv/bin/python bench/bench_load.py [--rows 1000000] [--out bench/out] [--fresh]
+1. N generated dossiers (default 1M) from xlsx and from CSV: the whole load against merely reading
+   the same file (calamine via fastexcel; DuckDB's own CSV reader). Target: CSV within 2×.
+2. A weekly load: SMALL new dossiers (default 1,000) into a database of BASE dossiers (default 5M,
+   built once through the ETL and kept in bench/out; each run adds its SMALL) against the same file
+   into an empty database, three times each, medians. Target: within 3×.
+
+Each load runs in its own process (`load_files`, timed inside it; peak memory from wait4).
+
+    .venv/bin/python bench/bench_load.py [--rows 1000000] [--base 5000000] [--small 1000] [--out bench/out]
+                                         [--fresh] [--skip-files] [--skip-incremental]
 
 Not a test: figures depend on the machine; the ratios are what to compare between runs.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
+import statistics
 import sys
 import time
 from datetime import date
@@ -20,15 +29,12 @@ import fastexcel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.big import build_big, export_of, load_in_child  # noqa: E402
+from core.store import standby_path  # noqa: E402
 from etl.demo.generate import dossier_frame, write_csv_export, write_xlsx_export  # noqa: E402
-from etl.extract import extract_file  # noqa: E402
-from etl.load import (
-    load_files,  # noqa: E402
-    normalize_table,  # noqa: E402
-)
-from etl.normalize import Context  # noqa: E402
 
 TODAY = date(2026, 11, 20)
+ROUNDS = 3
 
 
 def timed(label: str, fn):
@@ -61,37 +67,83 @@ def bare_csv(path: Path) -> int:
     return con.execute("SELECT count(*) FROM t").fetchall()[0][0]
 
 
-def run_one(kind: str, path: Path, bare, out: Path) -> list[tuple[str, float]]:
+def fresh_db(path: Path) -> Path:
+    for stale in (path, standby_path(path), Path(str(path) + ".wal")):
+        stale.unlink(missing_ok=True)
+    return path
+
+
+def run_file(kind: str, path: Path, bare, out: Path) -> dict:
     print(f"\n{kind}: {path.name} ({path.stat().st_size / 1e6:.0f} MB)", flush=True)
     base, rows = timed("bare read", lambda: bare(path))
-    ext, tables = timed("ETL extract", lambda: extract_file(path))
-    ctx = Context.default()
-    norm, _ = timed("ETL normalize", lambda: [normalize_table(t, ctx) for t in tables])
-    db = out / f"bench_{kind}.duckdb"
-    db.unlink(missing_ok=True)
-    total, reports = timed("ETL whole load (extract+normalize+merge+marts+publish)", lambda: load_files([path], db))
-    report = reports[0]
-    print(f"  rows: {rows:,} read by the bare reader; ETL: {report.rows_read:,} read, {report.rows_new:,} new, "
-          f"{report.rows_rejected:,} rejected", flush=True)
-    return [("bare read", base), ("extract", ext), ("normalize", norm), ("whole load", total)], rows
+    loaded = load_in_child(fresh_db(out / f"bench_{kind}.duckdb"), path)
+    print(f"  … whole load (read, normalize, merge, marts, publish): {loaded.seconds:.2f} s, "
+          f"peak memory {loaded.peak_mb:,.0f} MB; {loaded.rows_new:,} new of {rows:,}", flush=True)
+    return {"rows": rows, "bare": base, "load": loaded.seconds, "peak_mb": loaded.peak_mb,
+            "file_mb": path.stat().st_size / 1e6}
+
+
+def run_incremental(base_rows: int, small: int, out: Path) -> dict:
+    base = out / f"base_{base_rows}.duckdb"
+    if not (base.exists() and standby_path(base).exists()):
+        print(f"\nBuilding the base database of {base_rows:,} dossiers through the ETL (once; kept as {base}) …",
+              flush=True)
+        build_big(base_rows, base, TODAY)
+    stored = duckdb.connect(str(base), read_only=True)
+    try:
+        dossiers = stored.execute("SELECT count(*) FROM dossiers").fetchall()[0][0]
+    finally:
+        stored.close()
+    print(f"\nWeekly load: {small:,} new dossiers into {dossiers:,} vs into an empty database ({ROUNDS} rounds)",
+          flush=True)
+    into_base, into_empty = [], []
+    run = f"W{int(time.time())}"
+    for r in range(ROUNDS):
+        export = export_of(small, TODAY, out / f"weekly_{small}.csv", seed=100 + r, tag=f"{run}{r}")
+        loaded = load_in_child(base, export)
+        empty = load_in_child(fresh_db(out / "empty.duckdb"), export)
+        assert loaded.rows_new == empty.rows_new == small, (loaded, empty)
+        into_base.append(loaded.seconds)
+        into_empty.append(empty.seconds)
+        print(f"  round {r + 1}: into {dossiers + r * small:,}: {loaded.seconds:.2f} s "
+              f"(peak {loaded.peak_mb:,.0f} MB) · into empty: {empty.seconds:.2f} s", flush=True)
+        export.unlink()
+    fresh_db(out / "empty.duckdb")
+    return {"dossiers": dossiers, "small": small, "base": statistics.median(into_base),
+            "empty": statistics.median(into_empty), "db_gb": base.stat().st_size / 1e9}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--base", type=int, default=5_000_000, help="dossiers in the database of the weekly load")
+    parser.add_argument("--small", type=int, default=1_000, help="new dossiers in the weekly load")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the input files")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the input files and the base database")
+    parser.add_argument("--skip-files", action="store_true", help="only the weekly load")
+    parser.add_argument("--skip-incremental", action="store_true", help="only the xlsx and CSV loads")
     args = parser.parse_args()
-    xlsx, csv = make_files(args.rows, args.out, args.fresh)
-    results = {}
-    for kind, path, bare in (("xlsx", xlsx, bare_xlsx), ("csv", csv, bare_csv)):
-        results[kind] = run_one(kind, path, bare, args.out)
-    print("\nSummary (ratio = step time / bare read of the same file, same run)")
-    print(f"{'file':<6}{'step':<14}{'seconds':>10}{'rows/s':>14}{'ratio':>8}")
-    for kind, (steps, rows) in results.items():
-        base = steps[0][1]
-        for step, seconds in steps:
-            print(f"{kind:<6}{step:<14}{seconds:>10.2f}{rows / seconds:>14,.0f}{seconds / base:>8.2f}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        fresh_db(args.out / f"base_{args.base}.duckdb")
+    files = {}
+    if not args.skip_files:
+        xlsx, csv = make_files(args.rows, args.out, args.fresh)
+        files = {"xlsx": run_file("xlsx", xlsx, bare_xlsx, args.out), "csv": run_file("csv", csv, bare_csv, args.out)}
+    weekly = None if args.skip_incremental else run_incremental(args.base, args.small, args.out)
+    print("\nSummary (same run; each load in its own process, timed inside it)")
+    if files:
+        print(f"{'file':<6}{'MB':>8}{'bare s':>9}{'load s':>9}{'rows/s':>12}{'peak MB':>10}{'ratio':>8}")
+        for kind, f in files.items():
+            print(f"{kind:<6}{f['file_mb']:>8.0f}{f['bare']:>9.2f}{f['load']:>9.2f}{f['rows'] / f['load']:>12,.0f}"
+                  f"{f['peak_mb']:>10,.0f}{f['load'] / f['bare']:>8.2f}")
+        print(f"CSV load / bare DuckDB read: {files['csv']['load'] / files['csv']['bare']:.2f}× (target 2×); "
+              f"xlsx load / bare calamine read: {files['xlsx']['load'] / files['xlsx']['bare']:.2f}×")
+    if weekly:
+        print(f"Weekly load of {weekly['small']:,} new dossiers: into {weekly['dossiers']:,} ({weekly['db_gb']:.2f} GB) "
+              f"{weekly['base']:.2f} s, into empty {weekly['empty']:.2f} s (medians of {ROUNDS}): "
+              f"incremental / empty {weekly['base'] / weekly['empty']:.2f}× (target 3×)")
+    shutil.rmtree(args.out / "empty.duckdb.tmp", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -170,6 +170,11 @@ class LoadSettings:
         "shows unresolved. true: the one-stop software never reopens a finished dossier, so the resolved version is "
         "kept and the other listed as a warning. false only if the software reopens finished dossiers: the later "
         "version then wins like any other.")
+    memory_limit_mb: int = setting(
+        0, "Memory DuckDB may use while a load writes, in MB. A file is read in chunks of 64 MB (bounded memory "
+        "whatever its size), but its typed rows wait in DuckDB until merged (about 0.5 GB per million dossiers): "
+        "what does not fit spills to a temporary folder beside the database, removed after the load. 0: a quarter "
+        "of the machine's memory (6 GB on a 24 GiB server), which leaves the rest to the app.", minimum=0)
 
 
 @dataclass(frozen=True)

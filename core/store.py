@@ -1,13 +1,25 @@
-"""ETL store: where the database lives and how it is swapped in whole.
+"""ETL store: where the database lives and how a load publishes it atomically.
 
-DuckDB allows one writing process or many reading ones, never both. So a load copies the
-database to a private working file, writes there, checkpoints, and atomically renames it over
-the published file (os.replace). Readers (the app) open the published file read-only and
-reopen when its inode changes; they never see a half-written load and never block one.
+DuckDB allows one writing process or many reading ones, never both. So a load never writes the
+published file: it writes a private work file, checkpoints it and atomically renames it over the
+published file (os.replace). Readers (the app) open the published file read-only and reopen when
+its inode changes; they never see a half-written load and never block one.
 
-A load that dies (killed, power cut) leaves its working copy behind, named with its process id;
-the next load removes the copies whose process is gone. A full or read-only disk is reported as
-one EtlError naming the folder, with the published file untouched.
+The work file is not a fresh copy of the whole database each time (that made a weekly load of a
+few thousand dossiers cost as much as the database is large). The file published until a load
+stays beside it as the *standby* (`.<name>.standby`, a hard link made just before the rename), one
+load behind. The next load renames the standby to its work file and catches it up by replaying,
+from the published file attached read-only, the rows the last load wrote (the `catch_up` callback,
+etl/sync.py) — then applies its own files. Each file knows its version and the version it was made
+from (table store_version), so a standby that is not exactly one load behind, that any reader still
+has open (in this process, or locked by another), or whose row counts differ after the catch-up is
+dropped, and the load copies the published file as before. A load that rewrote much of the file
+(a first load, a rebuild) leaves a fresh copy as the standby instead. The standby doubles the disk
+space the database takes, which a load needed anyway for its copy.
+
+A load that dies (killed, power cut) leaves its work file behind, named with its process id; the
+next load removes the work files whose process is gone. A full or read-only disk is reported as one
+EtlError naming the folder, with the published file untouched.
 """
 from __future__ import annotations
 
@@ -18,6 +30,8 @@ import re
 import shutil
 import sys
 import time
+import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +43,13 @@ from core.errors import EtlError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "cchc.duckdb"
 READ_CATALOG = "cchc"  # the published file, attached read-only
+PUBLISHED_CATALOG = "published"  # the published file as the writer sees it while catching the standby up
+STANDBY_WAIT_SECONDS = 5.0  # how long a load waits for another process's reader to let go of the standby
+CatchUp = Callable[[duckdb.DuckDBPyConnection, str], None]
+
+
+class StandbyMismatch(Exception):
+    """The standby is not the published file one load behind: the load copies the file instead."""
 
 
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -36,16 +57,52 @@ def db_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path(explicit or os.environ.get("CCHC_DB") or DEFAULT_DB).resolve()
 
 
+def standby_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.standby")
+
+
+def _standby_note(path: Path) -> Path:
+    """Beside the standby: the published file's identity (inode, size, mtime) when the standby
+    was left one load behind it. A published file written since by anything but a load (a DuckDB
+    client opened read-write on it) no longer matches: its standby is dropped."""
+    return path.with_name(f".{path.name}.standby-of")
+
+
+def _identity(path: Path) -> str:
+    st = os.stat(path)
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+
+
+def _note_standby(path: Path) -> None:
+    try:
+        _standby_note(path).write_text(_identity(path))
+    except OSError:
+        _remove_file(standby_path(path))  # no note, no standby: the next load copies
+
+
+def _untouched_since_standby(path: Path) -> bool:
+    try:
+        noted = _standby_note(path).read_text()
+    except OSError:
+        return False
+    return noted == _identity(path) and not Path(str(path) + ".wal").exists()
+
+
 @dataclass
 class WriteSession:
     con: duckdb.DuckDBPyConnection
     changed: bool = False
     leftovers_removed: list[Path] = field(default_factory=list)  # work copies of dead loads, removed
+    prepared: str = "new"  # how the work file was made: 'new' (no database yet), 'standby' (caught up), 'copy'
+    replicable: bool = True  # the next load may replay this session's rows onto its standby (False: it copies)
+    large: bool = False  # much of the file was rewritten: leave a fresh copy as the standby
 
 
 @contextmanager
-def writing(path: Path):
-    """Yield a connection to a private copy; publish it only if the session marked a change.
+def writing(path: Path, *, catch_up: CatchUp | None = None):
+    """Yield a session on a private work file; publish it only if the session marked a change.
+    `catch_up(con, catalog)` replays onto `con` what the last load wrote into the published file,
+    attached as `catalog` (see the module's docstring); without it the store copies the file.
     A disk that is full or cannot be written raises EtlError (see storage_failure)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,30 +111,264 @@ def writing(path: Path):
             work = _work_path(path, os.getpid())
             _remove(work)
             try:
-                if path.exists():
-                    shutil.copyfile(path, work)
+                con, prepared, based_on = _prepare(path, work, catch_up)
                 pause_point("copied")
-                session = WriteSession(duckdb.connect(str(work)), leftovers_removed=removed)
+                session = WriteSession(con, leftovers_removed=removed, prepared=prepared)
                 try:
-                    session.con.execute("SET enable_progress_bar = false")
+                    con.execute("SET enable_progress_bar = false")
                     yield session
                     if session.changed:
-                        session.con.execute("CHECKPOINT")
-                    session.con.close()
-                    if session.changed:
-                        with open(work, "rb") as handle:
-                            os.fsync(handle.fileno())
-                        pause_point("publish")
-                        os.replace(work, path)
+                        _stamp_version(con, based_on if session.replicable else "")
+                        con.execute("CHECKPOINT")
                 except BaseException:
-                    session.con.close()
+                    con.close()
                     raise
+                if not session.changed:
+                    _keep_as_standby(con, path, work, prepared != "new" and session.replicable)
+                    return
+                con.close()
+                _fsync(work)
+                pause_point("publish")
+                _publish(path, work, fresh_standby=session.large)
             finally:
                 _remove(work)
     except Exception as exc:
         if (failure := storage_failure(exc, path)) is not None:
             raise failure from exc
         raise
+
+
+def adopt(built: Path, path: Path) -> None:
+    """Publish a database written whole elsewhere (the demo build) in place of `path`, with the
+    standby that build left, under the write lock."""
+    with _exclusive_lock(path):
+        _remove_file(standby_path(path))
+        _remove_file(_standby_note(built))
+        if standby_path(built).exists():
+            os.replace(standby_path(built), standby_path(path))
+        os.replace(built, path)
+        _fsync_dir(path.parent)
+        if standby_path(path).exists():
+            _note_standby(path)
+
+
+# --- the work file: the standby caught up, or a copy ----------------------------------------------
+
+
+def _prepare(path: Path, work: Path, catch_up: CatchUp | None) -> tuple[duckdb.DuckDBPyConnection, str, str]:
+    """(connection to the work file, how it was made, the version of the published file it holds)."""
+    if not path.exists():
+        return duckdb.connect(str(work)), "new", ""
+    con = _standby_as_work(path, work, catch_up)
+    prepared = "standby"
+    if con is None:
+        shutil.copyfile(path, work)
+        con = duckdb.connect(str(work))
+        prepared = "copy"
+    version = _version_row(con, "main")
+    return con, prepared, version[0] if version else ""
+
+
+def _standby_as_work(path: Path, work: Path, catch_up: CatchUp | None) -> duckdb.DuckDBPyConnection | None:
+    """The standby, renamed to the work file and caught up to the published file; None when there
+    is none or it cannot be used (then it is gone: a load never leaves a doubtful standby)."""
+    standby = standby_path(path)
+    try:
+        # a load died between making the link and the rename, or the published file was written since
+        if os.path.samefile(standby, path) or not _untouched_since_standby(path):
+            standby.unlink()
+            return None
+        os.replace(standby, work)  # from here a load that dies leaves it as its work copy, removed next time
+    except FileNotFoundError:
+        return None
+    if _open_in_this_process(work):  # an open reader here: writing the file would change what it reads
+        _remove(work)
+        return None
+    con = _connect_alone(work)
+    if con is None:
+        _remove(work)
+        return None
+    try:
+        _catch_up(con, path, catch_up)
+        return con
+    except (StandbyMismatch, duckdb.Error) as exc:
+        con.close()
+        _remove(work)
+        if storage_error(exc):
+            raise
+        return None
+
+
+def _catch_up(con: duckdb.DuckDBPyConnection, path: Path, catch_up: CatchUp | None) -> None:
+    con.execute(f"ATTACH $p AS {PUBLISHED_CATALOG} (READ_ONLY)", {"p": str(path)})
+    try:
+        mine, theirs = _version_row(con, "main"), _version_row(con, PUBLISHED_CATALOG)
+        if mine is None or theirs is None:
+            raise StandbyMismatch("a file without its version")
+        if mine[0] != theirs[0]:
+            if catch_up is None or not theirs[1] or mine[0] != theirs[1]:
+                raise StandbyMismatch(f"standby {mine[0]}, published {theirs[0]} made from {theirs[1] or '—'}")
+            catch_up(con, PUBLISHED_CATALOG)
+        _same_counts(con)
+    finally:
+        con.execute(f"DETACH {PUBLISHED_CATALOG}")
+
+
+def _same_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """Every table of the published file has as many rows in the caught-up standby."""
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = $d "
+                                        "AND schema_name = 'main'", {"d": PUBLISHED_CATALOG}).fetchall()]
+    if not tables:
+        return
+    counts = " UNION ALL ".join(
+        f"SELECT '{t}', (SELECT count(*) FROM {PUBLISHED_CATALOG}.main.{t}), (SELECT count(*) FROM main.{t})"
+        for t in tables)
+    wrong = [(t, a, b) for t, a, b in con.execute(counts).fetchall() if a != b]
+    if wrong:
+        raise StandbyMismatch(f"row counts differ after the catch-up: {wrong}")
+
+
+def _version_row(con: duckdb.DuckDBPyConnection, catalog: str) -> tuple[str, str] | None:
+    """(version, based_on) of the file attached as `catalog`, or None for a file without them."""
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = $d AND table_name = "
+                        "'store_version'", {"d": _catalog_name(con, catalog)}).fetchall()[0][0]
+    if not found:
+        return None
+    rows = con.execute(f"SELECT version, based_on FROM {catalog}.main.store_version" if catalog != "main"
+                       else "SELECT version, based_on FROM main.store_version").fetchall()
+    return rows[0] if len(rows) == 1 else None
+
+
+def _catalog_name(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
+    return con.execute("SELECT current_database()").fetchall()[0][0] if catalog == "main" else catalog
+
+
+def _stamp_version(con: duckdb.DuckDBPyConnection, based_on: str) -> None:
+    """A new version for the file about to be published, and the version it was made from ('' when
+    the session cannot be replayed: the next load then copies)."""
+    con.execute("CREATE TABLE IF NOT EXISTS store_version (version VARCHAR, based_on VARCHAR, written_at TIMESTAMP)")
+    con.execute("DELETE FROM store_version")
+    con.execute("INSERT INTO store_version VALUES ($v, $b, now())", {"v": uuid.uuid4().hex, "b": based_on})
+
+
+def _connect_alone(work: Path) -> duckdb.DuckDBPyConnection | None:
+    """Open the file for writing, waiting a little for readers in other processes to let go of it
+    (each holds a shared lock while its connection is open); None if one keeps it."""
+    deadline = time.monotonic() + STANDBY_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(work))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
+
+
+def _open_in_this_process(path: Path) -> bool:
+    """True if this process has the file open (an app's cached reader on an earlier version): file
+    locks do not keep a process from itself. Without /proc, assume it is."""
+    try:
+        target = os.stat(path)
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return True
+    for fd in fds:
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            return True
+    return False
+
+
+# --- publishing --------------------------------------------------------------------------------------
+
+
+def _publish(path: Path, work: Path, *, fresh_standby: bool) -> None:
+    """Rename the work file over the published one; the file published until now stays as the
+    standby (or, after a large load, a copy of the new one does)."""
+    standby = standby_path(path)
+    _remove_file(standby)
+    linked = False
+    if path.exists():
+        try:
+            os.link(path, standby)
+            linked = True
+        except OSError as exc:  # a file system without hard links: no standby, the next load copies
+            if storage_error(exc) == "full":
+                raise
+    pause_point("linked")
+    try:
+        os.replace(work, path)
+    except BaseException:
+        if linked:
+            _remove_file(standby)
+        raise
+    _fsync_dir(path.parent)
+    if fresh_standby or not linked:
+        _copy_as_standby(path)
+    if standby.exists():
+        _note_standby(path)
+
+
+def _copy_as_standby(path: Path) -> None:
+    """A copy of the file just published as the next load's standby. Best effort: without it the
+    next load copies the file itself (and reports a full disk then, if it is one)."""
+    standby, copy = standby_path(path), _work_path(path, os.getpid())
+    try:
+        _remove_file(standby)
+        shutil.copyfile(path, copy)
+        pause_point("standby")
+        _fsync(copy)
+        os.replace(copy, standby)
+    except OSError:
+        _remove(copy)
+
+
+def _keep_as_standby(con: duckdb.DuckDBPyConnection, path: Path, work: Path, usable: bool) -> None:
+    """Nothing to publish: the work file, caught up to the published one, becomes the standby
+    (checkpointed, so that it has no WAL). Dropped (by the caller) when it may differ from the
+    published file or cannot be finished: the next load then copies."""
+    try:
+        if usable:
+            con.execute("CHECKPOINT")
+    except duckdb.Error:
+        usable = False
+    finally:
+        con.close()
+    if usable:
+        try:
+            _fsync(work)
+            os.replace(work, standby_path(path))
+            _note_standby(path)
+        except OSError:
+            pass
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_file(p: Path) -> None:
+    try:
+        p.unlink()
+    except FileNotFoundError:
+        pass
 
 
 def _work_path(path: Path, pid: int) -> Path:
@@ -192,8 +483,10 @@ PAUSE_ENV = "CCHC_TEST_PAUSE_AT"
 def pause_point(stage: str) -> None:
     """Fault tests only: when $CCHC_TEST_PAUSE_AT names this stage, print a marker on stderr and
     sleep, so that a test can kill the load exactly here. Without the variable: nothing.
-    Stages: copied (work copy made), read (a file read and normalized), write (a file written,
-    not committed), marts (marts rebuilt), publish (work copy complete, not yet renamed)."""
+    Stages: copied (work file ready: the standby caught up, or a copy), read (a file read and
+    normalized), write (a file written, not committed), marts (marts updated), publish (work file
+    complete, not yet renamed), linked (the standby link to the file still published made, the
+    rename not yet done), standby (published; a fresh copy for the standby being made)."""
     if os.environ.get(PAUSE_ENV) != stage:
         return
     print(f"CCHC_PAUSED {stage} {os.getpid()}", file=sys.stderr, flush=True)

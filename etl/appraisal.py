@@ -27,6 +27,7 @@ from core.text import clean, fold
 from etl.errors import EtlError
 from etl.load import ensure_schema
 from etl.schema import APPRAISAL_SCORES
+from etl.sync import catch_up
 from scoring.scheme import (
     PERIOD_HEADER,
     UNIT_CODE_HEADER,
@@ -221,7 +222,7 @@ def import_appraisal(source: Path | bytes, db: Path, scheme: Scheme, period_key:
                        "Ghi kỳ dạng 2026 (năm), 2026-Q3 (quý), 2026-05 (tháng) hoặc 2026-01-01_2026-06-30.",
                        file=name)
     report = AppraisalReport(name, scheme.code, period_key)
-    with writing(db) as session:
+    with writing(db, catch_up=catch_up) as session:
         con = session.con
         _ensure_table(con)
         units = dict(con.execute("SELECT unit_code, unit_name FROM ref_units").fetchall())

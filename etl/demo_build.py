@@ -7,6 +7,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from core.store import adopt, standby_path
 from etl.load import FileReport, Progress, load_files
 
 
@@ -23,7 +24,7 @@ def build_demo(db: Path, *, today: date | None = None, seed: int = 2025, scale: 
     files = generate(exports, today or date.today(), seed=seed, scale=scale, progress=say, workers=2)
     say(f"Đã tạo {len(files)} tệp trong {time.perf_counter() - started:.0f} giây; đang nạp qua ETL…")
     building = db.with_name(db.name + ".demo-building")
-    for stale in (building, Path(str(building) + ".wal")):
+    for stale in (building, Path(str(building) + ".wal"), standby_path(building)):
         stale.unlink(missing_ok=True)
     # The exports are dated up to `today`: it is the load day of the plausibility rules (no date
     # after it, settings.toml [plausibility]), whatever the machine's date says.
@@ -36,6 +37,6 @@ def build_demo(db: Path, *, today: date | None = None, seed: int = 2025, scale: 
             os.environ.pop("CCHC_TODAY", None)
         else:
             os.environ["CCHC_TODAY"] = pinned
-    os.replace(building, db)
+    adopt(building, db)  # with the standby the build left beside it
     say(f"Xong dữ liệu mẫu trong {time.perf_counter() - started:.0f} giây: {db}")
     return reports

@@ -1,16 +1,21 @@
 """ETL extract: export files (xlsx, xls, HTML-table .xls, CSV) → raw text tables with provenance.
 
 Finds the header below title rows (and two-row merged headers), maps header text to canonical
-columns through the alias map, and keeps every cell as text: parsing is normalize's job.
-Never writes anything.
+columns through the alias map, and keeps every cell as text: parsing is normalize's job. A CSV
+is read in chunks of about CSV_CHUNK_BYTES (iter_tables), so a file of any size loads in bounded
+memory; a workbook is read whole. Never writes anything but a temporary UTF-8 copy of a CSV
+in another encoding, removed once read.
 """
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import os
 import posixpath
 import re
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -25,6 +30,8 @@ from etl.headers import IGNORED_HEADERS, column_label, header_map
 
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_MATCHES = 3
+CSV_CHUNK_BYTES = 64 << 20  # a CSV is parsed and normalized this many bytes at a time
+_CSV_HEAD_BYTES = 1 << 20  # read to find the encoding, the delimiter and the header
 _PERIOD = re.compile(r"từ ngày\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*đến ngày\s*(\d{1,2})/(\d{1,2})/(\d{4})", re.I)
 _EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
@@ -43,6 +50,10 @@ class RawTable:
     data: pl.DataFrame
     period: tuple[date, date] | None = None
     notes: tuple[str, ...] = field(default=())
+    part: int = 0  # which table of the file (sheet); the chunks of one CSV table share it
+    chunk: int = 0  # which chunk of that table (0 for a table read whole)
+    clean: frozenset[str] = frozenset()  # repairs the raw text shows to be needless (core.text.clean_columns)
+    bytes_read: int = 0  # of the file, up to the end of this chunk (for the progress report)
 
 
 @dataclass(frozen=True)
@@ -55,13 +66,30 @@ class _Header:
 
 
 def extract_file(path: Path, display_name: str | None = None) -> list[RawTable]:
-    """Read a file and return its tables; raise EtlError when nothing usable is in it."""
+    """Read a file whole and return its tables; raise EtlError when nothing usable is in it."""
+    tables: list[RawTable] = []
+    for table in iter_tables(path, display_name):
+        if tables and table.part == tables[-1].part:  # the next chunk of the same CSV table
+            tables[-1] = replace(tables[-1], data=pl.concat([tables[-1].data, table.data], how="vertical_relaxed"),
+                                 clean=tables[-1].clean & table.clean, bytes_read=table.bytes_read)
+        else:
+            tables.append(table)
+    return tables
+
+
+def iter_tables(path: Path, display_name: str | None = None, *, chunk_bytes: int | None = None,
+                encoding: str | None = None) -> Iterator[RawTable]:
+    """The tables of a file, a CSV's in chunks of about `chunk_bytes` (default CSV_CHUNK_BYTES;
+    same `part`, `chunk` counting up, `_row` going on). Raises EtlError (possibly after some
+    chunks) when nothing usable is in it. `encoding` forces a CSV's encoding (see NotUtf8)."""
     name = display_name or path.name
+    chunk_bytes = chunk_bytes or CSV_CHUNK_BYTES
     if not path.exists():
         raise EtlError("không tìm thấy tệp.", "Kiểm tra lại đường dẫn tệp.", file=name)
     if path.stat().st_size == 0:
         raise EtlError("tệp rỗng (0 byte).", "Xuất lại tệp từ phần mềm một cửa rồi nạp lại.", file=name)
-    head = path.open("rb").read(2048)
+    with path.open("rb") as handle:
+        head = handle.read(2048)
     if head.startswith(_EXCEL_MAGIC):
         tables, problems = [], []
         for sheet, grid in _excel_grids(path, name):
@@ -76,22 +104,32 @@ def extract_file(path: Path, display_name: str | None = None) -> list[RawTable]:
         grid = _html_grid(path.read_bytes(), name)
         tables = [t] if (t := _table_from_grid(grid, name, None)) else []
     else:
-        tables = [_csv_table(path.read_bytes(), name)]
+        yield from _csv_tables(path, name, chunk_bytes, encoding)
+        return
     if not tables:
-        raise EtlError(
-            "không tìm thấy dòng tiêu đề của danh sách hồ sơ hay phiếu khảo sát (cần ít nhất các cột như "
-            "«Mã hồ sơ», «Ngày tiếp nhận», «Trạng thái»).",
-            "Đây có thể không phải tệp xuất hồ sơ hoặc khảo sát. Nếu đúng là tệp xuất, hãy thêm tên cột vào "
-            "header_aliases.csv (thư mục thiết lập).",
-            file=name,
-        )
+        raise _no_header(name)
     if not any(_has_data(t) for t in tables):
-        raise EtlError(
-            "tệp chỉ có dòng tiêu đề cột, không có dòng dữ liệu nào.",
-            "Kiểm tra điều kiện lọc khi xuất (khoảng ngày, đơn vị, trạng thái) rồi xuất lại tệp.",
-            file=name,
-        )
-    return tables
+        raise _no_data(name)
+    size = path.stat().st_size
+    yield from (replace(t, part=i, bytes_read=size) for i, t in enumerate(tables))
+
+
+def _no_header(name: str) -> EtlError:
+    return EtlError(
+        "không tìm thấy dòng tiêu đề của danh sách hồ sơ hay phiếu khảo sát (cần ít nhất các cột như "
+        "«Mã hồ sơ», «Ngày tiếp nhận», «Trạng thái»).",
+        "Đây có thể không phải tệp xuất hồ sơ hoặc khảo sát. Nếu đúng là tệp xuất, hãy thêm tên cột vào "
+        "header_aliases.csv (thư mục thiết lập).",
+        file=name,
+    )
+
+
+def _no_data(name: str) -> EtlError:
+    return EtlError(
+        "tệp chỉ có dòng tiêu đề cột, không có dòng dữ liệu nào.",
+        "Kiểm tra điều kiện lọc khi xuất (khoảng ngày, đơn vị, trạng thái) rồi xuất lại tệp.",
+        file=name,
+    )
 
 
 def _has_data(table: RawTable) -> bool:
@@ -337,21 +375,86 @@ def _decode_with_encoding(raw: bytes, name: str) -> tuple[str, str]:
     try:
         return raw.decode("cp1258"), "cp1258"  # Windows-1258, still common from older Vietnamese software
     except UnicodeDecodeError as exc:
-        raise EtlError(
-            "không nhận ra bảng mã ký tự của tệp (không phải UTF-8 hay Windows-1258).",
-            "Mở tệp bằng Excel và lưu lại dạng «CSV UTF-8» rồi nạp lại.", file=name,
-        ) from exc
+        raise _unknown_encoding(name) from exc
 
 
-def _csv_table(raw: bytes, name: str) -> RawTable:
-    wide = (bom_encoding(raw) or ("utf-8", 0))[0] != "utf-8"  # UTF-16/32 text is full of zero bytes
-    if b"\x00" in raw[:4096] and not wide:
+def _unknown_encoding(name: str) -> EtlError:
+    return EtlError(
+        "không nhận ra bảng mã ký tự của tệp (không phải UTF-8 hay Windows-1258).",
+        "Mở tệp bằng Excel và lưu lại dạng «CSV UTF-8» rồi nạp lại.", file=name,
+    )
+
+
+class NotUtf8(Exception):
+    """A CSV read as UTF-8 (its first megabyte is) turned out not to be, further on: the whole file
+    is Windows-1258, as the rule of _decode_with_encoding says. The loader starts the file again
+    with encoding='cp1258'."""
+
+
+def _csv_tables(path: Path, name: str, chunk_bytes: int, forced: str | None) -> Iterator[RawTable]:
+    """A CSV (or tab-separated .txt) table in chunks. UTF-8 is read as it is; another encoding (a
+    byte-order mark's UTF-16, or Windows-1258) is first copied to a temporary UTF-8 file."""
+    with path.open("rb") as handle:
+        head = handle.read(_CSV_HEAD_BYTES)
+    wide = (bom_encoding(head) or ("utf-8", 0))[0] != "utf-8"  # UTF-16/32 text is full of zero bytes
+    if b"\x00" in head[:4096] and not wide:
         raise EtlError(
             "tệp không phải văn bản CSV, Excel hay bảng HTML (có byte nhị phân).",
             "Chỉ nạp tệp .xlsx, .xls, .csv hoặc .txt xuất từ phần mềm một cửa.", file=name,
         )
-    text, encoding = _decode_with_encoding(raw, name)
-    head_lines = text[:200_000].splitlines()[:HEADER_SCAN_ROWS]
+    encoding, skip = bom_encoding(head) or (forced or _head_encoding(head), 0)
+    if encoding == "utf-8":
+        yield from _utf8_csv_tables(path, skip, name, chunk_bytes, declared=skip > 0)
+        return
+    copy = _utf8_copy(path, skip, encoding, name)
+    try:
+        for table in _utf8_csv_tables(copy, 0, name, chunk_bytes, declared=True):
+            # progress in the original file's bytes
+            yield replace(table, bytes_read=min(path.stat().st_size, table.bytes_read))
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _head_encoding(head: bytes) -> str:
+    """UTF-8 when the first megabyte decodes as UTF-8 (a character cut at its end aside), else
+    Windows-1258."""
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        return "utf-8" if len(head) == _CSV_HEAD_BYTES and exc.start >= len(head) - 3 else "cp1258"
+
+
+def _utf8_copy(path: Path, skip: int, encoding: str, name: str) -> Path:
+    """A temporary UTF-8 copy of a CSV in another encoding, decoded a megabyte at a time (as
+    _decode_with_encoding decodes: a byte-order mark's encoding with replacement characters,
+    Windows-1258 strictly)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace" if skip else "strict")
+    fd, temp = tempfile.mkstemp(prefix="cchc-csv-", suffix=".csv")
+    try:
+        with path.open("rb") as source, os.fdopen(fd, "wb") as target:
+            source.seek(skip)
+            while block := source.read(1 << 20):
+                target.write(decoder.decode(block).encode("utf-8"))
+            target.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        os.unlink(temp)
+        raise _unknown_encoding(name) from exc
+    except BaseException:
+        os.unlink(temp)
+        raise
+    return Path(temp)
+
+
+def _utf8_csv_tables(path: Path, start: int, name: str, chunk_bytes: int, *, declared: bool) -> Iterator[RawTable]:
+    """A UTF-8 CSV from byte `start` on: the header from its first lines, then the data in chunks
+    cut at record ends. `declared`: the encoding is certain (a mark, or a copy we made), so text
+    that is not UTF-8 is an error, not a sign of Windows-1258 (NotUtf8)."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        head_bytes = handle.read(_CSV_HEAD_BYTES)
+    head_text = head_bytes.decode("utf-8", errors="replace" if declared else "ignore")
+    head_lines = head_text[:200_000].splitlines()[:HEADER_SCAN_ROWS]
     delimiter = _sniff_delimiter(head_lines)
     head_rows = list(csv.reader(head_lines, delimiter=delimiter))
     width = max((len(r) for r in head_rows), default=0)
@@ -368,26 +471,121 @@ def _csv_table(raw: bytes, name: str) -> RawTable:
         )
     _require_columns(header, name, None)
     skip = header.start + header.depth
-    # Polars reads UTF-8 only: hand it the original bytes when they are UTF-8, else re-encode.
-    body = _strip_bom(raw) if encoding == "utf-8" else text.encode("utf-8")
-    try:
-        data = pl.read_csv(
-            io.BytesIO(body),
-            has_header=False, skip_rows=skip, separator=delimiter, infer_schema=False,
-            truncate_ragged_lines=True, quote_char='"',
-        )
-    except pl.exceptions.NoDataError:
-        data = pl.DataFrame()
-    except Exception as exc:
-        raise EtlError(f"không đọc được dữ liệu CSV ({exc}).", "Mở tệp bằng Excel, lưu lại dạng CSV UTF-8.", file=name) from exc
-    data = _rename_grid(data)
     # Cleaned like the Excel titles: NFC, so the period regex also reads NFD / Windows-1258 text.
     titles = tuple(c for r in head_rows[: header.start] for t in r if (c := clean(t)))
-    return _build_table(data, header, name, None, titles, first_data_row=skip + 1)
+    first_row, columns, has_data = skip + 1, None, False
+    for chunk, (raw, end) in enumerate(_record_chunks(path, start, skip, chunk_bytes)):
+        data = _parse_chunk(raw, delimiter, columns, name, declared)
+        columns = columns or data.width
+        data = _rename_grid(data)
+        table = _build_table(data, header, name, None, titles, first_data_row=first_row)
+        table = replace(table, chunk=chunk, clean=_needless_repairs(raw, data.height, delimiter), bytes_read=end)
+        has_data = has_data or _has_data(table)
+        first_row += data.height
+        yield table
+    if not has_data:
+        raise _no_data(name)
 
 
-def _strip_bom(raw: bytes) -> bytes:
-    return raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+def _record_chunks(path: Path, start: int, skip_lines: int, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """(bytes, offset reached) pieces of the data after `skip_lines` lines, each about `chunk_bytes`
+    long and ending at a record's end: at a line break outside quotes (an even number of quote
+    characters before it, as "" escapes one). A file with unbalanced quotes ends up in one piece."""
+    step = min(chunk_bytes, 1 << 20)
+    with path.open("rb") as handle:
+        position = _after_lines(handle, start, skip_lines, step)
+        while position is not None:
+            handle.seek(position)
+            piece = handle.read(chunk_bytes)
+            if len(piece) < chunk_bytes:  # the rest of the file
+                if piece:
+                    yield piece, position + len(piece)
+                return
+            cut = _record_end(piece)
+            while cut < 0:  # no record ends in it yet: read on
+                more = handle.read(step)
+                if not more:
+                    cut = len(piece) - 1
+                    break
+                piece += more
+                cut = _record_end(piece)
+            if cut < len(piece) - 1:
+                piece = piece[:cut + 1]
+            position += len(piece)
+            yield piece, position
+
+
+def _after_lines(handle, start: int, lines: int, step: int) -> int | None:
+    """The offset after `lines` line breaks from `start` (polars' skip_rows counts line breaks
+    too); None when the file ends before."""
+    position = start
+    handle.seek(start)
+    while lines > 0:
+        block = handle.read(step)
+        if not block:
+            return None
+        cut = -1
+        for _ in range(lines):
+            cut = block.find(b"\n", cut + 1)
+            if cut < 0:
+                break
+            lines -= 1
+        if cut >= 0:
+            return position + cut + 1
+        position += len(block)
+    return position
+
+
+def _record_end(piece: bytes) -> int:
+    """Index of the last line break of `piece` outside quotes, or -1."""
+    cut = piece.rfind(b"\n")
+    quotes = piece.count(b'"', 0, cut) if cut >= 0 else 0
+    while cut >= 0 and quotes % 2:
+        earlier = piece.rfind(b"\n", 0, cut)
+        quotes -= piece.count(b'"', max(earlier, 0), cut)
+        cut = earlier
+    return cut
+
+
+def _parse_chunk(raw: bytes, delimiter: str, columns: int | None, name: str, declared: bool) -> pl.DataFrame:
+    """One chunk as text columns c0…; as many columns as the first chunk's first record has (the
+    file read whole had), later chunks cut or padded to them."""
+    options = {"has_header": False, "separator": delimiter, "truncate_ragged_lines": True, "quote_char": '"'}
+    if columns is None:
+        options["infer_schema"] = False
+    else:
+        options["schema"] = {f"column_{i + 1}": pl.String for i in range(columns)}
+    try:
+        return pl.read_csv(raw, **options)
+    except pl.exceptions.NoDataError:
+        return pl.DataFrame()
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" in str(exc).lower() and not declared:
+            raise NotUtf8(name) from exc
+        raise EtlError(f"không đọc được dữ liệu CSV ({exc}).", "Mở tệp bằng Excel, lưu lại dạng CSV UTF-8.",
+                       file=name) from exc
+    except Exception as exc:
+        raise EtlError(f"không đọc được dữ liệu CSV ({exc}).", "Mở tệp bằng Excel, lưu lại dạng CSV UTF-8.",
+                       file=name) from exc
+
+
+def _needless_repairs(raw: bytes, records: int, delimiter: str) -> frozenset[str]:
+    """{'rare'} when no value of this chunk (a piece of its bytes) can hold what the costly repair
+    of core.text.clean_columns looks for: no combining mark (lead bytes CC, CD), NBSP (C2 A0), BOM
+    (EF BB BF), tab (unless the delimiter) or line break inside a value (exactly one per record,
+    CRLF counted once). Checked with single-byte searches; anything doubtful keeps the repair, and
+    the result is the same either way."""
+    if b"\xcc" in raw or b"\xcd" in raw or (b"\xc2" in raw and b"\xc2\xa0" in raw) \
+            or (b"\xef" in raw and b"\xef\xbb\xbf" in raw) or (delimiter != "\t" and b"\t" in raw):
+        return frozenset()
+    breaks = raw.count(b"\n")
+    if breaks != records - (0 if raw.endswith(b"\n") else 1):
+        return frozenset()
+    if b"\r" in raw:
+        returns = raw.count(b"\r")
+        if returns != breaks or raw.count(b"\r\n") != returns:
+            return frozenset()
+    return frozenset({"rare"})
 
 
 def _sniff_delimiter(lines: list[str]) -> str:

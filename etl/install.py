@@ -169,9 +169,9 @@ def province_in_database(con: duckdb.DuckDBPyConnection) -> int | None:
     """The province of the stored dossiers: recorded by the load (meta), else read from the
     directory stored with them (databases made before the record existed)."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if "stg_dossier_current" not in tables:
-        return None
-    if not con.execute("SELECT count(*) FROM stg_dossier_current").fetchall()[0][0]:
+    # The current dossiers: in mart_dossiers since schema version 4, in stg_dossier_current before.
+    current = next((t for t in ("mart_dossiers", "stg_dossier_current") if t in tables), None)
+    if current is None or not con.execute(f"SELECT count(*) FROM {current}").fetchall()[0][0]:
         return None
     if "meta" in tables:
         row = con.execute("SELECT max(value) FROM meta WHERE key = 'province_code'").fetchall()[0][0]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 import re
+import time as clock
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import duckdb
 import polars as pl
@@ -19,14 +21,17 @@ from core.settings import settings
 from core.store import pause_point, storage_error, writing
 from core.text import fmt_int
 from core.units import directory, province
+from etl import marts
 from etl.errors import EtlError
-from etl.extract import RawTable, extract_file
+from etl.extract import NotUtf8, RawTable, iter_tables
+from etl.headers import column_label
 from etl.install import check_province
 from etl.normalize import (
     REJECT_SCHEMA,
     UNKNOWN_FIELD,
     Context,
     Normalized,
+    _raw_json,
     normalize_dossiers,
     normalize_ratings,
     normalize_survey,
@@ -35,6 +40,7 @@ from etl.schema import (
     BUSINESS_COLUMNS,
     DOSSIER_COLUMNS,
     LOAD_LOG,
+    MART_DOSSIERS,
     RATING_CRITERIA,
     RATINGS,
     REJECTS,
@@ -43,10 +49,12 @@ from etl.schema import (
     TABLES,
     Table,
 )
+from etl.sync import catch_up
 
-SQL_DIR = Path(__file__).parent / "sql"
-SCHEMA_VERSION = "3"  # 2: superseded-versions table, ratings, appraisal scores; 3: load_log.as_of_at
-MARTS_VERSION = "3"  # 3: is_received / is_open / is_closed_other; status 3 in its own group 'refused'
+# 2: superseded-versions table, ratings, appraisal scores; 3: load_log.as_of_at; 4: the current version of a
+# dossier stored once, in mart_dossiers with its derived columns (stg_dossier_current became a view)
+SCHEMA_VERSION = "4"
+MARTS_VERSION = marts.MARTS_VERSION
 Progress = Callable[[str], None]
 
 
@@ -98,15 +106,18 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
     say = progress or (lambda _msg: None)
     reports: list[FileReport] = []
     use(db)  # the settings folder beside this database, if any (core.installation)
-    with writing(db) as session:
+    with writing(db, catch_up=catch_up) as session:
         con = session.con
+        limit_memory(con)
         if session.leftovers_removed:
             say(f"Đã xóa {len(session.leftovers_removed)} tệp làm việc còn sót lại từ lần nạp bị dừng giữa chừng.")
         try:
-            ensure_schema(con)
+            schema = ensure_schema(con)
         except EtlError as exc:  # e.g. the database holds another province's dossiers
             return [FileReport(names[i] if names else Path(p).name, "failed", error=str(exc))
                     for i, p in enumerate(paths)]
+        session.replicable = not schema.migrated
+        since = last_load_id(con)
         ctx = Context.default()
         for i, path in enumerate(paths):
             name = names[i] if names else Path(path).name
@@ -115,19 +126,51 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
             session.changed |= report.status == "loaded"
             reports.append(report)
         if session.changed:
-            say("Đang dựng lại bảng tổng hợp…")
-            build_marts(con)
+            say("Đang cập nhật bảng tổng hợp…")
+            full = build_marts(con, None if schema.migrated else since)
             pause_point("marts")
+            _describe(session, con, since, full)
     return reports
+
+
+def limit_memory(con) -> None:
+    """settings.toml [load] memory_limit_mb, or a quarter of the machine's memory."""
+    mb = settings().load.memory_limit_mb
+    if not mb:
+        try:
+            mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (4 << 20)
+        except (ValueError, OSError):
+            return
+    con.execute(f"SET memory_limit = '{max(int(mb), 256)}MB'")
+
+
+def last_load_id(con) -> int:
+    return con.execute("SELECT coalesce(max(load_id), 0) FROM load_log").fetchall()[0][0]
+
+
+# A session that wrote more than this share of the dossiers leaves a copy of the new file as the
+# standby rather than have the next load replay its rows: replaying writes (and compresses) each row
+# again, about 3 µs a row, where copying reads the file at about 1 GB/s, 0.12 µs a stored row.
+LARGE_SHARE = 0.05
+
+
+def _describe(session, con, since: int, full: bool) -> None:
+    """Tell the store what this session did to the file: rows recomputed wholesale cannot be
+    replayed onto the standby copy from their load ids, and a session that rewrote a large part of
+    the file is cheaper to follow by copying it than by replaying it (core/store.py)."""
+    changed, total = con.execute("SELECT count(*) FILTER (load_id > $m), count(*) FROM mart_dossiers",
+                                 {"m": since}).fetchall()[0]
+    session.replicable &= not full
+    session.large = full or changed > LARGE_SHARE * total
 
 
 def rebuild(db: Path) -> None:
     """Refresh reference tables and marts (after a change of calendar or maps)."""
     use(db)
-    with writing(db) as session:
+    with writing(db, catch_up=catch_up) as session:
         ensure_schema(session.con)
         build_marts(session.con)
-        session.changed = True
+        session.changed, session.replicable, session.large = True, False, True
 
 
 def is_outdated(db: Path) -> bool:
@@ -171,29 +214,54 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, name: str, ctx: Context
     if previous is not None:
         return FileReport(name, "already_loaded", load_id=previous)
     try:
-        tables = extract_file(path, name)
-        say(f"    đã đọc {fmt_int(sum(t.data.height for t in tables))} dòng, đang chuẩn hóa…")
-        results = [(t, normalize_table(t, ctx)) for t in tables]
+        return _load_file(con, path, name, sha, ctx, user, say, None)
+    except NotUtf8:  # UTF-8 in its first megabyte only: the whole file is Windows-1258 (etl/extract.py)
+        return _load_file(con, path, name, sha, ctx, user, say, "cp1258")
+
+
+def _load_file(con, path: Path, name: str, sha: str, ctx: Context, user: str, say: Progress,
+               encoding: str | None) -> FileReport:
+    """One file in one transaction: read in chunks, each normalized and staged in temporary tables
+    (so that a file of any size takes bounded memory), then merged, logged and committed."""
+    loaded_at = datetime.now()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchall()[0][0]
+        parts = _read(con, path, name, ctx, load_id, loaded_at, encoding, say)
+    except NotUtf8:
+        _rollback(con)
+        raise
     except EtlError as exc:
+        _rollback(con)
         return FileReport(name, "failed", error=str(exc))
+    except duckdb.Error as exc:
+        return _write_failed(con, name, exc)
     except Exception as exc:  # a file shaped in a way nobody foresaw must not stop the other files
+        _rollback(con)
         return FileReport(name, "failed", error=f"tệp «{name}»: lỗi không lường trước khi đọc tệp "
                                                 f"({type(exc).__name__}: {exc}). Cách xử lý: mở tệp bằng Excel, "
                                                 "lưu lại dạng .xlsx rồi nạp lại; nếu vẫn lỗi, báo cho quản trị "
                                                 "dữ liệu kèm tệp này.")
     pause_point("read")
-    con.execute("BEGIN TRANSACTION")
     try:
-        report = _write(con, path, name, sha, user, results)
+        report = _write(con, path, name, sha, user, parts, load_id, loaded_at)
         pause_point("write")
         con.execute("COMMIT")
         return report
     except Exception as exc:
-        _rollback(con)
-        if storage_error(exc):  # a full or read-only disk fails every file: stop, the store says why
-            raise
-        return FileReport(name, "failed", error=f"lỗi khi ghi vào cơ sở dữ liệu ({exc}); không có thay đổi nào được "
-                                                "ghi. Báo cho quản trị dữ liệu kèm tệp này.")
+        return _write_failed(con, name, exc)
+    finally:
+        for part in parts:
+            if part.staged:
+                con.execute(f"DROP TABLE IF EXISTS {part.staged}")
+
+
+def _write_failed(con, name: str, exc: Exception) -> FileReport:
+    _rollback(con)
+    if storage_error(exc):  # a full or read-only disk fails every file: stop, the store says why
+        raise exc
+    return FileReport(name, "failed", error=f"lỗi khi ghi vào cơ sở dữ liệu ({exc}); không có thay đổi nào được "
+                                            "ghi. Báo cho quản trị dữ liệu kèm tệp này.")
 
 
 def _rollback(con) -> None:
@@ -212,39 +280,206 @@ def normalize_table(table: RawTable, ctx: Context) -> Normalized:
     return normalizer(table, local)
 
 
-def _write(con, path: Path, name: str, sha: str, user: str,
-           results: list[tuple[RawTable, Normalized]]) -> FileReport:
-    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchall()[0][0]
-    loaded_at = datetime.now()
-    as_of, as_of_source = file_as_of(results, loaded_at)
-    report = FileReport(name, "loaded", kind=results[0][1].kind, load_id=load_id, as_of_at=as_of,
-                        as_of_source=as_of_source)
-    for table, norm in results:
+# --- reading: chunks normalized and staged --------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    """One table of a file (a sheet, or a CSV read in chunks) once read. Dossier rows wait typed in
+    the temporary table `staged`, their rejects already written; a survey or rating table (read
+    whole: its duplicates are judged over the whole table) waits normalized in `norm`."""
+
+    table: RawTable  # the first chunk (header, titles, columns)
+    kind: str
+    staged: str | None = None
+    norm: Normalized | None = None
+    rows_read: int = 0
+    rows_skipped: int = 0
+    rows_rejected: int = 0
+    latest_event: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+    chunks: int = 0
+
+
+class _Progress:
+    """'đã đọc 1.200.000 dòng (85.000 dòng/giây, còn khoảng 40 giây)' while a large file is read."""
+
+    def __init__(self, path: Path, say: Progress):
+        self.say, self.size, self.started, self.rows = say, max(path.stat().st_size, 1), clock.monotonic(), 0
+
+    def chunk(self, table: RawTable) -> None:
+        self.rows += table.data.height
+        elapsed = clock.monotonic() - self.started
+        done = min(table.bytes_read / self.size, 1.0)
+        if table.chunk == 0 and done >= 1.0:
+            self.say(f"    đã đọc {fmt_int(self.rows)} dòng, đang chuẩn hóa…")
+            return
+        rate = f"{fmt_int(round(self.rows / elapsed))} dòng/giây" if elapsed > 0 else ""
+        left = elapsed * (1 - done) / done if done > 0 else None
+        when = f", còn khoảng {_duration(left)}" if left is not None and done < 1.0 else ""
+        self.say(f"    đã đọc {fmt_int(self.rows)} dòng ({round(100 * done)}%, {rate}{when})…")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(round(seconds), 1)} giây"
+    minutes = round(seconds / 60)
+    return f"{minutes} phút" if minutes < 90 else f"{minutes // 60} giờ {minutes % 60} phút"
+
+
+def _read(con, path: Path, name: str, ctx: Context, load_id: int, loaded_at: datetime, encoding: str | None,
+          say: Progress) -> list[_Part]:
+    parts: list[_Part] = []
+    held: list[RawTable] = []  # chunks of a survey or rating table, normalized together at its end
+    progress = _Progress(path, say)
+    for table in iter_tables(path, name, encoding=encoding):
+        if not parts or table.part != parts[-1].table.part:
+            _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
+            staged = f"staged_{load_id}_{table.part}" if table.kind == "dossier" else None
+            parts.append(_Part(table, table.kind, staged))
+            if staged:
+                columns = ", ".join(f"{c.name} {c.sql_type}" for c in DOSSIER_COLUMNS)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} ({columns})")
+        part = parts[-1]
+        if part.kind != "dossier":
+            held.append(table)
+            progress.chunk(table)
+            continue
+        norm = normalize_table(table, ctx)
         _insert_fields(con, norm.new_fields)
-        rejects = norm.rejects
-        if norm.kind == "dossier":
-            merged = _merge_dossiers(con, norm.rows, load_id, table, as_of)
+        _insert_rejects(con, norm.rejects, load_id, table)
+        _stage_dossiers(con, part.staged, norm.rows, load_id, table)
+        part.rows_read += norm.rows_read
+        part.rows_skipped += norm.rows_skipped
+        part.rows_rejected += norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
+        part.latest_event = _later(part.latest_event, _latest_event([norm], loaded_at))
+        part.warnings += [w for w in norm.warnings if w not in part.warnings]
+        part.chunks = table.chunk + 1
+        progress.chunk(table)
+    _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
+    return parts
+
+
+def _close_part(con, part: _Part | None, held: list[RawTable], ctx: Context, path: Path, name: str,
+                encoding: str | None, load_id: int, loaded_at: datetime) -> None:
+    """The end of a table: a survey or rating table is normalized whole; a dossier table read in
+    several chunks has its duplicates across chunks settled, as if read whole (_dedupe)."""
+    if part is None:
+        return
+    if part.kind != "dossier":
+        table = held[0] if len(held) == 1 else replace(
+            held[0], data=pl.concat([t.data for t in held], how="vertical_relaxed"))
+        held.clear()
+        part.norm = normalize_table(table, ctx)
+        part.rows_read, part.rows_skipped = part.norm.rows_read, part.norm.rows_skipped
+        part.rows_rejected = part.norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
+        part.latest_event = _latest_event([part.norm], loaded_at)
+        part.warnings = list(part.norm.warnings)
+        return
+    if part.chunks > 1:
+        part.rows_rejected += _dedupe_across_chunks(con, part, path, name, encoding, load_id)
+
+
+def _stage_dossiers(con, staged: str, rows: pl.DataFrame, load_id: int, table: RawTable) -> None:
+    """A chunk's normalized dossiers, typed and hashed (row_hash), into the file's staging table."""
+    incoming = rows.drop("_row").with_columns(
+        load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
+    )
+    # Arrow's string views: no copy of the text on the way (the default, large strings, copies it).
+    con.register("incoming_frame", incoming.to_arrow(compat_level=pl.CompatLevel.newest()))
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.name != "row_hash"
+                       else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash" for c in DOSSIER_COLUMNS)
+    con.execute(f"INSERT INTO {staged} SELECT {select} FROM incoming_frame")
+    con.unregister("incoming_frame")
+
+
+_DUPLICATE = "Mã hồ sơ xuất hiện nhiều lần trong tệp; dòng {kept} (dòng sau) được giữ, dòng này bị bỏ."
+
+
+def _dedupe_across_chunks(con, part: _Part, path: Path, name: str, encoding: str | None, load_id: int) -> int:
+    """A dossier listed in two chunks of one file: the later row wins, as within a chunk (normalize
+    _dedupe) and as in the file read whole. The earlier rows are taken out of the staging table and
+    rejected with the whole row as read (read again from the file, for those rows only); rejects a
+    chunk already wrote for the same code name the row kept in the whole file. Returns the rows
+    rejected here."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE chunk_duplicates AS
+        SELECT dossier_code, source_row, max(source_row) OVER (PARTITION BY dossier_code) AS kept
+        FROM {part.staged}
+        WHERE dossier_code IN (SELECT dossier_code FROM {part.staged} GROUP BY ALL HAVING count(*) > 1)
+    """)
+    losers = pl.from_arrow(con.sql("SELECT dossier_code, source_row, kept FROM chunk_duplicates "
+                                   "WHERE source_row <> kept ORDER BY source_row").to_arrow_table())
+    if losers.height == 0:
+        con.execute("DROP TABLE chunk_duplicates")
+        return 0
+    con.execute(f"DELETE FROM {part.staged} WHERE source_row IN "
+                "(SELECT source_row FROM chunk_duplicates WHERE source_row <> kept)")
+    con.execute("""
+        UPDATE rejects r SET raw_value = CAST(d.kept AS VARCHAR),
+               message = replace($template, '{kept}', CAST(d.kept AS VARCHAR))
+        FROM (SELECT DISTINCT dossier_code, kept FROM chunk_duplicates) d
+        WHERE r.load_id = $load AND r.reason_code = 'duplicate_in_file' AND r.dossier_code = d.dossier_code
+          AND r.file_name = $file AND r.sheet IS NOT DISTINCT FROM $sheet
+    """, {"template": _DUPLICATE, "load": load_id, "file": part.table.file, "sheet": part.table.sheet})
+    con.execute("DROP TABLE chunk_duplicates")
+    wanted = set(losers["source_row"].to_list())
+    raw = {}
+    for table in iter_tables(path, name, encoding=encoding):
+        if table.part == part.table.part and table.data.height:
+            rows = table.data["_row"].filter(table.data["_row"].is_in(list(wanted)))
+            if rows.len():
+                raw.update(zip(rows.to_list(), _raw_json(table.data, rows).to_list()))
+    label = part.table.columns.get("dossier_code", column_label("dossier", "dossier_code"))
+    kept = [str(k) for k in losers["kept"].to_list()]
+    rejects = pl.DataFrame({
+        "source_row": losers["source_row"].cast(pl.Int64), "severity": "error", "reason_code": "duplicate_in_file",
+        "column_name": label, "raw_value": kept, "message": [_DUPLICATE.format(kept=k) for k in kept],
+        "dossier_code": losers["dossier_code"], "raw_row": [raw.get(r) for r in losers["source_row"].to_list()],
+    }, schema=REJECT_SCHEMA)
+    _insert_rejects(con, rejects, load_id, part.table)
+    return losers.height
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((x for x in (a, b) if x is not None), default=None)
+
+
+# --- writing: merge, log ---------------------------------------------------------------------------------
+
+
+def _write(con, path: Path, name: str, sha: str, user: str, parts: list[_Part], load_id: int,
+           loaded_at: datetime) -> FileReport:
+    as_of, as_of_source = _as_of([p.table for p in parts], _later_all(p.latest_event for p in parts), loaded_at)
+    report = FileReport(name, "loaded", kind=parts[0].kind, load_id=load_id, as_of_at=as_of,
+                        as_of_source=as_of_source)
+    for part in parts:
+        table, norm = part.table, part.norm
+        if part.kind == "dossier":
+            merged = _merge_dossiers(con, part.staged, load_id, table, as_of)
             new, updated, unchanged = merged.new, merged.updated, merged.unchanged
             report.stale_rows += merged.stale
             report.kept_resolved += merged.kept_resolved
-            rejects = pl.concat([rejects, merged.warnings])
-        elif norm.kind == "rating":
-            new, updated, unchanged = _merge_ratings(con, norm.rows, norm.answers, load_id, table)
-            unlinked = _unlinked_ratings(con, norm.rows)
-            report.unlinked_ratings += unlinked.height
-            rejects = pl.concat([rejects, unlinked])
+            _insert_rejects(con, merged.warnings, load_id, table)
         else:
-            new, updated, unchanged = _merge_survey(con, norm.rows, norm.answers, load_id, table)
-        report.unmapped_questions += rejects.filter(pl.col("reason_code") == "unmapped_question").height
-        _insert_rejects(con, rejects, load_id, table)
-        rejected = norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
-        report.rows_read += norm.rows_read
-        report.rows_skipped += norm.rows_skipped
+            _insert_fields(con, norm.new_fields)
+            rejects = norm.rejects
+            if part.kind == "rating":
+                new, updated, unchanged = _merge_ratings(con, norm.rows, norm.answers, load_id, table)
+                unlinked = _unlinked_ratings(con, norm.rows)
+                report.unlinked_ratings += unlinked.height
+                rejects = pl.concat([rejects, unlinked])
+            else:
+                new, updated, unchanged = _merge_survey(con, norm.rows, norm.answers, load_id, table)
+            report.unmapped_questions += rejects.filter(pl.col("reason_code") == "unmapped_question").height
+            _insert_rejects(con, rejects, load_id, table)
+        report.rows_read += part.rows_read
+        report.rows_skipped += part.rows_skipped
         report.rows_new += new
         report.rows_updated += updated
         report.rows_unchanged += unchanged
-        report.rows_rejected += rejected
-        report.warnings += list(norm.warnings)
+        report.rows_rejected += part.rows_rejected
+        report.warnings += part.warnings
         if table.extra_columns:
             report.warnings.append("Cột không dùng đến: " + ", ".join(f"«{c}»" for c in table.extra_columns))
     if report.unmapped_questions:
@@ -260,11 +495,11 @@ def _write(con, path: Path, name: str, sha: str, user: str,
     if report.unlinked_ratings:
         report.warnings.insert(0, f"{report.unlinked_ratings} đánh giá ghi mã hồ sơ chưa có trong dữ liệu: vẫn được "
                                   "nạp và tính cho đơn vị, nhưng chưa khớp hồ sơ (xem rejects).")
-    periods = [t.period for t, _ in results if t.period]
+    periods = [p.table.period for p in parts if p.table.period]
     log = {
         "load_id": load_id, "loaded_at": loaded_at, "loaded_by": user, "file_name": name,
         "file_sha256": sha, "file_bytes": path.stat().st_size, "kind": report.kind,
-        "sheets": ", ".join(t.sheet for t, _ in results if t.sheet) or None,
+        "sheets": ", ".join(p.table.sheet for p in parts if p.table.sheet) or None,
         "period_from": periods[0][0] if periods else None, "period_to": periods[0][1] if periods else None,
         "rows_read": report.rows_read, "rows_new": report.rows_new, "rows_updated": report.rows_updated,
         "rows_unchanged": report.rows_unchanged, "rows_rejected": report.rows_rejected,
@@ -274,6 +509,10 @@ def _write(con, path: Path, name: str, sha: str, user: str,
     cols = LOAD_LOG.names()
     con.execute(f"INSERT INTO load_log ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})", log)
     return report
+
+
+def _later_all(moments) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
 
 
 def _hash_expr(columns: tuple[str, ...]) -> str:
@@ -303,10 +542,14 @@ def file_as_of(results: list[tuple[RawTable, Normalized]], loaded_at: datetime) 
     file was then exported later than its period: it cannot stand before an event it shows);
     'load_time': neither. A moment after the load is no evidence (a period still running, a typo in
     a year) and is ignored."""
-    title = _title_until([t for t, _ in results])
+    return _as_of([t for t, _ in results], _latest_event([n for _, n in results], loaded_at), loaded_at)
+
+
+def _as_of(tables: list[RawTable], latest: datetime | None, loaded_at: datetime) -> tuple[datetime, str]:
+    """file_as_of from the file's tables and its latest event (gathered chunk by chunk)."""
+    title = _title_until(tables)
     if title is not None and title > loaded_at:
         title = None
-    latest = _latest_event([n for _, n in results], loaded_at)
     if title is not None and (latest is None or latest <= title):
         return title, "title"
     if latest is not None:
@@ -327,14 +570,16 @@ def _title_until(tables: list[RawTable]) -> datetime | None:
 
 
 def _latest_event(normalized: list[Normalized], loaded_at: datetime) -> datetime | None:
+    """The latest event (EVENT_COLUMNS) at or before the load time in the rows: column by column."""
     found = []
     for norm in normalized:
         columns = [c for c in EVENT_COLUMNS.get(norm.kind, ()) if c in norm.rows.columns]
         if not columns or norm.rows.height == 0:
             continue
-        events = norm.rows.select(pl.concat_list([pl.col(c).cast(pl.Datetime("us")) for c in columns])
-                                  .explode().alias("at")).drop_nulls()
-        latest = events.filter(pl.col("at") <= loaded_at)["at"].max()
+        at = pl.lit(loaded_at, pl.Datetime("us"))
+        latest = norm.rows.select(pl.max_horizontal(
+            pl.col(c).cast(pl.Datetime("us")).filter(pl.col(c).cast(pl.Datetime("us")) <= at).max() for c in columns
+        )).item()
         if latest is not None:
             found.append(latest)
     return max(found, default=None)
@@ -356,8 +601,9 @@ class Merged:
 _RESOLVED = "(coalesce(CAST({t}.status_code AS INTEGER), 0) IN (9, 10) AND {t}.finished_at IS NOT NULL)"
 
 
-def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable, as_of: datetime) -> Merged:
-    """Merge a file's dossiers so that the result does not depend on the order files are loaded in.
+def _merge_dossiers(con, incoming: str, load_id: int, table: RawTable, as_of: datetime) -> Merged:
+    """Merge a file's dossiers (typed and hashed in the table `incoming`) so that the result does
+    not depend on the order files are loaded in.
 
     Per dossier the current version is the one from the file with the latest as-of
     (`file_as_of`); on a tie the later load wins. A row that loses is still stored, in
@@ -369,65 +615,66 @@ def _merge_dossiers(con, rows: pl.DataFrame, load_id: int, table: RawTable, as_o
     reopens a finished dossier): a resolved version (status 9/10 with a finish date) beats one
     showing the dossier unresolved, whatever their as-of; set false and a later export showing the
     dossier reopened wins like any later version. Either way the winner is the greatest
-    (resolved if the setting is on, as-of, load), so the outcome is the same in every load order."""
-    incoming = rows.drop("_row").with_columns(
-        load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
-    )
-    con.register("incoming_frame", incoming.to_arrow())
-    cols = [c.name for c in DOSSIER_COLUMNS]
-    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.name != "row_hash"
-                       else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash" for c in DOSSIER_COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT {select} FROM incoming_frame")
-    con.unregister("incoming_frame")
+    (resolved if the setting is on, as-of, load), so the outcome is the same in every load order.
+
+    The current version lives in mart_dossiers with its derived columns (etl/marts.py), computed
+    here for the rows written; a replaced one moves to stg_dossier_superseded."""
+    col_list = ", ".join(c.name for c in DOSSIER_COLUMNS)
     protect = settings().load.keep_resolved_over_older
     # newer: this file's (as-of, load) is at least the stored version's; the load id only grows, so
     # that is as-of >= stored as-of (an earlier sheet of this same file has no load_log row yet).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE decided AS
         WITH pairs AS (
-            SELECT i.dossier_code, i.source_row AS row_in, c.dossier_code IS NULL AS is_new,
-                   c.row_hash IS NOT DISTINCT FROM i.row_hash AS same,
+            SELECT i.dossier_code, i.source_row AS row_in, c.row_hash IS NOT DISTINCT FROM i.row_hash AS same,
                    {_RESOLVED.format(t="i")} AS resolved_in, {_RESOLVED.format(t="c")} AS resolved_stored,
                    c.load_id AS stored_load, c.source_file AS stored_file, c.finished_at AS stored_finished,
                    i.finished_at AS finished_in, g.as_of_at AS stored_as_of,
                    c.load_id = $load OR $as_of >= coalesce(g.as_of_at, TIMESTAMP '-infinity') AS newer
-            FROM incoming i LEFT JOIN stg_dossier_current c USING (dossier_code)
+            FROM {incoming} i JOIN mart_dossiers c USING (dossier_code)
             LEFT JOIN load_log g ON g.load_id = c.load_id
         )
-        SELECT *, is_new OR CASE WHEN $protect AND resolved_in <> resolved_stored THEN resolved_in
-                                 ELSE newer END AS wins
+        SELECT *, CASE WHEN $protect AND resolved_in <> resolved_stored THEN resolved_in ELSE newer END AS wins
         FROM pairs
     """, {"load": load_id, "as_of": as_of, "protect": protect})
-    col_list = ", ".join(cols)
-    replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT is_new AND NOT same"
-    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM stg_dossier_current "
-                f"WHERE dossier_code IN ({replaced})")
-    con.execute(f"DELETE FROM stg_dossier_current WHERE dossier_code IN ({replaced})")
-    con.execute(f"INSERT INTO stg_dossier_current ({col_list}) SELECT {col_list} FROM incoming WHERE dossier_code "
-                "IN (SELECT dossier_code FROM decided WHERE is_new OR (wins AND NOT same))")
-    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM incoming WHERE dossier_code "
-                "IN (SELECT dossier_code FROM decided WHERE NOT wins AND NOT same)")
-    con.execute("""
-        UPDATE stg_dossier_current c SET load_id = i.load_id, source_file = i.source_file,
+    # Only dossiers already stored are in `decided`: the others are new, and written as they are.
+    [(total, stored, updated)] = con.execute(
+        f"SELECT (SELECT count(*) FROM {incoming}), count(*), count(*) FILTER (wins AND NOT same) FROM decided"
+    ).fetchall()
+    if stored == 0:
+        con.execute(f"INSERT INTO mart_dossiers BY NAME {marts.dossier_select(incoming)}")
+        con.execute("DROP TABLE decided")
+        return Merged(total, 0, 0, 0, 0, pl.DataFrame(schema=REJECT_SCHEMA))
+    replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT same"
+    if updated:
+        con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM mart_dossiers "
+                    f"WHERE dossier_code IN ({replaced})")
+        con.execute(f"DELETE FROM mart_dossiers WHERE dossier_code IN ({replaced})")
+    written = (f"(SELECT * FROM {incoming} WHERE dossier_code NOT IN "
+               "(SELECT dossier_code FROM decided WHERE NOT wins OR same))")
+    con.execute(f"INSERT INTO mart_dossiers BY NAME {marts.dossier_select(written)}")
+    con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM {incoming} "
+                "WHERE dossier_code IN (SELECT dossier_code FROM decided WHERE NOT wins AND NOT same)")
+    con.execute(f"""
+        UPDATE mart_dossiers c SET load_id = i.load_id, source_file = i.source_file,
                source_sheet = i.source_sheet, source_row = i.source_row
-        FROM incoming i
+        FROM {incoming} i
         WHERE c.dossier_code = i.dossier_code
           AND c.dossier_code IN (SELECT dossier_code FROM decided WHERE same AND wins)
     """)
-    [(new, updated, total)] = con.execute(
-        "SELECT count(*) FILTER (is_new), count(*) FILTER (wins AND NOT is_new AND NOT same), count(*) "
-        "FROM decided").fetchall()
     notes = pl.from_arrow(con.sql("""
         SELECT row_in, dossier_code, stored_load, stored_file, stored_as_of, stored_finished, finished_in,
                CASE WHEN NOT wins AND NOT newer THEN 'stale_update' ELSE 'resolved_kept' END AS reason,
                wins
         FROM decided
-        WHERE NOT is_new AND NOT same AND (NOT wins OR NOT newer)
+        WHERE NOT same AND (NOT wins OR NOT newer)
         ORDER BY row_in
     """).to_arrow_table())
+    con.execute("DROP TABLE decided")
     warnings = _merge_warnings(notes, as_of)
     stale = notes.filter(pl.col("reason") == "stale_update").height
-    return Merged(new, updated, total - new - updated, stale, notes.height - stale, warnings)
+    new = total - stored
+    return Merged(new, updated, stored - updated, stale, notes.height - stale, warnings)
 
 
 def _merge_warnings(notes: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
@@ -534,7 +781,7 @@ def _unlinked_ratings(con, rows: pl.DataFrame) -> pl.DataFrame:
     con.register("coded_frame", coded.to_arrow())
     unknown = pl.from_arrow(con.sql(
         "SELECT c._row, c.dossier_code FROM coded_frame c WHERE c.dossier_code NOT IN "
-        "(SELECT dossier_code FROM stg_dossier_current) ORDER BY c._row").to_arrow_table())
+        "(SELECT dossier_code FROM mart_dossiers) ORDER BY c._row").to_arrow_table())
     con.unregister("coded_frame")
     return pl.DataFrame({
         "source_row": unknown["_row"], "severity": "warning", "reason_code": "unknown_dossier",
@@ -569,25 +816,30 @@ def _insert_fields(con, new_fields: pl.DataFrame) -> None:
 # --- schema and reference tables -----------------------------------------------------------------
 
 
-def ensure_schema(con) -> bool:
+class Schema(NamedTuple):
+    created: bool  # a new database
+    migrated: bool  # an earlier version's tables were rewritten: every mart row must be recomputed
+
+
+def ensure_schema(con) -> Schema:
     """Create tables if absent, migrate a database made by an earlier version, and (re)write
-    reference tables from config. True if created. Runs inside the load's transaction."""
+    reference tables from config. Runs inside the load's transaction."""
     exists = _has_table(con, "load_log")
-    if exists:
-        _migrate(con)
+    migrated = _migrate(con) if exists else False
     for table in TABLES:
         con.execute(table.ddl())
     con.execute("CREATE TABLE IF NOT EXISTS ref_fields_discovered (field_code VARCHAR, field_name VARCHAR, "
                 "first_seen_at TIMESTAMP)")
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)")
-    con.execute("CREATE OR REPLACE VIEW stg_dossier_versions AS SELECT * FROM stg_dossier_superseded "
-                "UNION ALL SELECT * FROM stg_dossier_current")
     check_province(con, current().db)
     # References follow the installation's files on every write (a department added to departments.csv
     # is named on the pages after the next load, not only after a rebuild).
     _write_references(con)
+    marts.ensure_tables(con)
     _set_meta(con, schema_version=SCHEMA_VERSION, province_code=str(province().code))
-    return not exists
+    if not con.execute("SELECT count(*) FROM mart_dossiers").fetchall()[0][0] and marts.needs_full(con):
+        marts.stamp(con)  # nothing stored yet: every row the load writes follows today's rules
+    return Schema(not exists, migrated)
 
 
 def _set_meta(con, **values: str) -> None:
@@ -600,23 +852,37 @@ def _has_table(con, name: str) -> bool:
     return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchall()[0][0] > 0
 
 
-def _migrate(con) -> None:
+def _migrate(con) -> bool:
     """Schema version 1 kept every dossier version, the current one included, in the table
     stg_dossier_versions; version 2 keeps only superseded versions in stg_dossier_superseded
     and makes stg_dossier_versions a view over both. Version 3 adds load_log.as_of_at and
-    as_of_source (see `_fill_as_of`). Tables added since (ratings, appraisal scores) are created
-    empty by the DDL that follows."""
+    as_of_source (see `_fill_as_of`). Version 4 keeps the current versions once, in mart_dossiers
+    with their derived columns, instead of a table stg_dossier_current plus a copy in the mart:
+    the stored columns move over and the derived ones are recomputed by the load's mart step.
+    Tables added since (ratings, appraisal scores) are created empty by the DDL that follows.
+    True when stored tables were rewritten."""
+    migrated = False
     if _has_table(con, "stg_dossier_versions"):
+        migrated = True
         con.execute("CREATE TABLE stg_dossier_superseded AS SELECT v.* FROM stg_dossier_versions v "
                     "ANTI JOIN stg_dossier_current c USING (dossier_code, load_id, row_hash)")
         con.execute("DROP TABLE stg_dossier_versions")
     have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'load_log'")
             .fetchall()}
     if "as_of_at" not in have:
+        migrated = True
         for column in LOAD_LOG.columns:
             if column.name not in have:
                 con.execute(f"ALTER TABLE load_log ADD COLUMN {column.name} {column.sql_type}")
         _fill_as_of(con)
+    if _has_table(con, "stg_dossier_current"):
+        migrated = True
+        con.execute("DROP TABLE IF EXISTS mart_dossiers")
+        con.execute(MART_DOSSIERS.ddl())
+        con.execute("INSERT INTO mart_dossiers BY NAME SELECT * FROM stg_dossier_current")
+        con.execute("DROP TABLE stg_dossier_current")
+        con.execute("DELETE FROM meta WHERE key = 'marts_rules'")  # derived columns: none yet, all recomputed
+    return migrated
 
 
 def _fill_as_of(con) -> None:
@@ -683,19 +949,11 @@ def _procedures_frame() -> pl.DataFrame:
     return frame.with_columns(pl.col("processing_days").cast(pl.Float64, strict=False))
 
 
-def build_marts(con) -> None:
-    compare = settings().timeliness.compare_date
-    finished_expr = {"finished": "d.finished_at", "returned": "coalesce(d.returned_at, d.finished_at)"}[compare]
-    due_rule = settings().timeliness.due_on_day_off
-    due_expr = {"as_is": "CAST(d.due_at AS DATE)",
-                "next_working_day": "coalesce(nw.next_working_day, CAST(d.due_at AS DATE))"}[due_rule]
-    sql = ((SQL_DIR / "marts.sql").read_text(encoding="utf-8")
-           .replace("{finished_expr}", finished_expr).replace("{due_date_expr}", due_expr))
-    for statement in _statements(sql):
-        con.execute(statement)
-    _set_meta(con, marts_built_at=datetime.now().isoformat(timespec="seconds"), marts_version=MARTS_VERSION)
-
-
-def _statements(sql: str) -> list[str]:
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
+def build_marts(con, since: int | None = None) -> bool:
+    """The marts after a load: for what loads after load `since` touched, or every row when `since`
+    is None or the rules the rows follow changed (etl/marts.py). True when every row was recomputed."""
+    if since is None or marts.needs_full(con):
+        marts.build_all(con)
+        return True
+    marts.update_since(con, since)
+    return False

@@ -118,7 +118,7 @@ def _clean(table: RawTable, columns: tuple[str, ...]) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in data.columns]
     data = data.with_columns(missing) if missing else data
     text_cols = [c for c in data.columns if c != "_row"]
-    return clean_columns(data, text_cols)
+    return clean_columns(data, text_cols, table.clean)
 
 
 def _skippable(frame: pl.DataFrame, key: str) -> pl.Series:
@@ -516,12 +516,12 @@ def _consistency(typed: pl.DataFrame, raw: pl.DataFrame, issues: _Issues) -> Non
     issues.add(raw["received_at"].is_null() & ~typed["status_code"].is_in(NOT_RECEIVED), "missing_received", "received_at",
                None, "Thiếu ngày tiếp nhận. Bổ sung «Ngày tiếp nhận» (dd/mm/yyyy) rồi nạp lại.")
     due_before = typed["due_at"].dt.date() < received.dt.date()
-    fmt = typed.select(
-        pl.format("Ngày hẹn trả {} trước ngày tiếp nhận {}: dữ liệu sai. Sửa lại ngày trong phần mềm một cửa "
-                  "rồi xuất lại.", pl.col("due_at").dt.strftime("%d/%m/%Y"),
-                  pl.col("received_at").dt.strftime("%d/%m/%Y"))
-    ).to_series()
     if due_before.fill_null(False).any():
+        fmt = typed.select(
+            pl.format("Ngày hẹn trả {} trước ngày tiếp nhận {}: dữ liệu sai. Sửa lại ngày trong phần mềm một cửa "
+                      "rồi xuất lại.", pl.col("due_at").dt.strftime("%d/%m/%Y"),
+                      pl.col("received_at").dt.strftime("%d/%m/%Y"))
+        ).to_series()
         frame = issues.frame
         issues.frame = frame.with_columns(_msg=fmt)
         issues.add(due_before.fill_null(False), "due_before_received", "due_at", "_msg", "{value}")
@@ -535,6 +535,7 @@ def _dedupe(typed: pl.DataFrame, issues: _Issues) -> pl.DataFrame:
     """A dossier listed twice in one export: the later row wins, the earlier is rejected."""
     errors = issues.error_rows()
     valid = typed.filter(~pl.col("_row").is_in(errors.implode()) & pl.col("dossier_code").is_not_null())
+    valid = valid.filter(pl.col("dossier_code").is_duplicated())  # usually none: nothing more to do
     last = valid.group_by("dossier_code").agg(pl.col("_row").max().alias("_kept"))
     dup = valid.join(last, on="dossier_code").filter(pl.col("_row") != pl.col("_kept"))
     if dup.height:

@@ -124,9 +124,6 @@ DOSSIER_SUPERSEDED = Table("stg_dossier_superseded", "Other versions of dossiers
                            "or loaded late from an export older than the current version. "
                            "The view stg_dossier_versions adds the current ones: every version ever loaded.",
                            DOSSIER_COLUMNS, key=("dossier_code", "load_id"))
-DOSSIER_CURRENT = Table("stg_dossier_current", "The current version of each dossier: the one from the file "
-                        "with the latest as-of (`load_log.as_of_at`), whatever the load order.",
-                        DOSSIER_COLUMNS, key=("dossier_code",))
 
 SURVEY_RESPONSES = Table("stg_survey_responses", "One row per survey respondent.", (
     C("response_key", "VARCHAR", "unit_code + '/' + response id: unique", "Khóa phiếu"),
@@ -206,9 +203,6 @@ PLAN_TASKS = Table("plan_tasks", "The year's administrative-reform plan (kế ho
     C("source_row", "INTEGER", "Row in that spreadsheet (as Excel shows it)", "Dòng"),
 ), key=("plan_year", "source_row"))
 
-TABLES = (LOAD_LOG, REJECTS, DOSSIER_SUPERSEDED, DOSSIER_CURRENT, SURVEY_RESPONSES, SURVEY_ANSWERS, RATINGS,
-          RATING_CRITERIA,
-          APPRAISAL_SCORES, PLAN_TASKS)
 
 # The analyst-facing views (README documents them from these declarations).
 VIEW_DOCS = {
@@ -244,6 +238,19 @@ DERIVED_COLUMNS = (
     C("due_wd_seq", "INTEGER", "Working-day number of the due date (see `calendar`)", ""),
     C("is_online", "BOOLEAN", "channel_code = 2", "Trực tuyến"),
 )
+
+# The current version of each dossier is stored once, with its derived columns: a load writes a
+# dossier's row (stored and derived columns together) only when that dossier changes, so a small
+# load costs what it adds, and the data is not kept twice. The view stg_dossier_current shows the
+# stored columns only (what the exports said), stg_dossier_versions adds the superseded versions.
+MART_DOSSIERS = Table("mart_dossiers", "The current version of each dossier: the one from the file with the latest "
+                      "as-of (`load_log.as_of_at`), whatever the load order; stored columns as loaded, derived "
+                      "columns computed from them by etl/sql/marts.sql when the row is written (all rows again "
+                      "after a change of calendar, status groups or [timeliness] settings).",
+                      DOSSIER_COLUMNS + DERIVED_COLUMNS, key=("dossier_code",))
+
+TABLES = (LOAD_LOG, REJECTS, DOSSIER_SUPERSEDED, MART_DOSSIERS, SURVEY_RESPONSES, SURVEY_ANSWERS, RATINGS,
+          RATING_CRITERIA, APPRAISAL_SCORES, PLAN_TASKS)
 
 RATINGS_VIEW_COLUMNS = (
     C("rating_key", "VARCHAR", "Unique key: the stored key for a rating export, 'hs:' + dossier code for a dossier "

@@ -299,7 +299,7 @@ def nothing_loaded_message(report: FileReport) -> str:
 
 
 def _share_of(total: int, say: Progress) -> Callable[[str], None]:
-    """load_files reports steps as text ('[2/5] tệp.xlsx', '    đã đọc …', 'Đang dựng lại …');
+    """load_files reports steps as text ('[2/5] tệp.xlsx', '    đã đọc …', 'Đang cập nhật bảng tổng hợp…');
     turn them into a share done for a progress bar, keeping the text."""
     state = {"step": 0}
 
@@ -307,7 +307,7 @@ def _share_of(total: int, say: Progress) -> Callable[[str], None]:
         if m := _STEP.match(message):
             state["step"] = int(m.group(1)) - 1
             share = 0.9 * state["step"] / total
-        elif message.startswith("Đang dựng lại"):
+        elif message.startswith("Đang cập nhật bảng tổng hợp"):
             share = 0.92  # marts are rebuilt once, after the last file
         else:
             share = 0.9 * (state["step"] + 0.5) / total

@@ -110,9 +110,11 @@ def day_halves() -> dict[str, str]:
 def _parse_plain(raw: pl.Series) -> pl.Series:
     """Day-first text dates, ISO dates, Excel serials → Datetime(us), rounded to the second."""
     n = raw.len()
-    out = pl.Series(raw.name, [None] * n, dtype=pl.Datetime("us"))
-    todo = pl.Series("idx", range(n), dtype=pl.UInt32).filter(raw.is_not_null())
-    for fmt in _formats_by_sample(raw):
+    formats = _formats_by_sample(raw)
+    # The format most of the sample reads, over the whole column at once; the others over what is left.
+    out = raw.str.strptime(pl.Datetime("us"), formats[0], strict=False).alias(raw.name)
+    todo = pl.Series("idx", range(n), dtype=pl.UInt32).filter(raw.is_not_null() & out.is_null())
+    for fmt in formats[1:]:
         if todo.len() == 0:
             break
         sub = raw.gather(todo)

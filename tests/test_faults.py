@@ -1,7 +1,8 @@
-"""Fault suite (`pytest -m fault`): loads killed with SIGKILL at every stage and after seeded random
-delays, leftovers of dead loads, ten readers during publishes, a full or read-only disk. Each case
-runs real processes with time limits; the published database must stay byte for byte as it was,
-or be exactly the next complete state, and the next load must succeed."""
+"""Fault suite (`pytest -m fault`): loads killed with SIGKILL at every stage (starting from a copy
+of the published file, or from the standby caught up) and after seeded random delays, leftovers of
+dead loads, ten readers during publishes, a full or read-only disk. Each case runs real processes
+with time limits; the published database must stay byte for byte as it was, or be exactly the next
+complete state, and the next load must succeed."""
 from __future__ import annotations
 
 import errno
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.fault
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = (date(2026, 10, 15), date(2026, 11, 14))
 HEADER = "Mã hồ sơ,Lĩnh vực,Đơn vị,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái,Hình thức nộp\n"
-STAGES = ("copied", "read", "write", "marts", "publish")  # core/store.py pause_point
+STAGES = ("copied", "read", "write", "marts", "publish", "linked")  # core/store.py pause_point, before publishing
 STEP_TIMEOUT = 60  # seconds any one process may take before the test gives up on it
 RESULTS: dict[str, list[str]] = {}  # case kind → outcome per case, printed at the end of the run
 STATES_AFTER_RANDOM_KILL: list[str] = []  # 'old' (killed before publishing) or 'new' (after)
@@ -116,10 +117,12 @@ def kill(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("fault_exports")
+    # third and fourth are small next to first: a load of either starts from the standby caught up
+    # (a load that adds more than a quarter of the dossiers leaves a fresh copy as the standby instead).
     return {"first": _export(folder / "dau.csv", "A", 60, "31/10/2026"),
             "second": _export(folder / "sau.csv", "B", 3000, "05/11/2026"),
-            "third": _export(folder / "them.csv", "C", 40, "10/11/2026"),
-            "fourth": _export(folder / "nua.csv", "D", 40, "12/11/2026")}
+            "third": _export(folder / "them.csv", "C", 12, "10/11/2026"),
+            "fourth": _export(folder / "nua.csv", "D", 12, "12/11/2026")}
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +192,65 @@ def test_kill_at_every_stage_leaves_the_published_file_and_the_next_load_cleans_
     assert code == 0, output
     assert leftovers(db) == []
     RESULTS.setdefault("leftover cleanup", []).append("survived")
+
+
+def _with_standby(baseline: Path, files: dict[str, Path], folder: Path) -> Path:
+    """The baseline with the third export loaded after it: the file published before that load is the
+    standby, one load behind (made by loads, since a copied pair would not match its note)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "cchc.duckdb"
+    load_files([files["first"]], db)
+    [report] = load_files([files["third"]], db)
+    assert report.status == "loaded" and core.store.standby_path(db).exists()
+    return db
+
+
+@pytest.fixture(scope="module")
+def after_fourth(tmp_path_factory, baseline, files) -> tuple:
+    db = _with_standby(baseline, files, tmp_path_factory.mktemp("fault_after4"))
+    load_files([files["fourth"]], db)
+    return figures(db)
+
+
+def test_kill_at_every_stage_of_a_load_from_the_standby(tmp_path, baseline, files, after_fourth):
+    """The same kills when the load started from the standby: the standby, renamed to the killed
+    load's work file, is gone with it, and the next load copies. Killed after linking the standby to
+    the file still published, the next load must not take that file for its standby: the published
+    file's bytes (read through a handle kept open on it) stay as they were."""
+    for stage in STAGES:
+        db = _with_standby(baseline, files, tmp_path / stage)
+        before = (sha(db), version(db), figures(db))
+        proc = cli_load(db, files["fourth"], env={PAUSE_ENV: stage})
+        wait_for_marker(proc, stage)
+        kill(proc)
+        assert (sha(db), version(db), figures(db)) == before, stage
+        assert {name.split(".")[3] for name in leftovers(db)} == {str(proc.pid)}, (stage, leftovers(db))
+        standby = core.store.standby_path(db)  # consumed by the killed load, or linked to the published file
+        assert (standby.exists() and os.path.samefile(standby, db)) == (stage == "linked"), stage
+        with open(db, "rb") as kept:  # the file published now, whatever its name becomes
+            [report] = load_files([files["fourth"]], db)
+            assert report.status == "loaded", report.summary()
+            assert hashlib.sha256(kept.read()).hexdigest() == before[0], stage
+        assert figures(db) == after_fourth, stage
+        assert leftovers(db) == []
+        RESULTS.setdefault("kill at a stage, from the standby", []).append("survived")
+
+
+def test_kill_while_making_a_fresh_standby_after_a_large_load(tmp_path, baseline, files, after_second):
+    """A load that adds many dossiers publishes, then copies the new file as the next standby. Killed
+    during that copy, the published file is the complete new state; the next load removes the
+    partial copy, copies the published file itself, and loads."""
+    db = fresh_copy(baseline, tmp_path / "data")
+    proc = cli_load(db, files["second"], env={PAUSE_ENV: "standby"})
+    wait_for_marker(proc, "standby")
+    kill(proc)
+    assert figures(db) == after_second
+    assert not core.store.standby_path(db).exists()
+    assert {name.split(".")[3] for name in leftovers(db)} == {str(proc.pid)}
+    [report] = load_files([files["third"]], db)
+    assert report.status == "loaded"
+    assert leftovers(db) == [] and core.store.standby_path(db).exists()
+    RESULTS.setdefault("kill while copying the standby", []).append("survived")
 
 
 @pytest.mark.parametrize("case", range(6))
@@ -265,17 +327,31 @@ def test_ten_readers_never_see_an_error_or_a_half_loaded_state(tmp_path, baselin
         readers.append((subprocess.Popen([sys.executable, str(script), str(db), str(stop), str(ready)], cwd=ROOT,
                                          env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, text=True), ready))
+    prepared = []
+    original = core.store._prepare
+
+    def watch(*args):
+        result = original(*args)
+        prepared.append(result[1])
+        return result
+
     try:
         _wait_for_rounds(readers)
-        for name in ("third", "fourth"):  # two publishes under the readers (in this process: no start-up)
+        core.store._prepare = watch
+        # Two publishes under the readers (in this process: no start-up): the first from a copy of the
+        # published file, the second from the standby the first left, caught up.
+        for name in ("third", "fourth"):
             [report] = load_files([files[name]], db)
             assert report.status == "loaded", report.summary()
             states.append(figures(db)[:2])
+        core.store._prepare = original
+        assert prepared == ["copy", "standby"]
         for _ in range(2):  # two more rounds: every reader makes one whole round after the last publish
             for _, ready in readers:
                 ready.unlink()
             _wait_for_rounds(readers)
     finally:
+        core.store._prepare = original
         stop.touch()
         outputs = [finish(proc) for proc, _ in readers]
     allowed = {(dossiers, loads, dossiers) for dossiers, loads in states}

@@ -26,6 +26,7 @@ from fixtures_exports import (
     write_truncated_xlsx,
 )
 
+import etl.extract
 import etl.load
 from core.store import connect_readonly, version
 from etl.__main__ import main
@@ -403,7 +404,7 @@ def test_database_from_schema_version_1_is_migrated_on_the_next_load(tmp_db, exp
     assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_superseded") == [("U1", 1)]
     assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_versions ORDER BY 1, 2") == [
         ("U1", 1), ("U1", 2), ("U2", 1)]
-    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(etl.load.SCHEMA_VERSION,)]
 
 
 def test_database_from_schema_version_2_gets_as_of_for_its_loads(tmp_db, exports_dir):
@@ -426,8 +427,75 @@ def test_database_from_schema_version_2_gets_as_of_for_its_loads(tmp_db, exports
     assert report.status == "loaded"
     assert rows(tmp_db, "SELECT load_id, as_of_at, as_of_source FROM load_log ORDER BY load_id") == [
         (1, D(2026, 2, 10, 23, 59, 59), "title"), (2, D(2026, 2, 4, 10), "rows"), (3, D(2026, 2, 9, 8), "rows")]
-    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(etl.load.SCHEMA_VERSION,)]
     assert rows(tmp_db, "SELECT count(*) FROM dossiers") == [(3,)]
+
+
+def test_database_from_schema_version_3_keeps_each_dossier_once(tmp_db, exports_dir):
+    """Version 3 kept the current versions in a table stg_dossier_current and again, with the
+    derived columns, in mart_dossiers. The next load moves them into mart_dossiers alone (the view
+    stg_dossier_current shows their stored columns) and recomputes every derived column."""
+    first = exports_dir / "dau.csv"
+    write_dossier_csv(first, [
+        dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý"),
+        dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", "09/02/2026 10:00:00", "Đã trả kết quả"),
+    ])
+    load_files([first], tmp_db)
+    expected = rows(tmp_db, "SELECT * EXCLUDE (load_id) FROM dossiers WHERE dossier_code = 'U2'")
+    with duckdb.connect(str(tmp_db)) as con:  # the way version 3 stored it, its mart computed under old rules
+        con.execute("CREATE TABLE legacy AS SELECT * FROM stg_dossier_current")
+        con.execute("DROP VIEW stg_dossier_current")
+        con.execute("ALTER TABLE legacy RENAME TO stg_dossier_current")
+        con.execute("UPDATE mart_dossiers SET timeliness = NULL, late_working_days = NULL")
+        con.execute("UPDATE meta SET value = '3' WHERE key IN ('schema_version', 'marts_version')")
+    later = exports_dir / "sau.csv"
+    write_dossier_csv(later, [dossier("U3", HV, "09/02/2026 08:00:00", "11/02/2026 17:00:00", None, "Đang xử lý")])
+    [report] = load_files([later], tmp_db)
+    assert report.status == "loaded" and report.rows_new == 1
+    assert rows(tmp_db, "SELECT table_type FROM information_schema.tables WHERE table_name = 'stg_dossier_current'") \
+        == [("VIEW",)]
+    assert rows(tmp_db, "SELECT dossier_code FROM stg_dossier_current ORDER BY 1") == [("U1",), ("U2",), ("U3",)]
+    # U2 was finished Mon 09/02 after its due day Thu 05/02: late by Fri 6 and Mon 9 → 2 working days.
+    assert rows(tmp_db, "SELECT * EXCLUDE (load_id) FROM dossiers WHERE dossier_code = 'U2'") == expected
+    assert rows(tmp_db, "SELECT timeliness, late_working_days FROM dossiers WHERE dossier_code = 'U2'") == [("late", 2)]
+    assert rows(tmp_db, "SELECT key, value FROM meta WHERE key IN ('schema_version', 'marts_version') ORDER BY 1") \
+        == [("marts_version", etl.load.MARTS_VERSION), ("schema_version", etl.load.SCHEMA_VERSION)]
+
+
+def test_a_file_loaded_in_chunks_is_the_file_loaded_whole(tmp_path, monkeypatch):
+    """A CSV larger than a chunk loads exactly as read whole: the same dossiers, the same rejects with
+    their raw rows and messages and the same counts. D1 is listed three times, twice in the first
+    chunk and once in a later one: both earlier rows are rejected naming the last, as in one piece."""
+    lines = [dossier("D1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý")]
+    lines += [dossier(f"E{i:03d}", HV if i % 2 else TK, "03/02/2026 08:00:00", "05/02/2026 17:00:00",
+                      "04/02/2026 10:00:00" if i % 3 else None, "Đã trả kết quả" if i % 3 else "Đang xử lý")
+              for i in range(60)]
+    lines.insert(3, dossier("D1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Chờ bổ sung"))
+    lines.insert(20, dossier("X1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Trạng thái lạ"))
+    lines.insert(30, Group("Lĩnh vực: Chứng thực"))
+    lines.append(dossier("D1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", "03/02/2026 09:00:00",
+                         "Đã trả kết quả"))
+    export = tmp_path / "lon.csv"
+    write_dossier_csv(export, lines, titles=TITLES)
+    queries = {
+        "dossiers": "SELECT * FROM dossiers ORDER BY dossier_code",
+        "rejects": "SELECT * FROM rejects ORDER BY source_row, reason_code",
+        "log": "SELECT * EXCLUDE (loaded_at) FROM load_log",
+    }
+    results = {}
+    for chunk_bytes in (etl.extract.CSV_CHUNK_BYTES, 600):
+        monkeypatch.setattr(etl.extract, "CSV_CHUNK_BYTES", chunk_bytes)
+        db = tmp_path / str(chunk_bytes) / "cchc.duckdb"
+        [report] = load_files([export], db)
+        results[chunk_bytes] = {k: rows(db, q) for k, q in queries.items()}, report.summary()
+    (whole, whole_summary), (chunked, chunked_summary) = results.values()
+    assert len(list(etl.extract.iter_tables(export, chunk_bytes=600))) > 5
+    assert chunked == whole and chunked_summary == whole_summary
+    # Titles 1–3, header 4: D1 on rows 5, 8 and 69 (the last line), X1 (unknown status) on row 25.
+    assert [(r[3], r[5], r[7]) for r in whole["rejects"]] == [
+        (5, "duplicate_in_file", "69"), (8, "duplicate_in_file", "69"), (25, "unknown_status", "Trạng thái lạ")]
+    assert "dòng 69 (dòng sau) được giữ" in whole["rejects"][0][8]
+    assert rows(db, "SELECT status_code, source_row FROM dossiers WHERE dossier_code = 'D1'") == [(10, 69)]
 
 
 # --- (5) one corrupt file, one good ---------------------------------------------------------------
@@ -485,14 +553,14 @@ def test_unforeseen_error_in_one_file_does_not_stop_the_others(tmp_db, exports_d
     bad, good = exports_dir / "la.xlsx", exports_dir / "tot.xlsx"
     write_dossier_xlsx(bad, SCENARIO)
     write_dossier_xlsx(good, SCENARIO[:3])
-    original = etl.load.extract_file
+    original = etl.load.iter_tables
 
-    def extract(path, name=None):
+    def extract(path, name=None, **options):
         if Path(path).name == "la.xlsx":
             raise ValueError("a shape nobody foresaw")
-        return original(path, name)
+        return original(path, name, **options)
 
-    monkeypatch.setattr(etl.load, "extract_file", extract)
+    monkeypatch.setattr(etl.load, "iter_tables", extract)
     reports = load_files([bad, good], tmp_db)
     assert [r.status for r in reports] == ["failed", "loaded"]
     assert "tệp «la.xlsx»" in reports[0].error and "a shape nobody foresaw" in reports[0].error

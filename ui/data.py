@@ -10,9 +10,12 @@ from core.store import db_path, reader_cursor, version
 from queries.connection import open_database
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=1, show_spinner=False)
 def _open(path: str, file_version: tuple[int, int]) -> duckdb.DuckDBPyConnection | None:
-    # file_version is part of the cache key: a new load (new inode) opens a new connection.
+    # file_version is part of the cache key: a new load (new inode) opens a new connection. One entry:
+    # the connection to the file replaced by a load is dropped (and its file closed once the reruns
+    # using it finish), since that file is the next load's standby (core/store.py), which a load only
+    # writes when no reader has it open.
     return open_database(Path(path))
 
 

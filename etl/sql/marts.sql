@@ -1,12 +1,19 @@
--- Marts: what the query layer reads. Rebuilt after every load inside the working copy.
--- {finished_expr} and {due_date_expr} are chosen from allowlists in etl/load.py build_marts
--- (settings: timeliness.compare_date, timeliness.due_on_day_off).
-CREATE OR REPLACE TABLE mart_dossiers AS
+-- Marts: what the query layer reads. Each section, headed by a "-- @name" line, is used by
+-- etl/marts.py, which fills in the placeholders:
+--   {finished_expr}, {due_date_expr}: chosen from allowlists (settings timeliness.compare_date and
+--       timeliness.due_on_day_off);
+--   {source}: a relation with the stored dossier columns (a file's incoming rows, or mart_dossiers
+--       itself when every row is recomputed);
+--   {rating_where}, {dossier_where}: which ratings to (re)compute, TRUE for all.
+-- A load writes the derived columns of the dossiers it adds or changes, and the ratings those
+-- touch; a change of the rules below (calendar, status groups, settings) recomputes every row.
+
+-- @mart_dossiers
 WITH next_working AS (  -- each calendar day → the first working day on or after it
-    SELECT c.cal_date,
-           (SELECT min(w.cal_date) FROM ref_calendar w WHERE w.is_working_day AND w.cal_date >= c.cal_date)
-               AS next_working_day
-    FROM ref_calendar c
+    SELECT cal_date,
+           min(CASE WHEN is_working_day THEN cal_date END)
+               OVER (ORDER BY cal_date ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_working_day
+    FROM ref_calendar
 ),
 base AS (
     SELECT
@@ -16,7 +23,7 @@ base AS (
         CAST(d.received_at AS DATE) AS received_date,
         {due_date_expr} AS due_date,
         CAST({finished_expr} AS DATE) AS finished_date
-    FROM stg_dossier_current d
+    FROM {source} d
     LEFT JOIN ref_status_codes s USING (status_code)
     LEFT JOIN next_working nw ON nw.cal_date = CAST(d.due_at AS DATE)
 )
@@ -49,6 +56,27 @@ FROM base b
 LEFT JOIN ref_calendar cd ON cd.cal_date = b.due_date
 LEFT JOIN ref_calendar cf ON cf.cal_date = b.finished_date;
 
+-- @mart_ratings
+-- Ratings: one source for the satisfaction page. A rating export's row wins over the rating a
+-- dossier export carries for the same dossier; a dossier export's rating is dated when the
+-- result was returned (else finished), since those exports carry no rating date.
+SELECT r.rating_key, 'rating_export' AS source, r.rating_id, r.dossier_code,
+       d.dossier_code IS NOT NULL AS is_linked, coalesce(r.unit_code, d.unit_code) AS unit_code,
+       d.field_code, r.rated_at, CAST(r.rated_at AS DATE) AS rating_date, r.rating_code,
+       r.rating_code IN (2, 3) AS is_satisfied, r.comment, r.load_id, r.source_file, r.source_row
+FROM stg_ratings r
+LEFT JOIN mart_dossiers d ON d.dossier_code = r.dossier_code
+WHERE {rating_where}
+UNION ALL
+SELECT 'hs:' || d.dossier_code, 'dossier_export', NULL, d.dossier_code, TRUE, d.unit_code, d.field_code,
+       coalesce(d.returned_at, d.finished_at), CAST(coalesce(d.returned_at, d.finished_at) AS DATE), d.rating_code,
+       d.rating_code IN (2, 3), NULL, d.load_id, d.source_file, d.source_row
+FROM mart_dossiers d
+WHERE d.rating_code IS NOT NULL AND coalesce(d.returned_at, d.finished_at) IS NOT NULL
+  AND d.dossier_code NOT IN (SELECT dossier_code FROM stg_ratings WHERE dossier_code IS NOT NULL)
+  AND {dossier_where};
+
+-- @views
 CREATE OR REPLACE VIEW dossiers AS SELECT * FROM mart_dossiers;
 CREATE OR REPLACE VIEW survey_responses AS SELECT * EXCLUDE (row_hash) FROM stg_survey_responses;
 -- A question first loaded unmapped picks up its code and factor once it is added to
@@ -74,25 +102,6 @@ CREATE OR REPLACE VIEW fields AS
 CREATE OR REPLACE VIEW calendar AS SELECT * FROM ref_calendar;
 CREATE OR REPLACE VIEW status_codes AS SELECT * FROM ref_status_codes;
 CREATE OR REPLACE VIEW procedures AS SELECT * FROM ref_procedures;
-
--- Ratings: one source for the satisfaction page. A rating export's row wins over the rating a
--- dossier export carries for the same dossier; a dossier export's rating is dated when the
--- result was returned (else finished), since those exports carry no rating date.
-CREATE OR REPLACE TABLE mart_ratings AS
-SELECT r.rating_key, 'rating_export' AS source, r.rating_id, r.dossier_code,
-       d.dossier_code IS NOT NULL AS is_linked, coalesce(r.unit_code, d.unit_code) AS unit_code,
-       d.field_code, r.rated_at, CAST(r.rated_at AS DATE) AS rating_date, r.rating_code,
-       r.rating_code IN (2, 3) AS is_satisfied, r.comment, r.load_id, r.source_file, r.source_row
-FROM stg_ratings r
-LEFT JOIN mart_dossiers d ON d.dossier_code = r.dossier_code
-UNION ALL
-SELECT 'hs:' || d.dossier_code, 'dossier_export', NULL, d.dossier_code, TRUE, d.unit_code, d.field_code,
-       coalesce(d.returned_at, d.finished_at), CAST(coalesce(d.returned_at, d.finished_at) AS DATE), d.rating_code,
-       d.rating_code IN (2, 3), NULL, d.load_id, d.source_file, d.source_row
-FROM mart_dossiers d
-WHERE d.rating_code IS NOT NULL AND coalesce(d.returned_at, d.finished_at) IS NOT NULL
-  AND d.dossier_code NOT IN (SELECT dossier_code FROM stg_ratings WHERE dossier_code IS NOT NULL);
-
 CREATE OR REPLACE VIEW ratings AS SELECT * FROM mart_ratings;
 CREATE OR REPLACE VIEW rating_criteria AS
 SELECT c.rating_key, c.criterion_code, n.criterion_name, c.criterion_text, c.score
