@@ -241,9 +241,7 @@ def cmd_rebuild(args, db: Path) -> int:
 
 def cmd_report(args, db: Path) -> int:
     """Biểu số 06 or the briefing document for the whole province (IT staff see every unit) or the units given."""
-    from queries.connection import open_database
     from queries.filters import Filters, Scope
-    from queries.form06 import missing_unit_codes
 
     suffixes = {"form06": (".xlsx", ".csv"), "briefing": (".docx", ".pdf")}[args.form]
     if args.out.suffix.lower() not in suffixes:
@@ -254,17 +252,10 @@ def cmd_report(args, db: Path) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    con = open_database(db)
+    con, failed = _report_database(db, args.unit)
     if con is None:
-        print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…",
-              file=sys.stderr)
-        return 1
+        return failed
     started = time.perf_counter()
-    unknown = missing_unit_codes(con, Scope.province(), args.unit)  # IT staff: every unit
-    if unknown:
-        print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
-              file=sys.stderr)
-        return 2
     # Biểu số 06 of a running period judges in-progress dossiers at its end unless --today is given (as
     # before); the briefing's "overdue now" always needs a today.
     as_of = args.today or (_today() if args.form == "briefing" else None)
@@ -351,6 +342,27 @@ def _form06_summary(report) -> str:
     ])
 
 
+def _report_database(db: Path, units: list[str]):
+    """(read-only connection, None), or (None, exit code) after saying why: no database yet (1), or a
+    unit code not in the directory (2). IT staff on the server see every unit."""
+    from queries.connection import open_database
+    from queries.filters import Scope
+    from queries.form06 import missing_unit_codes
+
+    con = open_database(db)
+    if con is None:
+        print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…",
+              file=sys.stderr)
+        return None, 1
+    unknown = missing_unit_codes(con, Scope.province(), units)
+    if unknown:
+        con.close()
+        print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
+              file=sys.stderr)
+        return None, 2
+    return con, None
+
+
 def cmd_appraisal(args, db: Path) -> int:
     """Appraised scores of the emulation contest; every rejected cell printed by row, unit, criterion."""
     from etl.appraisal import import_appraisal, period_of_file
@@ -384,9 +396,7 @@ def cmd_alerts(args, db: Path) -> int:
     from core.settings import settings
     from queries.alerts import evaluate
     from queries.briefing_figures import briefing_figures
-    from queries.connection import open_database
     from queries.filters import Filters, Scope
-    from queries.form06 import missing_unit_codes
     from queries.periods import last_complete
     from reports.digest import MailError, digest_message, digest_text, send
     from ui.briefing_document import narrative
@@ -397,16 +407,9 @@ def cmd_alerts(args, db: Path) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    con = open_database(db)
+    con, failed = _report_database(db, args.unit)
     if con is None:
-        print(f"Chưa có cơ sở dữ liệu tại {db}. Chạy: python -m etl demo  hoặc  python -m etl load TỆP…",
-              file=sys.stderr)
-        return 1
-    unknown = missing_unit_codes(con, Scope.province(), args.unit)
-    if unknown:
-        print(f"Không có đơn vị mã: {', '.join(unknown)}. Xem danh sách mã đơn vị: python -m etl status",
-              file=sys.stderr)
-        return 2
+        return failed
     filters = Filters(Scope.province(), period.start, period.end, unit_codes=frozenset(args.unit), as_of=today)
     alerts = evaluate(con, filters)
     fig = briefing_figures(con, filters, period)
