@@ -27,6 +27,28 @@ def new_page(browser, **options):
     return browser.new_page(viewport=VIEWPORT, locale="vi-VN", **options)
 
 
+# True once the page has been quiet for `quiet` ms: no running script (the status widget, shown only
+# after half a second of running), no element still marked stale by a rerun, no skeleton standing in
+# for an element whose code is still loading (a metric's help, a dataframe), every Plotly chart drawn. A fixed pause is not enough on a busy
+# machine: the script may not have started its rerun (or its queries) when the pause ends.
+_QUIET = """quiet => {
+    const busy = document.querySelector('[data-testid="stStatusWidget"]')
+        || document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')
+        || [...document.querySelectorAll('[data-testid=stPlotlyChart]')].some(c => !c.querySelector('.main-svg'));
+    const now = Date.now();
+    if (busy || window.__cchcQuietSince === undefined) window.__cchcQuietSince = now;
+    return !busy && now - window.__cchcQuietSince >= quiet;
+}"""
+
+
+def settle(page, quiet: int = 1_000, timeout: int = 90_000) -> None:
+    """Wait until Streamlit has finished the run (and any rerun it triggers) and the charts have drawn;
+    fail on an exception shown on the page."""
+    page.evaluate("() => { delete window.__cchcQuietSince; }")
+    page.wait_for_function(_QUIET, arg=quiet, timeout=timeout, polling=100)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
 DASHBOARD = str(ROOT / "dashboard.py")
 # What a browser on the server sends when it opens the app at http://127.0.0.1:8501.
 LOCAL_BROWSER = {"host": "127.0.0.1:8501", "origin": "http://127.0.0.1:8501"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_support import new_page, streamlit_server
+from tests.app_support import new_page, settle, streamlit_server
 from ui.briefing_view import NUMBER_PX, OVERDUE_PX, UNIT_PX
 from ui.widget_texts import UPLOAD_BUTTON
 
@@ -23,14 +23,6 @@ def server(demo_db):
         yield url
 
 
-def settled(page) -> None:
-    """Wait until the script has finished and every Plotly chart has drawn."""
-    page.wait_for_timeout(800)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
-                           ".every(c => c.querySelector('.main-svg'))", timeout=30_000)
-    page.wait_for_timeout(500)
-
 
 def no_english_dialog(page) -> None:
     assert page.get_by_text("Page not found").count() == 0
@@ -45,12 +37,12 @@ def test_the_landing_pages_own_path_opens_without_a_dialog(browser, demo_db):
         page = new_page(browser)
         page.goto(f"{url}/giao-ban")
         page.get_by_role("heading", name="Giao ban tuần").wait_for(timeout=30_000)
-        settled(page)
+        settle(page)
         no_english_dialog(page)
         # The same path with a view in the address keeps the view.
         page.goto(f"{url}/giao-ban?ky=month&tu=2026-10-01&den=2026-10-31")
         page.get_by_role("heading", name="Giao ban tháng").wait_for(timeout=30_000)
-        settled(page)
+        settle(page)
         no_english_dialog(page)
         assert "ky=month" in page.url and "tu=2026-10-01" in page.url
 
@@ -59,7 +51,7 @@ def test_a_quarter_reads_as_quarters(browser, server):
     page = new_page(browser)
     page.goto(f"{server}/giao-ban?ky=quarter&tu=2026-07-01&den=2026-09-30")
     page.get_by_role("heading", name="Giao ban quý").wait_for(timeout=30_000)
-    settled(page)
+    settle(page)
     no_english_dialog(page)
     # The menu keeps the page's name; the title, the caption and the sidebar's pick name the quarter.
     assert page.locator("[data-testid='stSidebarNav']").get_by_text("Giao ban tuần").count() == 1
@@ -95,9 +87,10 @@ def test_the_briefing_fits_a_phone(browser, server):
     page.set_viewport_size(PHONE)
     page.goto(f"{server}/giao-ban")
     page.get_by_role("heading", name="Giao ban tuần").wait_for(timeout=30_000)
-    settled(page)
+    settle(page)
     no_english_dialog(page)
     # Cards stack: one per row, each within the screen.
+    page.locator("[data-testid='stMetric']").nth(7).wait_for(timeout=30_000)
     cards = [m.bounding_box() for m in page.locator("[data-testid='stMetric']").all()]
     assert len(cards) == 8
     assert all(c["x"] >= 0 and c["x"] + c["width"] <= PHONE["width"] for c in cards)
@@ -122,7 +115,7 @@ def test_the_briefing_fits_a_phone(browser, server):
     height = page.evaluate("() => (document.querySelector('[data-testid=stMain]') ||"
                            " document.querySelector('[data-testid=stAppViewContainer]')).scrollHeight")
     page.set_viewport_size({"width": PHONE["width"], "height": height + 100})
-    settled(page)
+    settle(page)
     target = ARTIFACTS / "briefing_phone.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 50_000

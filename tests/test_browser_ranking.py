@@ -4,16 +4,10 @@ download the ranking and read it back."""
 import fastexcel
 import pytest
 
-from tests.app_support import new_page, streamlit_server
+from tests.app_support import new_page, settle, streamlit_server
 
 pytestmark = pytest.mark.browser
 
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished the rerun (the status widget disappears)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def open_list(page, label: str) -> None:

@@ -7,6 +7,7 @@ from access.users import add_user
 from tests.app_support import (
     grid_column_values,
     new_page,
+    settle,
     sort_grid_by,
     streamlit_server,
 )
@@ -14,11 +15,6 @@ from tests.app_support import (
 pytestmark = pytest.mark.browser
 PASSWORD = "mat-khau-trinh-duyet"
 
-
-def settle(page) -> None:
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_a_count_column_sorts_as_numbers(browser, demo_db):
