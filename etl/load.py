@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import time as clock
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
@@ -329,35 +330,52 @@ def _duration(seconds: float) -> str:
 
 def _read(con, path: Path, name: str, ctx: Context, load_id: int, loaded_at: datetime, encoding: str | None,
           say: Progress) -> list[_Part]:
+    """Read, normalize and stage the file's tables. A chunk is staged (DuckDB, in a second thread)
+    while the next one is read and normalized (polars): each leaves the other's core idle much of
+    the time. At most one chunk waits to be staged."""
     parts: list[_Part] = []
     held: list[RawTable] = []  # chunks of a survey or rating table, normalized together at its end
     progress = _Progress(path, say)
-    for table in iter_tables(path, name, encoding=encoding):
-        if not parts or table.part != parts[-1].table.part:
-            _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
-            staged = f"staged_{load_id}_{table.part}" if table.kind == "dossier" else None
-            parts.append(_Part(table, table.kind, staged))
-            if staged:
-                columns = ", ".join(f"{c.name} {c.sql_type}" for c in DOSSIER_COLUMNS)
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} ({columns})")
-        part = parts[-1]
-        if part.kind != "dossier":
-            held.append(table)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cchc-stage") as writer:
+        staging: list[Future] = []
+
+        def staged() -> None:  # the previous chunk is in (its error, if any, raised here)
+            while staging:
+                staging.pop().result()
+
+        for table in iter_tables(path, name, encoding=encoding):
+            if not parts or table.part != parts[-1].table.part:
+                staged()
+                _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
+                staged_name = f"staged_{load_id}_{table.part}" if table.kind == "dossier" else None
+                parts.append(_Part(table, table.kind, staged_name))
+                if staged_name:
+                    columns = ", ".join(f"{c.name} {c.sql_type}" for c in DOSSIER_COLUMNS)
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged_name} ({columns})")
+            part = parts[-1]
+            if part.kind != "dossier":
+                held.append(table)
+                progress.chunk(table)
+                continue
+            norm = normalize_table(table, ctx)
+            staged()
+            staging.append(writer.submit(_stage_chunk, con, part.staged, norm, load_id, table))
+            part.rows_read += norm.rows_read
+            part.rows_skipped += norm.rows_skipped
+            part.rows_rejected += norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
+            part.latest_event = _later(part.latest_event, _latest_event([norm], loaded_at))
+            part.warnings += [w for w in norm.warnings if w not in part.warnings]
+            part.chunks = table.chunk + 1
             progress.chunk(table)
-            continue
-        norm = normalize_table(table, ctx)
-        _insert_fields(con, norm.new_fields)
-        _insert_rejects(con, norm.rejects, load_id, table)
-        _stage_dossiers(con, part.staged, norm.rows, load_id, table)
-        part.rows_read += norm.rows_read
-        part.rows_skipped += norm.rows_skipped
-        part.rows_rejected += norm.rejects.filter(pl.col("severity") == "error")["source_row"].n_unique()
-        part.latest_event = _later(part.latest_event, _latest_event([norm], loaded_at))
-        part.warnings += [w for w in norm.warnings if w not in part.warnings]
-        part.chunks = table.chunk + 1
-        progress.chunk(table)
+        staged()
     _close_part(con, parts[-1] if parts else None, held, ctx, path, name, encoding, load_id, loaded_at)
     return parts
+
+
+def _stage_chunk(con, staged: str, norm: Normalized, load_id: int, table: RawTable) -> None:
+    _insert_fields(con, norm.new_fields)
+    _insert_rejects(con, norm.rejects, load_id, table)
+    _stage_dossiers(con, staged, norm.rows, load_id, table)
 
 
 def _close_part(con, part: _Part | None, held: list[RawTable], ctx: Context, path: Path, name: str,
