@@ -9,7 +9,7 @@ import re
 import time as clock
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -129,9 +129,21 @@ def load_files(paths: list[Path], db: Path, *, loaded_by: str | None = None, pro
         if session.changed:
             say("Đang cập nhật bảng tổng hợp…")
             full = build_marts(con, None if schema.migrated else since)
+            stamp_references(con)
             pause_point("marts")
             _describe(session, con, since, full)
     return reports
+
+
+REFERENCE_TABLES = ("ref_units", "ref_fields", "ref_fields_discovered", "ref_procedures", "ref_status_codes")
+
+
+def stamp_references(con) -> None:
+    """meta refs_version: md5 of the reference tables whose names and groups pages show. The app keeps
+    cached figures across a load only while it and the marts' rules are unchanged (ui/cache.py)."""
+    sums = [con.execute(f"SELECT md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), "
+                        f"'')) FROM {table} t").fetchall()[0][0] for table in REFERENCE_TABLES]
+    _set_meta(con, refs_version=hashlib.md5("|".join(sums).encode()).hexdigest())
 
 
 def limit_memory(con) -> None:
@@ -171,6 +183,7 @@ def rebuild(db: Path) -> None:
     with writing(db, catch_up=catch_up) as session:
         ensure_schema(session.con)
         build_marts(session.con)
+        stamp_references(session.con)
         session.changed, session.replicable, session.large = True, False, True
 
 
@@ -471,11 +484,13 @@ def _write(con, path: Path, name: str, sha: str, user: str, parts: list[_Part], 
     as_of, as_of_source = _as_of([p.table for p in parts], _later_all(p.latest_event for p in parts), loaded_at)
     report = FileReport(name, "loaded", kind=parts[0].kind, load_id=load_id, as_of_at=as_of,
                         as_of_source=as_of_source)
+    first_dates = []
     for part in parts:
         table, norm = part.table, part.norm
         if part.kind == "dossier":
             merged = _merge_dossiers(con, part.staged, load_id, table, as_of)
             new, updated, unchanged = merged.new, merged.updated, merged.unchanged
+            first_dates.append(merged.first_date)
             report.stale_rows += merged.stale
             report.kept_resolved += merged.kept_resolved
             _insert_rejects(con, merged.warnings, load_id, table)
@@ -526,6 +541,8 @@ def _write(con, path: Path, name: str, sha: str, user: str, parts: list[_Part], 
     }
     cols = LOAD_LOG.names()
     con.execute(f"INSERT INTO load_log ({', '.join(cols)}) VALUES ({', '.join('$' + c for c in cols)})", log)
+    con.execute("INSERT INTO load_touched VALUES ($l, $d)",
+                {"l": load_id, "d": min((d for d in first_dates if d is not None), default=None)})
     return report
 
 
@@ -614,6 +631,12 @@ class Merged:
     stale: int  # rows that lost to a stored version from a file with a later as-of
     kept_resolved: int  # rows where a resolved version won over a later unresolved one
     warnings: pl.DataFrame  # REJECT_SCHEMA lines for both
+    first_date: date | None = None  # earliest day of a version written or replaced (table load_touched)
+
+
+# The days of a stored dossier row, for load_touched: a period ending before all of them never sees it.
+_FIRST_DAY = ("least(CAST(received_at AS DATE), CAST(submitted_at AS DATE), CAST(due_at AS DATE), "
+              "CAST(finished_at AS DATE), CAST(returned_at AS DATE))")
 
 
 _RESOLVED = "(coalesce(CAST({t}.status_code AS INTEGER), 0) IN (9, 10) AND {t}.finished_at IS NOT NULL)"
@@ -662,8 +685,15 @@ def _merge_dossiers(con, incoming: str, load_id: int, table: RawTable, as_of: da
     if stored == 0:
         con.execute(f"INSERT INTO mart_dossiers BY NAME {marts.dossier_select(incoming)}")
         con.execute("DROP TABLE decided")
-        return Merged(total, 0, 0, 0, 0, pl.DataFrame(schema=REJECT_SCHEMA))
+        first = con.execute(f"SELECT min({_FIRST_DAY}) FROM {incoming}").fetchall()[0][0]
+        return Merged(total, 0, 0, 0, 0, pl.DataFrame(schema=REJECT_SCHEMA), first)
     replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT same"
+    # the versions written and the versions they replace (a provenance change alone changes no figure)
+    first = con.execute(f"""
+        SELECT least((SELECT min({_FIRST_DAY}) FROM {incoming} WHERE dossier_code NOT IN
+                          (SELECT dossier_code FROM decided WHERE NOT wins OR same)),
+                     (SELECT min({_FIRST_DAY}) FROM mart_dossiers WHERE dossier_code IN ({replaced})))
+    """).fetchall()[0][0]
     if updated:
         con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM mart_dossiers "
                     f"WHERE dossier_code IN ({replaced})")
@@ -692,7 +722,7 @@ def _merge_dossiers(con, incoming: str, load_id: int, table: RawTable, as_of: da
     warnings = _merge_warnings(notes, as_of)
     stale = notes.filter(pl.col("reason") == "stale_update").height
     new = total - stored
-    return Merged(new, updated, stored - updated, stale, notes.height - stale, warnings)
+    return Merged(new, updated, stored - updated, stale, notes.height - stale, warnings, first)
 
 
 def _merge_warnings(notes: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
