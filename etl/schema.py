@@ -249,8 +249,16 @@ MART_DOSSIERS = Table("mart_dossiers", "The current version of each dossier: the
                       "after a change of calendar, status groups or [timeliness] settings).",
                       DOSSIER_COLUMNS + DERIVED_COLUMNS, key=("dossier_code",))
 
+# What a load changed, for the app's caches (ui/cache.py): figures of a period that ends before the
+# first day a load's dossiers have stay cached across that load.
+LOAD_TOUCHED = Table("load_touched", "Per dossier load, the earliest day among the dossier versions it wrote or "
+                     "replaced (received, submitted, due, finished, returned); null when it changed none.", (
+    C("load_id", "INTEGER", "Load; see `load_log`", "Lần nạp"),
+    C("first_date", "DATE", "Earliest day of a dossier version the load wrote or replaced", "Ngày sớm nhất"),
+), key=("load_id",))
+
 TABLES = (LOAD_LOG, REJECTS, DOSSIER_SUPERSEDED, MART_DOSSIERS, SURVEY_RESPONSES, SURVEY_ANSWERS, RATINGS,
-          RATING_CRITERIA, APPRAISAL_SCORES, PLAN_TASKS)
+          RATING_CRITERIA, APPRAISAL_SCORES, PLAN_TASKS, LOAD_TOUCHED)
 
 RATINGS_VIEW_COLUMNS = (
     C("rating_key", "VARCHAR", "Unique key: the stored key for a rating export, 'hs:' + dossier code for a dossier "

@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -298,15 +299,23 @@ def nothing_loaded_message(report: FileReport) -> str:
     return f"LỖI  {report.file}: không nạp được dòng nào: {what}. Cách xử lý: {todo}."
 
 
+_READ_SHARE = re.compile(r"đã đọc [\d.]+ dòng \((\d+)%")
+
+
 def _share_of(total: int, say: Progress) -> Callable[[str], None]:
     """load_files reports steps as text ('[2/5] tệp.xlsx', '    đã đọc …', 'Đang cập nhật bảng tổng hợp…');
     turn them into a share done for a progress bar, keeping the text."""
     state = {"step": 0}
+    caller = threading.get_ident()
 
     def report(message: str) -> None:
+        if threading.get_ident() != caller:  # the load's heartbeat: a page may only be drawn from its own thread
+            return
         if m := _STEP.match(message):
             state["step"] = int(m.group(1)) - 1
             share = 0.9 * state["step"] / total
+        elif m := _READ_SHARE.search(message):  # a large file read in chunks: '… (40%, …'
+            share = 0.9 * (state["step"] + 0.8 * int(m.group(1)) / 100) / total
         elif message.startswith("Đang cập nhật bảng tổng hợp"):
             share = 0.92  # marts are rebuilt once, after the last file
         else:

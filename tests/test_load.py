@@ -498,6 +498,25 @@ def test_a_file_loaded_in_chunks_is_the_file_loaded_whole(tmp_path, monkeypatch)
     assert rows(db, "SELECT status_code, source_row FROM dossiers WHERE dossier_code = 'D1'") == [(10, 69)]
 
 
+def test_a_long_load_reports_rows_per_second_and_time_left(tmp_path, monkeypatch):
+    """Read in chunks, a file's progress says how many rows are read, how fast and how long is left;
+    while its rows are written, how long it has been writing (every HEARTBEAT_SECONDS)."""
+    lines = [dossier(f"E{i:04d}", TK, "03/02/2026 08:00:00", "05/02/2026 17:00:00", None, "Đang xử lý")
+             for i in range(400)]
+    export = tmp_path / "dai.csv"
+    write_dossier_csv(export, lines)
+    monkeypatch.setattr(etl.extract, "CSV_CHUNK_BYTES", 4000)
+    monkeypatch.setattr(etl.load, "HEARTBEAT_SECONDS", 0.001)
+    said = []
+    [report] = load_files([export], tmp_path / "db" / "cchc.duckdb", progress=said.append)
+    assert report.rows_new == 400
+    reading = [m for m in said if m.strip().startswith("đã đọc")]
+    assert len(reading) > 5 and all("dòng/giây" in m for m in reading), said
+    assert any("còn khoảng" in m for m in reading[:-1]) and reading[-1].startswith("    đã đọc 400 dòng (100%")
+    writing = [m.strip() for m in said if m.strip().startswith("đang ghi 400 dòng vào cơ sở dữ liệu")]
+    assert writing[0] == "đang ghi 400 dòng vào cơ sở dữ liệu…" and any(" giây" in m for m in writing[1:]), said
+
+
 # --- (5) one corrupt file, one good ---------------------------------------------------------------
 
 
