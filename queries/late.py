@@ -461,24 +461,25 @@ def dossier_detail(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) 
         return None
     row = rows[0]
     rule, problem = _rule_due(row, default_calendar())
-    return DossierDetail(row=row, versions=_versions(con, whole, row["dossier_code"]),
+    return DossierDetail(row=row, versions=_versions(con, row["dossier_code"]),
                          days=_days(con, row, rule, _as_of(filters)), rule=rule, rule_problem=problem,
                          as_of=_as_of(filters))
 
 
-def _versions(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) -> pl.DataFrame:
-    sql = f"""
+def _versions(con: duckdb.DuckDBPyConnection, code: str) -> pl.DataFrame:
+    """Every loaded version of the dossier `code`, which the caller has just read within the
+    viewer's scope (dossier_detail): no second scan of every dossier to check the scope again."""
+    sql = """
         SELECT v.load_id, g.loaded_at, g.file_name, v.source_row, v.status_code, s.status_name,
                v.received_at, v.due_at, v.finished_at, v.returned_at, v.supplement_count,
                v.apology_issued_at, v.apology_due_at
         FROM stg_dossier_versions v
-        JOIN dossiers d ON d.dossier_code = v.dossier_code
         LEFT JOIN load_log g ON g.load_id = v.load_id
         LEFT JOIN status_codes s ON s.status_code = v.status_code
-        WHERE v.dossier_code = $code AND {SCOPE_SQL}
+        WHERE v.dossier_code = $code
         ORDER BY v.load_id
     """
-    return frame(con, sql, {**filters.scope.params(), "code": code})
+    return frame(con, sql, {"code": code})
 
 
 def _days(con: duckdb.DuckDBPyConnection, row: dict, rule: RuleDue | None, today: date) -> pl.DataFrame:
