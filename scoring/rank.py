@@ -25,7 +25,7 @@ from babel.numbers import format_decimal
 from core import (
     format as fmt,  # pure babel formatting, no Streamlit (checked by tests/test_scoring.py)
 )
-from queries.emulation import appraisal_scores, unit_metrics
+from queries.emulation import appraisal_scores, period_metrics
 from queries.filters import Filters, Scope
 from queries.periods import Period
 from queries.standing import GroupSummary, summarise
@@ -303,9 +303,9 @@ def ranking(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period
             as_of: date | None = None) -> Ranking:
     """Score and rank the whole group for `period`, with the rank change against the previous period;
     returned as `scope` may read it (see the module docstring)."""
-    current, metrics, loaded = _scores(con, scheme, period, group, as_of)
     previous_period = period.previous()
-    previous, _, _ = _scores(con, scheme, previous_period, group, as_of)
+    both = _scores(con, scheme, (previous_period, period), group, as_of)
+    (current, metrics, loaded), (previous, _, _) = both[period], both[previous_period]
     prev = previous.units.select("unit_code", pl.col("rank").alias("prev_rank"))
     units = current.units.join(prev, on="unit_code", how="left").with_columns(
         rank_change=pl.col("prev_rank") - pl.col("rank"))
@@ -332,14 +332,21 @@ def _summary(totals: list[float], units: int, scheme: Scheme, peers_named: bool)
     return summarise(totals, units, "max", DISTRIBUTION_WIDTH, peers_named, low=low, high=float(scheme.total))
 
 
-def _scores(con, scheme: Scheme, period: Period, group: str, as_of: date | None):
-    """Scores of every unit of the group (GROUP_SCOPE): callers cut them to the viewer."""
-    filters = Filters(GROUP_SCOPE, period.start, period.end, as_of=as_of)
-    metrics = unit_metrics(con, filters, GROUPS[group][1])
-    appraisals = appraisal_scores(con, GROUP_SCOPE, scheme.code, period_key(period))
+def _scores(con, scheme: Scheme, periods: tuple[Period, ...], group: str,
+            as_of: date | None) -> dict[Period, tuple[Scores, pl.DataFrame, int]]:
+    """Scores, metrics and the number of appraised scores of every unit of the group (GROUP_SCOPE)
+    for each period, its metrics counted in one statement for all: callers cut them to the viewer."""
+    first = min(periods, key=lambda p: p.start)
+    filters = Filters(GROUP_SCOPE, first.start, first.end, as_of=as_of)
+    metrics = period_metrics(con, filters, [(p.start, p.end) for p in periods], GROUPS[group][1])
     known = {c.code for c in scheme.appraised}
-    appraisals = appraisals.filter(pl.col("criterion_code").is_in(list(known)))
-    return score_units(scheme, metrics, appraisals), metrics, appraisals.height
+    out = {}
+    for p in periods:
+        mine = metrics.filter(pl.col("period_start") == p.start).drop("period_start", "period_end")
+        appraisals = appraisal_scores(con, GROUP_SCOPE, scheme.code, period_key(p))
+        appraisals = appraisals.filter(pl.col("criterion_code").is_in(list(known)))
+        out[p] = (score_units(scheme, mine, appraisals), mine, appraisals.height)
+    return out
 
 
 def _change_text(row: dict) -> str:
@@ -371,9 +378,10 @@ def history(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period
     first = database_summary(con, GROUP_SCOPE).first_received  # a period that began before the data is partial
     mine = _visible(scope)
     frames = []
-    for back in range(steps - 1, -1, -1):
-        p = period.shifted(back)
-        scores, metrics, _ = _scores(con, scheme, p, group, as_of)
+    periods = tuple(period.shifted(back) for back in range(steps - 1, -1, -1))
+    scored = _scores(con, scheme, periods, group, as_of)
+    for p in periods:
+        scores, metrics, _ = scored[p]
         if metrics.height == 0 or int(metrics["handled"].sum()) + int(metrics["received_in_period"].sum()) == 0:
             continue
         label = period_title(p) + (f" (từ {fmt.day(first)})" if first and first > p.start else "")
