@@ -103,6 +103,7 @@ spanning AS (
     LEFT JOIN days y ON y.day = d.received_date
     WHERE d.is_received AND NOT d.is_closed_other AND d.is_resolved
       AND d.received_date <= $last AND d.finished_date > $first_end
+      AND d.finished_date > d.received_date  -- tested before the join: nearly half finish the day received
       AND (y.period_end IS NULL OR d.finished_date > y.period_end)
       AND {selection}
 ),
@@ -183,8 +184,12 @@ def period_metrics(con: duckdb.DuckDBPyConnection, filters: Filters, periods: Se
     in one statement: one row per period and unit, with period_start and period_end, oldest first.
 
     `filters` gives the scope, the unit and field selection (applied to every count) and as_of
-    (today, for a period still running); its own start and end are not used."""
+    (today, for a period still running); its own start and end are not used. A unit or field
+    selection narrows every count (unit_metrics once narrowed only the Biểu số 06 ones); the ranking
+    never selects: it counts the whole group."""
     spans = sorted(set(periods))
+    if not spans:
+        raise ValueError("no period to count")
     for (_, end), (start, _) in pairwise(spans):
         if start <= end:
             raise ValueError(f"periods overlap: one ends {end}, the next starts {start}")
@@ -209,6 +214,11 @@ def period_metrics(con: duckdb.DuckDBPyConnection, filters: Filters, periods: Se
     )
 
 
+def first_received(con: duckdb.DuckDBPyConnection, scope: Scope) -> date | None:
+    """The first received date of the dossiers in scope (queries.status.database_summary's
+    first_received, without the summary's other counts)."""
+    (first,) = one_row(con, f"SELECT min(d.received_date) FROM dossiers d WHERE {SCOPE_SQL}", scope.params())
+    return first
 def _rating_source(con: duckdb.DuckDBPyConnection) -> str:
     """'ratings' when the database has the ratings view, else 'dossiers' (the dossier column)."""
     (present,) = one_row(con, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'ratings'")
@@ -219,13 +229,20 @@ def appraisal_scores(con: duckdb.DuckDBPyConnection, scope: Scope, scheme_code: 
                      period_key: str) -> pl.DataFrame:
     """Appraised scores stored for a scheme and period (unit_code, criterion_code, score), within scope.
     An empty frame when no appraisal was ever imported into this database."""
-    empty = pl.DataFrame(schema={"unit_code": pl.String, "criterion_code": pl.String, "score": pl.Float64})
+    return period_appraisal_scores(con, scope, scheme_code, (period_key,)).drop("period_key")
+
+
+def period_appraisal_scores(con: duckdb.DuckDBPyConnection, scope: Scope, scheme_code: str,
+                            period_keys: Sequence[str]) -> pl.DataFrame:
+    """appraisal_scores of several periods at once (period_key, unit_code, criterion_code, score)."""
+    empty = pl.DataFrame(schema={"period_key": pl.String, "unit_code": pl.String, "criterion_code": pl.String,
+                                 "score": pl.Float64})
     (present,) = one_row(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'appraisal_scores'")
     if not present:
         return empty
     result = frame(con, f"""
-        SELECT d.unit_code, d.criterion_code, d.score FROM appraisal_scores d
-        WHERE {SCOPE_SQL} AND d.scheme_code = $scheme AND d.period_key = $period
-        ORDER BY d.unit_code, d.criterion_code
-    """, {**scope.params(), "scheme": scheme_code, "period": period_key})
+        SELECT d.period_key, d.unit_code, d.criterion_code, d.score FROM appraisal_scores d
+        WHERE {SCOPE_SQL} AND d.scheme_code = $scheme AND list_contains($periods::VARCHAR[], d.period_key)
+        ORDER BY d.period_key, d.unit_code, d.criterion_code
+    """, {**scope.params(), "scheme": scheme_code, "periods": list(period_keys)})
     return result if result.height else empty
