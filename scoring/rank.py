@@ -25,11 +25,10 @@ from babel.numbers import format_decimal
 from core import (
     format as fmt,  # pure babel formatting, no Streamlit (checked by tests/test_scoring.py)
 )
-from queries.emulation import appraisal_scores, unit_metrics
+from queries.emulation import first_received, period_appraisal_scores, period_metrics
 from queries.filters import Filters, Scope
 from queries.periods import Period
 from queries.standing import GroupSummary, summarise
-from queries.status import database_summary
 from scoring.metrics import METRICS, Metric
 from scoring.scheme import GROUPS, MISSING, Criterion, Scheme
 
@@ -303,9 +302,9 @@ def ranking(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period
             as_of: date | None = None) -> Ranking:
     """Score and rank the whole group for `period`, with the rank change against the previous period;
     returned as `scope` may read it (see the module docstring)."""
-    current, metrics, loaded = _scores(con, scheme, period, group, as_of)
     previous_period = period.previous()
-    previous, _, _ = _scores(con, scheme, previous_period, group, as_of)
+    both = _scores(con, scheme, (previous_period, period), group, as_of)
+    (current, metrics, loaded), (previous, _, _) = both[period], both[previous_period]
     prev = previous.units.select("unit_code", pl.col("rank").alias("prev_rank"))
     units = current.units.join(prev, on="unit_code", how="left").with_columns(
         rank_change=pl.col("prev_rank") - pl.col("rank"))
@@ -332,14 +331,22 @@ def _summary(totals: list[float], units: int, scheme: Scheme, peers_named: bool)
     return summarise(totals, units, "max", DISTRIBUTION_WIDTH, peers_named, low=low, high=float(scheme.total))
 
 
-def _scores(con, scheme: Scheme, period: Period, group: str, as_of: date | None):
-    """Scores of every unit of the group (GROUP_SCOPE): callers cut them to the viewer."""
-    filters = Filters(GROUP_SCOPE, period.start, period.end, as_of=as_of)
-    metrics = unit_metrics(con, filters, GROUPS[group][1])
-    appraisals = appraisal_scores(con, GROUP_SCOPE, scheme.code, period_key(period))
-    known = {c.code for c in scheme.appraised}
-    appraisals = appraisals.filter(pl.col("criterion_code").is_in(list(known)))
-    return score_units(scheme, metrics, appraisals), metrics, appraisals.height
+def _scores(con, scheme: Scheme, periods: tuple[Period, ...], group: str,
+            as_of: date | None) -> dict[Period, tuple[Scores, pl.DataFrame, int]]:
+    """Scores, metrics and the number of appraised scores of every unit of the group (GROUP_SCOPE)
+    for each period, its metrics counted in one statement for all: callers cut them to the viewer."""
+    first = min(periods, key=lambda p: p.start)
+    filters = Filters(GROUP_SCOPE, first.start, first.end, as_of=as_of)
+    metrics = period_metrics(con, filters, [(p.start, p.end) for p in periods], GROUPS[group][1])
+    known = [c.code for c in scheme.appraised]
+    given = period_appraisal_scores(con, GROUP_SCOPE, scheme.code, [period_key(p) for p in periods]) \
+        .filter(pl.col("criterion_code").is_in(known))
+    out = {}
+    for p in periods:
+        mine = metrics.filter(pl.col("period_start") == p.start).drop("period_start", "period_end")
+        appraisals = given.filter(pl.col("period_key") == period_key(p)).drop("period_key")
+        out[p] = (score_units(scheme, mine, appraisals), mine, appraisals.height)
+    return out
 
 
 def _change_text(row: dict) -> str:
@@ -368,12 +375,16 @@ def history(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period
     unit_name, rank, total, grade, and the group's group_ranked (units ranked that period), group_median
     and group_best totals. Periods in which no unit of the group has any dossier are left out."""
     steps = steps or HISTORY_STEPS.get(period.kind, 6)
-    first = database_summary(con, GROUP_SCOPE).first_received  # a period that began before the data is partial
+    first = first_received(con, GROUP_SCOPE)  # a period that began before the data is partial
     mine = _visible(scope)
     frames = []
-    for back in range(steps - 1, -1, -1):
-        p = period.shifted(back)
-        scores, metrics, _ = _scores(con, scheme, p, group, as_of)
+    # A period that ended before the first dossier was received has none received, resolved (Biểu số 06
+    # counts only received ones) or in progress: it would be left out below, so it is not counted.
+    periods = tuple(p for p in (period.shifted(back) for back in range(steps - 1, -1, -1))
+                    if first is not None and p.end >= first)
+    scored = _scores(con, scheme, periods, group, as_of) if periods else {}
+    for p in periods:
+        scores, metrics, _ = scored[p]
         if metrics.height == 0 or int(metrics["handled"].sum()) + int(metrics["received_in_period"].sum()) == 0:
             continue
         label = period_title(p) + (f" (từ {fmt.day(first)})" if first and first > p.start else "")
