@@ -4,7 +4,7 @@ table, distribution, one unit's components, sentences and history, movers, the s
 import streamlit as st
 
 from core import format as fmt
-from scoring.rank import period_title, ranking
+from scoring.rank import period_title, ranking_with_history
 from scoring.scheme import GROUPS, MISSING
 from ui import ranking_sections as sections
 from ui import ranking_view as view
@@ -38,7 +38,8 @@ with middle:
     group = view.group_picker(scheme)
 
 as_of = now if period.end >= now else None
-rank = cached(ranking, scope, scheme, period, group, as_of)  # the whole group, cut to what the viewer may read
+# The whole group, cut to what the viewer may read; its history comes from the same count (same call below).
+rank, _ = cached(ranking_with_history, scope, scheme, period, group, as_of)
 group_ranked = rank.summary.ranked
 st.caption(f"{period_title(period)}: từ ngày {fmt.day(period.start)} đến ngày {fmt.day(period.end)}"
            + (f" (đang diễn ra: số liệu đến ngày {fmt.day(now)})" if as_of else "")

@@ -304,7 +304,24 @@ def ranking(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period
     returned as `scope` may read it (see the module docstring)."""
     previous_period = period.previous()
     both = _scores(con, scheme, (previous_period, period), group, as_of)
-    (current, metrics, loaded), (previous, _, _) = both[period], both[previous_period]
+    return _ranking_of(scope, scheme, period, group, both)
+
+
+def ranking_with_history(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period: Period, group: str,
+                         as_of: date | None = None) -> tuple[Ranking, pl.DataFrame]:
+    """`ranking` and `history` of the same arguments from one count: the history's periods hold this
+    period and the previous one, which the ranking needs (the ranking page shows both)."""
+    first = first_received(con, GROUP_SCOPE)
+    periods = _history_periods(period, HISTORY_STEPS.get(period.kind, 6), first)
+    needed = sorted(set(periods) | {period, period.previous()}, key=lambda p: p.start)
+    scored = _scores(con, scheme, tuple(needed), group, as_of)
+    return _ranking_of(scope, scheme, period, group, scored), _history_of(scope, periods, first, scored)
+
+
+def _ranking_of(scope: Scope, scheme: Scheme, period: Period, group: str,
+                scored: dict[Period, tuple[Scores, pl.DataFrame, int]]) -> Ranking:
+    previous_period = period.previous()
+    (current, metrics, loaded), (previous, _, _) = scored[period], scored[previous_period]
     prev = previous.units.select("unit_code", pl.col("rank").alias("prev_rank"))
     units = current.units.join(prev, on="unit_code", how="left").with_columns(
         rank_change=pl.col("prev_rank") - pl.col("rank"))
@@ -376,13 +393,23 @@ def history(con: duckdb.DuckDBPyConnection, scope: Scope, scheme: Scheme, period
     and group_best totals. Periods in which no unit of the group has any dossier are left out."""
     steps = steps or HISTORY_STEPS.get(period.kind, 6)
     first = first_received(con, GROUP_SCOPE)  # a period that began before the data is partial
+    periods = _history_periods(period, steps, first)
+    scored = _scores(con, scheme, periods, group, as_of) if periods else {}
+    return _history_of(scope, periods, first, scored)
+
+
+def _history_periods(period: Period, steps: int, first: date | None) -> tuple[Period, ...]:
+    """This and the `steps - 1` past periods of its kind, oldest first. A period that ended before the
+    first dossier was received has none received, resolved (Biểu số 06 counts only received ones) or in
+    progress: it would be left out of the history, so it is not counted."""
+    return tuple(p for p in (period.shifted(back) for back in range(steps - 1, -1, -1))
+                 if first is not None and p.end >= first)
+
+
+def _history_of(scope: Scope, periods: tuple[Period, ...], first: date | None,
+                scored: dict[Period, tuple[Scores, pl.DataFrame, int]]) -> pl.DataFrame:
     mine = _visible(scope)
     frames = []
-    # A period that ended before the first dossier was received has none received, resolved (Biểu số 06
-    # counts only received ones) or in progress: it would be left out below, so it is not counted.
-    periods = tuple(p for p in (period.shifted(back) for back in range(steps - 1, -1, -1))
-                    if first is not None and p.end >= first)
-    scored = _scores(con, scheme, periods, group, as_of) if periods else {}
     for p in periods:
         scores, metrics, _ = scored[p]
         if metrics.height == 0 or int(metrics["handled"].sum()) + int(metrics["received_in_period"].sum()) == 0:

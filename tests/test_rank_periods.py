@@ -36,7 +36,7 @@ from queries.connection import open_database
 from queries.emulation import period_metrics, unit_metrics
 from queries.filters import Filters, Scope
 from queries.periods import Period, period_containing
-from scoring.rank import history, period_key, ranking
+from scoring.rank import history, period_key, ranking, ranking_with_history
 from scoring.scheme import load_scheme
 from tests.fixtures_exports import load_text_exports
 
@@ -125,6 +125,29 @@ def test_history_shows_for_each_period_what_the_ranking_of_that_period_shows(con
         alone = ranking(con, Scope.province(), scheme, p, "phuong", as_of)
         assert sorted(rows.select(columns).rows(), key=str) == sorted(alone.units.select(columns).rows(), key=str), p
         assert rows["group_ranked"][0] == alone.summary.ranked
+
+
+@pytest.mark.parametrize("kind", ["month", "quarter", "week", "year", "custom"])
+@pytest.mark.parametrize("viewer", [Scope.province(), Scope.units(frozenset({HAI_CHAU}))])
+def test_the_pages_single_count_gives_the_ranking_and_the_history_counted_apart(con, kind, viewer):
+    # The ranking page reads both from ranking_with_history (one count of the history's periods).
+    scheme = dataclasses.replace(load_scheme("chi_so_766"), rank_min_dossiers=0)
+    period = Period("custom", date(2026, 9, 1), date(2026, 10, 15)) if kind == "custom" \
+        else period_containing(kind, OCTOBER.end)
+    as_of = date(2026, 10, 20)
+    together, past = ranking_with_history(con, viewer, scheme, period, "phuong", as_of)
+    alone = ranking(con, viewer, scheme, period, "phuong", as_of)
+    assert together.units.equals(alone.units) and together.criteria.equals(alone.criteria)
+    assert together.stats.equals(alone.stats)
+    a, b = together.summary, alone.summary
+    assert (a.units, a.ranked, a.median, a.best, a.peers_named) == (b.units, b.ranked, b.median, b.best, b.peers_named)
+    assert a.distribution.equals(b.distribution)
+    assert (together.previous, together.grades, together.appraisals_loaded, together.rating_source) == \
+        (alone.previous, alone.grades, alone.appraisals_loaded, alone.rating_source)
+    assert past.equals(history(con, viewer, scheme, period, "phuong", as_of))
+    if kind == "month":  # October, its previous month September: both ranked, Hải Châu among them
+        assert together.units.filter(pl.col("unit_code") == HAI_CHAU).height == 1
+        assert past["period_key"].n_unique() >= 2
 
 
 def test_periods_that_overlap_are_refused(con):

@@ -12,7 +12,7 @@ from etl.appraisal import import_appraisal
 from etl.errors import EtlError
 from queries.emulation import group_units
 from reports.ranking import appraisal_template_xlsx, ranking_xlsx_bytes, unit_note
-from scoring.rank import Ranking, history, movers, period_key, period_title, points_text
+from scoring.rank import Ranking, movers, period_key, period_title, points_text, ranking_with_history
 from scoring.scheme import GROUPS, SchemeError, available_schemes, load_scheme
 from ui import ranking_view as view
 from ui.auth import audit, download, may
@@ -99,7 +99,7 @@ def unit_detail(rank: Ranking, scheme, group: str, period, scope, as_of, clicked
     unit_code = st.selectbox("Đơn vị", codes, key="rk_unit",
                              format_func=lambda c: f"{names[c]} (hạng {rank.unit(c)['rank']}/{group_size})")
     unit = rank.unit(unit_code)
-    past = cached(history, scope, scheme, period, group, as_of)
+    _, past = cached(ranking_with_history, scope, scheme, period, group, as_of)  # cached by the page
     streak = view.streak_text(past, unit_code, period)
     cards = st.columns(4)
     change = unit["rank_change"]
