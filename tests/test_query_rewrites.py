@@ -209,3 +209,37 @@ def test_top_procedures_as_one_filtered_scan(con, units, field):
         want = frame(con, sql, filters.params())
         assert _rows(got, ("procedure_code", "received", "resolved")) == _rows(
             want, ("procedure_code", "received", "resolved")), filters
+
+
+def test_channels_as_form06_by_channel(con, units, field):
+    for filters in all_filters(units, field):
+        got = volumes.by_channel(con, filters)
+        want = {r["group_key"]: r for r in period_counts(con, filters, by="channel").to_dicts()}
+        for row in got.to_dicts():
+            counts = want.get(str(row["channel_code"]), dict.fromkeys(COUNT_COLUMNS, 0))
+            assert row["received"] == counts["received_online"] + counts["received_direct"], filters
+            for column in ("resolved_total", "pending_within", "pending_overdue", "pending_total"):
+                assert row[column] == counts[column], (filters, column)
+        assert got["received"].sum() == sum(c["received_online"] + c["received_direct"] for c in want.values())
+
+
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_series_as_buckets_of_every_dossier(con, units, field, grain):
+    sql = f"""
+        SELECT CAST(date_trunc('{grain}', day) AS DATE) AS bucket_start, count(*) FILTER (kind = 'r') AS received,
+               count(*) FILTER (kind = 's') AS resolved
+        FROM (SELECT received_date AS day, 'r' AS kind FROM dossiers d
+              WHERE is_received AND received_date BETWEEN $window_start AND $end AND {SCOPE_SQL} AND {SELECTION_SQL}
+              UNION ALL
+              SELECT finished_date, 's' FROM dossiers d
+              WHERE is_resolved AND finished_date BETWEEN $window_start AND $end AND {SCOPE_SQL} AND {SELECTION_SQL})
+        GROUP BY ALL
+    """
+    for filters in all_filters(units, field):
+        got = volumes.series(con, filters, grain)
+        params = {**filters.params(), "window_start": volumes.window_start(filters.end, grain)}
+        want = {r["bucket_start"]: r for r in frame(con, sql, params).to_dicts()}
+        assert got["received"].sum() == sum(r["received"] for r in want.values())
+        for row in got.to_dicts():
+            expected = want.get(row["bucket_start"], {"received": 0, "resolved": 0})
+            assert (row["received"], row["resolved"]) == (expected["received"], expected["resolved"]), filters
