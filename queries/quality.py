@@ -105,8 +105,10 @@ def balance_flags(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Quali
     if gaps.height == 0:
         return pl.DataFrame(schema=SCHEMA)
     # The units come from the scoped, selected query above: narrowing the selection to them stays
-    # within the viewer's scope and selection.
-    narrowed = replace(filters, unit_codes=frozenset(gaps["group_key"].to_list()))
+    # within the viewer's scope and selection. (A dossier without a unit cannot be selected by
+    # unit: then every unit is read, as before.)
+    codes = gaps["group_key"].to_list()
+    narrowed = filters if None in codes else replace(filters, unit_codes=frozenset(codes))
     per_dossier = period_counts_sql(
         "period_counts", group_select="d.dossier_code AS g_code, d.unit_code AS g_unit", group_names="g_code, g_unit",
         key_columns="g_code, g_unit", group_by="g_code, g_unit", scope_sql=SCOPE_SQL, selection_sql=SELECTION_SQL)

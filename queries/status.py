@@ -28,9 +28,9 @@ def database_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> DatabaseSu
     """What is loaded for this viewer: counts, received-date range, last load.
 
     Every page shows it, so it reads little: one aggregate over the dossiers' unit and received
-    date (the count itself comes from the table's metadata); the province sees every load and
-    every rejected row, so the units each load wrote (a scan of every stored version) and the unit
-    of each rejected row are looked up only for a viewer scoped to some units."""
+    date; the province sees every load and every rejected row, so the units each load wrote (a
+    scan of every stored version) and the unit of each rejected row are looked up only for a
+    viewer scoped to some units."""
     province = scope.unit_codes is None
     loads = _loads_in_scope(scope)
     rejects = ("SELECT count(DISTINCT (load_id, source_row, file_name)) FROM rejects WHERE severity = 'error'"
