@@ -42,17 +42,19 @@ def database_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> DatabaseSu
             SELECT count(*) AS dossiers, min(received_date) AS first_received, max(received_date) AS last_received,
                    count(DISTINCT unit_code) AS units_with_data
             FROM dossiers d WHERE {SCOPE_SQL}
+        ), loads AS (  -- once: for a scoped viewer, finding his loads reads every stored version's unit
+            SELECT count(*) AS loads, max(loaded_at) AS last_load_at FROM load_log l WHERE {loads}
         )
         SELECT
             d.dossiers,
             (SELECT count(*) FROM survey_responses d WHERE {SCOPE_SQL}),
             ({rejects}),
-            (SELECT count(*) FROM load_log l WHERE {loads}),
+            loads.loads,
             d.first_received,
             d.last_received,
-            (SELECT max(loaded_at) FROM load_log l WHERE {loads}),
+            loads.last_load_at,
             d.units_with_data
-        FROM d
+        FROM d, loads
     """
     return DatabaseSummary(*one_row(con, sql, scope.params()))
 
@@ -148,9 +150,10 @@ def load_history(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 200,
 _RAW_UNIT = ("lower(nfc_normalize(trim(coalesce(json_extract_string(r.raw_row, '$.resolving_unit'), "
              "json_extract_string(r.raw_row, '$.receiving_unit'), json_extract_string(r.raw_row, '$.unit')))))")
 _REJECTS = f"""
-    WITH load_units AS (
-        SELECT load_id, min(unit_code) AS unit_code FROM ({_LOAD_UNITS}) GROUP BY load_id
-        HAVING count(DISTINCT unit_code) = 1
+    WITH load_units AS (  -- only the loads a reject names: every stored version is read otherwise
+        SELECT load_id, min(unit_code) AS unit_code FROM ({_LOAD_UNITS})
+        WHERE load_id IN (SELECT load_id FROM rejects)
+        GROUP BY load_id HAVING count(DISTINCT unit_code) = 1
     ), known AS (  -- only the dossiers a reject names: a scan of millions otherwise, on every page
         SELECT DISTINCT ON (dossier_code) dossier_code, unit_code FROM dossiers
         WHERE dossier_code IN (SELECT dossier_code FROM rejects)
