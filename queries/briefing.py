@@ -68,21 +68,32 @@ TREND_SQL = """
     WITH periods AS (  -- DISTINCT: a period asked for twice must not count its dossiers twice
         SELECT DISTINCT unnest($starts::DATE[]) AS p_start, unnest($ends::DATE[]) AS p_end
     ), scoped AS (
+        -- Received in the window, or received before it and finished in it: two disjoint scans with
+        -- plain date conditions, which skip the row groups outside the window (an OR across the two
+        -- dates would read every dossier).
         SELECT d.received_date, d.finished_date, d.is_resolved, d.timeliness
-        FROM dossiers d
-        WHERE d.is_received AND d.received_date <= $window_end
-          AND (d.received_date >= $window_start OR d.finished_date >= $window_start)
-          AND {scope_sql} AND {selection_sql}
+        FROM (SELECT * FROM dossiers WHERE is_received AND received_date BETWEEN $window_start AND $window_end
+              UNION ALL
+              SELECT * FROM dossiers WHERE is_received AND is_resolved AND received_date < $window_start
+                  AND finished_date BETWEEN $window_start AND $window_end) d
+        WHERE {scope_sql} AND {selection_sql}
+    ), by_day AS (  -- per received day: a few hundred rows to join with the periods, not millions
+        SELECT received_date, count(*) AS n FROM scoped
+        WHERE received_date >= $window_start GROUP BY received_date
+    ), by_finish AS (  -- per finish day and received day (resolved needs: received by the period end)
+        SELECT finished_date, received_date, count(*) AS n,
+               count_if(timeliness IN ('early', 'on_time')) AS in_time, count_if(timeliness = 'late') AS late
+        FROM scoped WHERE is_resolved AND finished_date BETWEEN $window_start AND $window_end
+        GROUP BY finished_date, received_date
     ), received AS (
-        SELECT p.p_start, count(*) AS received
-        FROM periods p JOIN scoped s ON s.received_date BETWEEN p.p_start AND p.p_end
+        SELECT p.p_start, CAST(sum(s.n) AS BIGINT) AS received
+        FROM periods p JOIN by_day s ON s.received_date BETWEEN p.p_start AND p.p_end
         GROUP BY p.p_start
     ), resolved AS (
-        SELECT p.p_start, count(*) AS resolved,
-               count(*) FILTER (s.timeliness IN ('early', 'on_time')) AS resolved_in_time,
-               count(*) FILTER (s.timeliness = 'late') AS resolved_late
-        FROM periods p JOIN scoped s
-          ON s.is_resolved AND s.finished_date BETWEEN p.p_start AND p.p_end AND s.received_date <= p.p_end
+        SELECT p.p_start, CAST(sum(s.n) AS BIGINT) AS resolved,
+               CAST(sum(s.in_time) AS BIGINT) AS resolved_in_time, CAST(sum(s.late) AS BIGINT) AS resolved_late
+        FROM periods p JOIN by_finish s
+          ON s.finished_date BETWEEN p.p_start AND p.p_end AND s.received_date <= p.p_end
         GROUP BY p.p_start
     )
     SELECT p.p_start AS period_start, coalesce(r.received, 0) AS received, coalesce(v.resolved, 0) AS resolved,

@@ -20,8 +20,8 @@ the viewer's scope applied. The flags (codes in FLAG_CODES):
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import time
+from dataclasses import asdict, dataclass, replace
+from datetime import date, time, timedelta
 
 import duckdb
 import polars as pl
@@ -31,6 +31,7 @@ from queries.connection import frame
 from queries.dossiers import (
     _sql as period_counts_sql,  # the Form 06 SQL itself, with our own group keys
 )
+from queries.dossiers import period_counts
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters
 
 FLAG_CODES = ("balance", "finish_before_receipt", "due_on_day_off", "due_too_early", "silent_unit",
@@ -79,8 +80,8 @@ def quality_flags(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Quali
         "_o", "count", "unit_name", descending=[False, True, False]).drop("_o")
 
 
-def _run(con, sql: str, filters: Filters, rules: QualityRules, flag: str) -> pl.DataFrame:
-    result = frame(con, sql, {**filters.params(), **rules.params()})
+def _run(con, sql: str, filters: Filters, rules: QualityRules, flag: str, **more) -> pl.DataFrame:
+    result = frame(con, sql, {**filters.params(), **rules.params(), **more})
     result = result.with_columns(pl.lit(flag).alias("flag"))
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in SCHEMA.items() if c not in result.columns]
     return result.with_columns(missing).select(list(SCHEMA)).cast(SCHEMA)
@@ -93,7 +94,21 @@ def balance_flags(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Quali
     """Units where received ≠ resolved + in progress + withdrawn/stopped/refused in Biểu số 06.
 
     count = the gap (received minus the three), which is also the number of dossiers counted as
-    received but nowhere else; base = received total; examples = those dossiers."""
+    received but nowhere else; base = received total; examples = those dossiers.
+
+    The gap adds up over dossiers, so it is first counted per unit (one grouped Form 06 query);
+    the dossiers are named only for the units where it is not zero, usually none: grouping every
+    dossier of the period by its code costs seconds on millions of rows."""
+    per_unit = period_counts(con, filters, by="unit")
+    gaps = per_unit.filter(pl.col("received_total") != pl.col("resolved_total") + pl.col("pending_total")
+                           + pl.col("withdrawn_stopped_refused"))
+    if gaps.height == 0:
+        return pl.DataFrame(schema=SCHEMA)
+    # The units come from the scoped, selected query above: narrowing the selection to them stays
+    # within the viewer's scope and selection. (A dossier without a unit cannot be selected by
+    # unit: then every unit is read, as before.)
+    codes = gaps["group_key"].to_list()
+    narrowed = filters if None in codes else replace(filters, unit_codes=frozenset(codes))
     per_dossier = period_counts_sql(
         "period_counts", group_select="d.dossier_code AS g_code, d.unit_code AS g_unit", group_names="g_code, g_unit",
         key_columns="g_code, g_unit", group_by="g_code, g_unit", scope_sql=SCOPE_SQL, selection_sql=SELECTION_SQL)
@@ -109,7 +124,7 @@ def balance_flags(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Quali
         SELECT unit_code, {_UNIT_NAME} AS unit_name, count, base, codes[1:$examples] AS examples
         FROM x WHERE count <> 0
     """
-    return _run(con, sql, filters, rules, "balance")
+    return _run(con, sql, narrowed, rules, "balance")
 
 
 def finish_before_receipt(con: duckdb.DuckDBPyConnection, filters: Filters, rules: QualityRules) -> pl.DataFrame:
@@ -118,9 +133,13 @@ def finish_before_receipt(con: duckdb.DuckDBPyConnection, filters: Filters, rule
         WITH x AS (
             SELECT d.unit_code, count(*) AS count,
                    list(d.dossier_code ORDER BY d.received_date DESC, d.dossier_code) AS codes
-            FROM dossiers d
+            -- Received in the period, or finished in it and so received after it (finish < receipt):
+            -- two disjoint scans with plain date conditions, which skip the row groups outside the
+            -- period (an OR across the two dates would read every dossier).
+            FROM (SELECT * FROM dossiers WHERE received_date BETWEEN $start AND $end
+                  UNION ALL
+                  SELECT * FROM dossiers WHERE finished_date BETWEEN $start AND $end AND received_date > $end) d
             WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.finished_date < d.received_date
-              AND (d.received_date BETWEEN $start AND $end OR d.finished_date BETWEEN $start AND $end)
             GROUP BY d.unit_code
         )
         SELECT unit_code, {_UNIT_NAME} AS unit_name, count, codes[1:$examples] AS examples FROM x
@@ -201,6 +220,7 @@ def silent_units(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Qualit
                                                           - CAST($baseline_days AS INTEGER)) AS base
             FROM dossiers d
             WHERE {SCOPE_SQL} AND {SELECTION_SQL} AND d.is_received AND d.received_date <= $cut
+              AND d.received_date >= $read_from
             GROUP BY d.unit_code
         )
         SELECT unit_code, {_UNIT_NAME} AS unit_name, date_diff('day', last_date, CAST($cut AS DATE)) AS count,
@@ -208,7 +228,12 @@ def silent_units(con: duckdb.DuckDBPyConnection, filters: Filters, rules: Qualit
         FROM x
         WHERE recent = 0 AND base * CAST($silent_days AS DOUBLE) / $baseline_days >= $min_expected
     """
-    return _run(con, sql, filters, rules, "silent_unit")
+    # A unit is flagged only with dossiers in the baseline window (base > 0 when silent_min_expected
+    # > 0) and none after it, so its last dossier lies in the two windows: only they are read. With
+    # a threshold of zero a unit silent for years is flagged too, and its last dossier may be older.
+    window = timedelta(days=rules.silent_days + rules.silent_baseline_days - 1)
+    read_from = filters.params()["cut"] - window if rules.silent_min_expected > 0 else date.min
+    return _run(con, sql, filters, rules, "silent_unit", read_from=read_from)
 
 
 def month_end_bursts(con: duckdb.DuckDBPyConnection, filters: Filters, rules: QualityRules) -> pl.DataFrame:

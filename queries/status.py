@@ -25,35 +25,58 @@ class DatabaseSummary:
 
 
 def database_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> DatabaseSummary:
-    """What is loaded for this viewer: counts, received-date range, last load."""
+    """What is loaded for this viewer: counts, received-date range, last load.
+
+    Every page shows it, so it reads little: one aggregate over the dossiers' unit and received
+    date; the province sees every load and every rejected row, so the units each load wrote (a
+    scan of every stored version) and the unit of each rejected row are looked up only for a
+    viewer scoped to some units."""
+    province = scope.unit_codes is None
+    loads = _loads_in_scope(scope)
+    rejects = ("SELECT count(DISTINCT (load_id, source_row, file_name)) FROM rejects WHERE severity = 'error'"
+               if province else
+               f"SELECT count(DISTINCT (load_id, source_row, file_name)) FROM ({_REJECTS}) d "
+               f"WHERE severity = 'error' AND {SCOPE_SQL}")
     sql = f"""
-        WITH d AS (SELECT * FROM dossiers d WHERE {SCOPE_SQL}),
-             s AS (SELECT * FROM survey_responses d WHERE {SCOPE_SQL})
+        WITH d AS (
+            SELECT count(*) AS dossiers, min(received_date) AS first_received, max(received_date) AS last_received,
+                   count(DISTINCT unit_code) AS units_with_data
+            FROM dossiers d WHERE {SCOPE_SQL}
+        ), loads AS (  -- once: for a scoped viewer, finding his loads reads every stored version's unit
+            SELECT count(*) AS loads, max(loaded_at) AS last_load_at FROM load_log l WHERE {loads}
+        )
         SELECT
-            (SELECT count(*) FROM d),
-            (SELECT count(*) FROM s),
-            (SELECT count(DISTINCT (load_id, source_row, file_name)) FROM ({_REJECTS}) d
-             WHERE severity = 'error' AND {SCOPE_SQL}),
-            (SELECT count(*) FROM load_log l WHERE {_LOADS_IN_SCOPE}),
-            (SELECT min(received_date) FROM d),
-            (SELECT max(received_date) FROM d),
-            (SELECT max(loaded_at) FROM load_log l WHERE {_LOADS_IN_SCOPE}),
-            (SELECT count(DISTINCT unit_code) FROM d)
+            d.dossiers,
+            (SELECT count(*) FROM survey_responses d WHERE {SCOPE_SQL}),
+            ({rejects}),
+            loads.loads,
+            d.first_received,
+            d.last_received,
+            loads.last_load_at,
+            d.units_with_data
+        FROM d, loads
     """
     return DatabaseSummary(*one_row(con, sql, scope.params()))
 
 
 def unit_counts(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pl.DataFrame:
     """Dossiers per unit of the directory (zero where none), latest received date and the days since."""
+    # The dossiers are counted per unit first (a hundred rows) and then joined with the directory:
+    # joining millions of dossier rows with it costs a hash probe each.
     return frame(
         con,
         """
-        SELECT u.unit_code, u.unit_name, u.unit_type, u.unit_level, count(d.dossier_code) AS dossiers,
-               max(d.received_date) AS last_received,
-               date_diff('day', max(d.received_date), CAST($as_of AS DATE)) AS days_since_last
-        FROM units u LEFT JOIN dossiers d ON d.unit_code = u.unit_code
+        WITH per_unit AS (
+            SELECT d.unit_code, count(d.dossier_code) AS dossiers, max(d.received_date) AS last_received
+            FROM dossiers d WHERE """ + SCOPE_SQL + """
+            GROUP BY d.unit_code
+        )
+        SELECT u.unit_code, u.unit_name, u.unit_type, u.unit_level, coalesce(p.dossiers, 0) AS dossiers,
+               p.last_received,
+               date_diff('day', p.last_received, CAST($as_of AS DATE)) AS days_since_last
+        FROM units u LEFT JOIN per_unit p ON p.unit_code = u.unit_code
         WHERE $scope_all OR list_contains($scope_units::VARCHAR[], u.unit_code)
-        GROUP BY ALL ORDER BY dossiers DESC, u.unit_name
+        ORDER BY dossiers DESC, u.unit_name
         """,
         {**scope.params(), "as_of": as_of},
     )
@@ -61,20 +84,26 @@ def unit_counts(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pl
 
 def weekly_volume(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """Dossiers received and resolved per week (Monday–Sunday) across all loaded data."""
+    # Counted per day first, then per week: grouping millions of rows by a date is cheaper than
+    # computing date_trunc on each, and a few hundred days are then put in their weeks.
     return frame(
         con,
         """
         WITH received AS (
-            SELECT date_trunc('week', received_date) AS week_start, count(*) AS n
-            FROM dossiers d WHERE received_date IS NOT NULL AND is_received AND """ + SCOPE_SQL + """
+            SELECT date_trunc('week', day) AS week_start, sum(n) AS n FROM (
+                SELECT received_date AS day, count(*) AS n
+                FROM dossiers d WHERE received_date IS NOT NULL AND is_received AND """ + SCOPE_SQL + """
+                GROUP BY received_date)
             GROUP BY ALL
         ), resolved AS (
-            SELECT date_trunc('week', finished_date) AS week_start, count(*) AS n
-            FROM dossiers d WHERE is_resolved AND """ + SCOPE_SQL + """
+            SELECT date_trunc('week', day) AS week_start, sum(n) AS n FROM (
+                SELECT finished_date AS day, count(*) AS n
+                FROM dossiers d WHERE is_resolved AND """ + SCOPE_SQL + """
+                GROUP BY finished_date)
             GROUP BY ALL
         )
         SELECT CAST(coalesce(r.week_start, s.week_start) AS DATE) AS week_start,
-               coalesce(r.n, 0) AS received, coalesce(s.n, 0) AS resolved
+               CAST(coalesce(r.n, 0) AS BIGINT) AS received, CAST(coalesce(s.n, 0) AS BIGINT) AS resolved
         FROM received r FULL JOIN resolved s USING (week_start)
         ORDER BY week_start
         """,
@@ -91,6 +120,12 @@ _LOAD_UNITS = """
 _LOADS_IN_SCOPE = f"($scope_all OR l.load_id IN (SELECT d.load_id FROM ({_LOAD_UNITS}) d WHERE {SCOPE_SQL}))"
 
 
+def _loads_in_scope(scope: Scope) -> str:
+    """Condition on load_log (alias l) for this viewer. The province sees every load: its condition is
+    TRUE, not one DuckDB would still evaluate by reading every stored dossier version's unit."""
+    return "TRUE" if scope.unit_codes is None else _LOADS_IN_SCOPE
+
+
 def load_history(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 200,
                  files: frozenset[str] = frozenset(), loaded_by: frozenset[str] = frozenset(),
                  since: date | None = None, until: date | None = None) -> pl.DataFrame:
@@ -98,7 +133,7 @@ def load_history(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 200,
     loaded, and load date (inclusive); the province sees every load."""
     sql = f"""
         SELECT l.* FROM load_log l
-        WHERE ($scope_all OR l.load_id IN (SELECT d.load_id FROM ({_LOAD_UNITS}) d WHERE {SCOPE_SQL}))
+        WHERE {_loads_in_scope(scope)}
           AND (len($files::VARCHAR[]) = 0 OR list_contains($files::VARCHAR[], l.file_name))
           AND (len($users::VARCHAR[]) = 0 OR list_contains($users::VARCHAR[], l.loaded_by))
           AND ($since IS NULL OR CAST(l.loaded_at AS DATE) >= $since)
@@ -115,9 +150,10 @@ def load_history(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 200,
 _RAW_UNIT = ("lower(nfc_normalize(trim(coalesce(json_extract_string(r.raw_row, '$.resolving_unit'), "
              "json_extract_string(r.raw_row, '$.receiving_unit'), json_extract_string(r.raw_row, '$.unit')))))")
 _REJECTS = f"""
-    WITH load_units AS (
-        SELECT load_id, min(unit_code) AS unit_code FROM ({_LOAD_UNITS}) GROUP BY load_id
-        HAVING count(DISTINCT unit_code) = 1
+    WITH load_units AS (  -- only the loads a reject names: every stored version is read otherwise
+        SELECT load_id, min(unit_code) AS unit_code FROM ({_LOAD_UNITS})
+        WHERE load_id IN (SELECT load_id FROM rejects)
+        GROUP BY load_id HAVING count(DISTINCT unit_code) = 1
     ), known AS (  -- only the dossiers a reject names: a scan of millions otherwise, on every page
         SELECT DISTINCT ON (dossier_code) dossier_code, unit_code FROM dossiers
         WHERE dossier_code IN (SELECT dossier_code FROM rejects)

@@ -3,13 +3,23 @@
 -- are counted in the period they were received in and never carried over.
 -- The group keys and GROUP BY clause come from the allowlist GROUPS in queries/dossiers.py;
 -- `u` is the unit's directory row, for grouping by level (cấp tỉnh / cấp xã).
-WITH scoped AS (
+-- Only the dossiers a count can concern are read: received in the period, or received before it
+-- and either still open or resolved on or after its start (one received before the start and closed
+-- before it, or closed otherwise, counts nowhere). Each part is a plain column condition DuckDB
+-- applies inside the table scan, so row groups outside the dates are skipped and the wide columns
+-- are read for matching rows only; the parts are disjoint, so no dossier is counted twice.
+WITH concerned AS (
+    SELECT * FROM dossiers WHERE is_received AND received_date BETWEEN $start AND $end
+    UNION ALL
+    SELECT * FROM dossiers WHERE is_open AND received_date < $start
+    UNION ALL
+    SELECT * FROM dossiers WHERE is_received AND is_resolved AND finished_date >= $start AND received_date < $start
+),
+scoped AS (
     SELECT d.*, {group_select}
-    FROM dossiers d
+    FROM concerned d
     LEFT JOIN units u ON u.unit_code = d.unit_code
-    WHERE d.is_received
-      AND d.received_date <= $end
-      AND {scope_sql}
+    WHERE {scope_sql}
       AND {selection_sql}
 ),
 flags AS (
@@ -32,18 +42,19 @@ flags AS (
 )
 SELECT
     {key_columns},
-    count(*) FILTER (in_period AND is_online) AS received_online,
-    count(*) FILTER (in_period AND NOT is_online) AS received_direct,
-    count(*) FILTER (carried_over) AS carried_over,
-    count(*) FILTER (in_period OR carried_over) AS received_total,
-    count(*) FILTER (resolved AND timeliness = 'early') AS resolved_early,
-    count(*) FILTER (resolved AND timeliness = 'on_time') AS resolved_on_time,
-    count(*) FILTER (resolved AND timeliness = 'late') AS resolved_late,
-    count(*) FILTER (resolved) AS resolved_total,
-    count(*) FILTER (pending AND NOT coalesce(due_before_end, FALSE)) AS pending_within,
-    count(*) FILTER (pending AND coalesce(due_before_end, FALSE)) AS pending_overdue,
-    count(*) FILTER (pending) AS pending_total,
-    count(*) FILTER (in_period AND closed_other) AS withdrawn_stopped_refused
+    -- count_if(x) counts the rows where x is true, as count(*) FILTER (x) would, at about two thirds of its cost
+    count_if(in_period AND is_online) AS received_online,
+    count_if(in_period AND NOT is_online) AS received_direct,
+    count_if(carried_over) AS carried_over,
+    count_if(in_period OR carried_over) AS received_total,
+    count_if(resolved AND timeliness = 'early') AS resolved_early,
+    count_if(resolved AND timeliness = 'on_time') AS resolved_on_time,
+    count_if(resolved AND timeliness = 'late') AS resolved_late,
+    count_if(resolved) AS resolved_total,
+    count_if(pending AND NOT coalesce(due_before_end, FALSE)) AS pending_within,
+    count_if(pending AND coalesce(due_before_end, FALSE)) AS pending_overdue,
+    count_if(pending) AS pending_total,
+    count_if(in_period AND closed_other) AS withdrawn_stopped_refused
 FROM flags
 WHERE in_period OR carried_over OR resolved OR pending
 GROUP BY {group_by}
