@@ -63,14 +63,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules
 
 def _overdue(con, filters: Filters, above: int) -> list[Alert]:
     # The late page's per-unit counts within the filters (its ranking is province-wide, cut to the viewer).
-    units = late.breakdown(con, filters, by="unit", limit=100_000).filter(pl.col("overdue") > above).sort(
-        ["overdue", "group_name"], descending=[True, False])
-    return [Alert("overdue_at_unit", r["group_key"], r["group_name"], r["overdue"])
+    units = late.overdue_by_unit(con, filters).filter(pl.col("overdue") > above).sort(
+        ["overdue", "unit_name"], descending=[True, False])
+    return [Alert("overdue_at_unit", r["unit_code"], r["unit_name"], r["overdue"])
             for r in units.iter_rows(named=True)]
 
 
 def _due_soon(con, filters: Filters, listed: int) -> list[Alert]:
-    count = late.summary(con, filters).due_soon
+    count = late.late_count(con, filters, kind="due_soon")
     if not count:
         return []
     rows = late.late_list(con, filters, kind="due_soon", sort="due", limit=listed)

@@ -83,6 +83,7 @@ def _as_of(filters: Filters) -> date:
 ROWS = {
     "period": ("SELECT * FROM dossiers WHERE is_open UNION ALL "
                "SELECT * FROM dossiers WHERE NOT is_open AND finished_date BETWEEN $start AND $end"),
+    "open": "SELECT * FROM dossiers WHERE is_open",  # overdue and due soon: open dossiers only
     "span": "SELECT * FROM dossiers WHERE is_resolved AND finished_date BETWEEN $span_start AND $span_end",
     "code": "SELECT * FROM dossiers WHERE dossier_code = $code",
 }
@@ -90,6 +91,12 @@ ROWS = {
 
 def _sql(body: str, rows: str = "period") -> str:
     return "WITH " + _BASE.replace("{rows}", ROWS[rows]) + "\n" + body
+
+
+def _rows_for(kind: str) -> str:
+    """The dossiers a list kind (LIST_KINDS) can hold: overdue and due soon are open ones, which a
+    year's window would otherwise read with every dossier finished in it (20M: 1.3 → 0.1 s)."""
+    return "open" if kind in ("overdue", "due_soon") else "period"
 
 
 def _masked(column: str, alias: str = "l") -> str:
@@ -257,6 +264,18 @@ _RANKING_SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "resolved": p
                    "min_resolved": pl.Int64, "late_rank": pl.Int64, "is_visible": pl.Boolean}
 
 
+def overdue_by_unit(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Per unit with a dossier overdue now (within the filters): unit_code, unit_name, overdue — the
+    `overdue` column of `breakdown(by="unit")`, read from the open dossiers only."""
+    sql = _sql("""
+        SELECT l.unit_code, coalesce(any_value(u.unit_name), l.unit_code) AS unit_name, count(*) AS overdue
+        FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
+        WHERE l.is_overdue
+        GROUP BY l.unit_code
+    """, rows="open")
+    return _counts(frame(con, sql, _params(filters)), "overdue")
+
+
 # --- what to act on (the briefing) ----------------------------------------------------------------
 
 # The dossiers a briefing names units and officers for: the late list's own kinds (LIST_KINDS).
@@ -303,7 +322,7 @@ def who_holds(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str, units
         WHERE r.unit_rank <= $units
         QUALIFY officer_rank <= $officers
         ORDER BY r.unit_rank, officer_rank
-    """)
+    """, rows=_rows_for(kind))
     result = frame(con, sql, _params(filters, unknown=UNKNOWN_OFFICER, units=units, officers=officers))
     return _counts(result, "unit_dossiers", "unit_rank", "units_with", "most_days_late", "officer_dossiers",
                    "officer_rank", "officers_in_unit")
@@ -354,7 +373,7 @@ def _list_where(kind: str) -> str:
 
 def late_count(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "late", search: str = "") -> int:
     """How many dossiers the list holds for this kind and search text (code or applicant)."""
-    sql = _sql(f"SELECT count(*) FROM late l WHERE {_list_where(kind)}")
+    sql = _sql(f"SELECT count(*) FROM late l WHERE {_list_where(kind)}", rows=_rows_for(kind))
     return int(one_row(con, sql, _params(filters, q=search or ""))[0])
 
 
@@ -388,7 +407,7 @@ def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "lat
                {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')}
         FROM picked l
         ORDER BY {order}
-    """)
+    """, rows=_rows_for(kind))
     result = frame(con, sql, _params(filters, q=search or "", limit=limit))
     if result.height == 0:
         return pl.DataFrame(schema=_LIST_SCHEMA)

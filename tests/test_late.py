@@ -157,6 +157,15 @@ def test_breakdowns(con):
         ("Lê Văn Cường", 2, 0), ("Chưa rõ cán bộ", 1, 1), ("Trần Thị Bình", 1, 1)]
 
 
+def test_overdue_by_unit_reads_the_open_dossiers_the_breakdown_counts(con):
+    # O1 (Hải Châu) and O2 (Thanh Khê) are overdue as of 04/03; the period does not matter to them.
+    for period in (FEB, JAN, Period("year", date(2025, 1, 1), date(2025, 12, 31))):
+        rows = late.overdue_by_unit(con, feb(period=period)).sort("unit_code")
+        assert [(r["unit_code"], r["unit_name"], r["overdue"]) for r in rows.to_dicts()] == [
+            (TK, "Phường Thanh Khê", 1), (HC, "Phường Hải Châu", 1)]
+    assert late.overdue_by_unit(con, feb(scope=Scope.units(frozenset({HC}))))["unit_code"].to_list() == [HC]
+
+
 def holders(frame):
     return [(r["unit_code"], r["unit_dossiers"], r["most_days_late"], r["officer_name"], r["officer_dossiers"],
              r["officers_in_unit"]) for r in frame.to_dicts()]
