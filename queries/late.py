@@ -485,8 +485,10 @@ def dossier_detail(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) 
                (l.is_resolved AND l.timeliness = 'late' OR l.is_open AND l.due_date < $as_of::DATE)
                    AND l.apology_state <> 'on_time' AS is_without_apology,
                {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')},
-               {_masked('applicant_id_number', 'l')}, {_masked('applicant_address', 'l')}
+               {_masked('applicant_id_number', 'l')}, {_masked('applicant_address', 'l')},
+               l.load_id, g.loaded_at, g.file_name, l.source_row, l.supplement_count AS stored_supplement_count
         FROM late l LEFT JOIN today t ON TRUE
+        LEFT JOIN load_log g ON g.load_id = l.load_id
         LEFT JOIN units u ON u.unit_code = l.unit_code
         LEFT JOIN fields f ON f.field_code = l.field_code
         LEFT JOIN status_codes s ON s.status_code = l.status_code
@@ -498,25 +500,33 @@ def dossier_detail(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) 
         return None
     row = rows[0]
     rule, problem = _rule_due(row, default_calendar())
-    return DossierDetail(row=row, versions=_versions(con, row["dossier_code"]),
+    return DossierDetail(row=row, versions=_versions(con, row),
                          days=_days(con, row, rule, _as_of(filters)), rule=rule, rule_problem=problem,
                          as_of=_as_of(filters))
 
 
-def _versions(con: duckdb.DuckDBPyConnection, code: str) -> pl.DataFrame:
-    """Every loaded version of the dossier `code`, which the caller has just read within the
-    viewer's scope (dossier_detail): no second scan of every dossier to check the scope again."""
+# The columns of DossierDetail.versions.
+VERSION_COLUMNS = ("load_id", "loaded_at", "file_name", "source_row", "status_code", "status_name", "received_at",
+                   "due_at", "finished_at", "returned_at", "supplement_count", "apology_issued_at", "apology_due_at")
+
+
+def _versions(con: duckdb.DuckDBPyConnection, current: dict) -> pl.DataFrame:
+    """Every loaded version of the dossier the caller has just read within the viewer's scope
+    (dossier_detail: `current`, its row, is the current version): the earlier ones from
+    stg_dossier_superseded, so that every dossier is not scanned again for this one (stg_dossier_versions
+    is those plus the current versions)."""
     sql = """
         SELECT v.load_id, g.loaded_at, g.file_name, v.source_row, v.status_code, s.status_name,
                v.received_at, v.due_at, v.finished_at, v.returned_at, v.supplement_count,
                v.apology_issued_at, v.apology_due_at
-        FROM stg_dossier_versions v
+        FROM stg_dossier_superseded v
         LEFT JOIN load_log g ON g.load_id = v.load_id
         LEFT JOIN status_codes s ON s.status_code = v.status_code
         WHERE v.dossier_code = $code
-        ORDER BY v.load_id
     """
-    return frame(con, sql, {"code": code})
+    earlier = frame(con, sql, {"code": current["dossier_code"]})
+    latest = {c: current[c] for c in VERSION_COLUMNS} | {"supplement_count": current["stored_supplement_count"]}
+    return pl.concat([earlier, pl.DataFrame([latest], schema=earlier.schema)]).sort("load_id")
 
 
 def _days(con: duckdb.DuckDBPyConnection, row: dict, rule: RuleDue | None, today: date) -> pl.DataFrame:

@@ -421,3 +421,24 @@ def test_rule_text_explains_a_later_export_due_date_after_several_supplement_req
     assert "muộn hơn quy định 3 ngày làm việc" in twice and "tệp xuất chỉ ghi lần gần nhất" in twice
     once = rule_text(SimpleNamespace(rule=rule, row={"supplement_count": 1}, rule_problem=None))
     assert "kiểm tra lại thời hạn đã khai báo" in once and "lần gần nhất" not in once
+
+
+def test_detail_lists_every_loaded_version_oldest_first(tmp_path):
+    # The same dossier in two exports: open in the first, resolved in the second (later timestamps, so
+    # the second is current). The detail lists both, the superseded one first, and its own scope rules.
+    header = "Mã hồ sơ,Đơn vị,Lĩnh vực,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái,Số lần bổ sung"
+    first = header + "\nHS-V1,Phường Hải Châu,Hộ tịch,02/02/2026 08:00,06/02/2026 17:00,,Đang xử lý,\n"
+    second = (header + "\nHS-V0,Phường Thanh Khê,Hộ tịch,02/02/2026 08:00,04/02/2026 17:00,03/02/2026 09:00,"
+              "Đã trả kết quả,\nHS-V1,Phường Hải Châu,Hộ tịch,02/02/2026 08:00,06/02/2026 17:00,"
+              "10/02/2026 10:00,Đã trả kết quả,1\n")
+    db = load_text_exports(tmp_path, {"truoc.csv": first, "sau.csv": second})
+    with duckdb.connect(str(db), read_only=True) as con:
+        detail = late.dossier_detail(con, feb(), "hs-v1")
+        versions = detail.versions
+        assert versions["file_name"].to_list() == ["truoc.csv", "sau.csv"]
+        assert versions["source_row"].to_list() == [2, 3]
+        assert versions["finished_at"].to_list() == [None, datetime(2026, 2, 10, 10, 0)]
+        assert versions["supplement_count"].to_list() == [0, 1]  # an empty cell is stored as 0
+        assert versions["load_id"].is_sorted() and versions["load_id"].n_unique() == 2
+        assert versions["loaded_at"].null_count() == 0
+        assert late.dossier_detail(con, feb(scope=Scope.units(frozenset({TK}))), "HS-V1") is None
