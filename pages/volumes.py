@@ -26,7 +26,8 @@ page = open_page("Tiếp nhận & giải quyết")
 con, view, period, filters = page.con, page.view, page.period, page.filters
 summary = cached(database_summary, filters.scope)
 
-total = cached(volumes.totals, filters)
+counted = cached(volumes.cube, filters)  # Form 06 per unit × field × channel: the cards and three charts sum it
+total = volumes.totals_of(counted)
 if total.height == 0:
     st.info(f"Kỳ đang xem ({period.label()}) không có hồ sơ nào với đơn vị, lĩnh vực đang chọn. Dữ liệu "
             f"hiện có hồ sơ tiếp nhận từ {fmt.day(summary.first_received)} đến {fmt.day(summary.last_received)}: "
@@ -58,11 +59,11 @@ with left:
     st.plotly_chart(trend_chart(trend, grain, period.label(), summary.last_received, summary.first_received),
                     width="stretch")
 with right:
-    channels = cached(volumes.by_channel, filters)
+    channels = volumes.by_channel_of(counted)
     st.plotly_chart(channel_chart(channels), width="stretch")
 
-by_field = cached(volumes.by_field, filters)
-by_unit = cached(volumes.by_unit, filters)
+by_field = volumes.by_field_of(counted, cached(volumes.field_names))
+by_unit = volumes.by_unit_of(counted, cached(volumes.unit_names))
 left, right = st.columns(2)
 with left:
     st.plotly_chart(counts_chart(by_field, "field_name", "Lĩnh vực nào nhận nhiều hồ sơ nhất?",

@@ -226,3 +226,30 @@ def test_page_download_holds_the_tables_as_numbers(con):
     assert procedures["Tỷ lệ"].to_list() == pytest.approx([6 / 11, 3 / 11, 2 / 11])
     title = book.load_sheet("Theo kênh", header_row=None, n_rows=2, dtypes="string").to_polars()
     assert title.row(0)[0] == "SỐ HỒ SƠ THEO KÊNH NỘP" and title.row(1)[0].startswith("Tháng 11/2026 · Toàn tỉnh")
+
+
+@pytest.mark.parametrize("start, end", [NOVEMBER, (date(2026, 11, 9), date(2026, 11, 15)),
+                                        (date(2026, 10, 1), date(2026, 12, 31)), (date(2025, 1, 1), date(2025, 1, 31))])
+@pytest.mark.parametrize("scope, units", [(Scope.province(), ()), (Scope.units(frozenset({A, B})), ()),
+                                          (Scope.province(), (C,))])
+def test_the_pages_one_count_sums_to_each_grouping_counted_apart(con, start, end, scope, units):
+    # The page counts Form 06 once per unit × field × channel and sums it four ways; each must equal
+    # Form 06 counted by that grouping in SQL (queries.dossiers.GROUPS).
+    filters = Filters(scope, start, end, frozenset(units))
+    counted = volumes.cube(con, filters)
+
+    def same(ours: pl.DataFrame, by: str, key: str) -> None:
+        theirs = period_counts(con, filters, by=by).rename({"group_key": key})
+        columns = [key, *(c for c in theirs.columns if c != key)]
+        assert ours.select(columns).sort(key).equals(theirs.select(columns).sort(key)), by
+
+    same(volumes.by_unit_of(counted, volumes.unit_names(con)), "unit", "unit_code")
+    same(volumes.by_field_of(counted, volumes.field_names(con)), "field", "field_code")
+    same(volumes.totals_of(counted).rename({"group_key": "total"}), "total", "total")
+    apart = {int(r["group_key"]): (r["received_online"] + r["received_direct"], r["resolved_total"], r["pending_total"])
+             for r in period_counts(con, filters, by="channel").iter_rows(named=True)}
+    ours = {r["channel_code"]: (r["received"], r["resolved_total"], r["pending_total"])
+            for r in volumes.by_channel_of(counted).iter_rows(named=True)}
+    assert {k: v for k, v in ours.items() if any(v)} == {k: v for k, v in apart.items() if any(v)}
+    if (start, end) == NOVEMBER and units == () and scope.unit_codes is None:  # the hand-worked month
+        assert volumes.totals_of(counted).row(0, named=True)["received"] == 11
