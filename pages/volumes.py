@@ -3,7 +3,7 @@ channel, over time, unit × field, and the busiest procedures."""
 import streamlit as st
 
 from core import format as fmt
-from queries import volumes
+from queries import reference, volumes
 from queries.status import database_summary
 from reports.volumes import VolumesReport, volumes_xlsx_bytes
 from ui.auth import download
@@ -62,8 +62,8 @@ with right:
     channels = volumes.by_channel_of(counted)
     st.plotly_chart(channel_chart(channels), width="stretch")
 
-by_field = volumes.by_field_of(counted, cached(volumes.field_names))
-by_unit = volumes.by_unit_of(counted, cached(volumes.unit_names))
+by_field = volumes.by_field_of(counted, cached(reference.fields, filters.scope))
+by_unit = volumes.by_unit_of(counted, cached(reference.units, filters.scope))
 left, right = st.columns(2)
 with left:
     st.plotly_chart(counts_chart(by_field, "field_name", "Lĩnh vực nào nhận nhiều hồ sơ nhất?",

@@ -12,6 +12,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from queries import reference
 from queries.connection import frame
 from queries.dossiers import COUNT_COLUMNS, period_counts
 from queries.dossiers import _sql as period_counts_sql  # the Form 06 SQL itself
@@ -84,23 +85,17 @@ def totals_of(counts: pl.DataFrame) -> pl.DataFrame:
         (pl.col("received_online") + pl.col("received_direct")).alias("received"))
 
 
-def field_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return frame(con, "SELECT field_code AS group_key, field_name FROM fields")
-
-
-def unit_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return frame(con, "SELECT unit_code AS group_key, unit_name FROM units")
-
-
-def by_field_of(counts: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
-    """Form 06 counts per field with its name (`names`: field_names) and `received` (in period), most
-    received first."""
+def by_field_of(counts: pl.DataFrame, fields: pl.DataFrame) -> pl.DataFrame:
+    """Form 06 counts per field with its name (`fields`: queries.reference.fields, field_code and
+    field_name) and `received` (in period), most received first."""
+    names = fields.select(pl.col("field_code").alias("group_key"), "field_name")
     return _with_received(_summed(counts, "group_field"), names, "field_code", "field_name")
 
 
-def by_unit_of(counts: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
-    """Form 06 counts per unit with its name (`names`: unit_names) and `received` (in period), most
-    received first."""
+def by_unit_of(counts: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """Form 06 counts per unit with its name (`units`: queries.reference.units, unit_code and
+    unit_name) and `received` (in period), most received first."""
+    names = units.select(pl.col("unit_code").alias("group_key"), "unit_name")
     return _with_received(_summed(counts, "group_unit"), names, "unit_code", "unit_name")
 
 
@@ -129,11 +124,11 @@ def totals(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
 
 
 def by_field(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    return by_field_of(cube(con, filters), field_names(con))
+    return by_field_of(cube(con, filters), reference.fields(con, filters.scope))
 
 
 def by_unit(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
-    return by_unit_of(cube(con, filters), unit_names(con))
+    return by_unit_of(cube(con, filters), reference.units(con, filters.scope))
 
 
 def by_channel(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
