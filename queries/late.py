@@ -164,6 +164,10 @@ def summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> LateSummary:
 def breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "unit", limit: int = 15) -> pl.DataFrame:
     """Per unit, field, procedure or officer: resolved in the period, resolved late, late rate,
     overdue now, late without apology; the groups with most late (resolved late + overdue) first."""
+    return _breakdown(con, filters, by, limit, "period")
+
+
+def _breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str, limit: int, rows: str) -> pl.DataFrame:
     key, name = DIMENSIONS[by]  # KeyError for anything outside the allowlist
     # Counted per key first; unit and field names are joined to the groups, not to every dossier.
     name_in_groups = "NULL" if by in _NAMED_AFTER else f"mode({name})"
@@ -182,7 +186,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "unit"
         FROM grouped g {_NAMES_JOIN.get(by, "")}
         ORDER BY resolved_late + overdue DESC, resolved_late DESC, group_name
         LIMIT $limit
-    """)
+    """, rows=rows)
     result = frame(con, sql, _params(filters, limit=limit))
     return _counts(result, "resolved", "resolved_late", "overdue", "without_apology").with_columns(
         late_rate=pl.when(pl.col("resolved") > 0).then(pl.col("resolved_late") / pl.col("resolved")))
@@ -284,14 +288,10 @@ _RANKING_SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "resolved": p
 
 def overdue_by_unit(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Per unit with a dossier overdue now (within the filters): unit_code, unit_name, overdue — the
-    `overdue` column of `breakdown(by="unit")`, read from the open dossiers only."""
-    sql = _sql("""
-        SELECT l.unit_code, coalesce(any_value(u.unit_name), l.unit_code) AS unit_name, count(*) AS overdue
-        FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
-        WHERE l.is_overdue
-        GROUP BY l.unit_code
-    """, rows="open")
-    return _counts(frame(con, sql, _params(filters)), "overdue")
+    `overdue` column of `breakdown(by="unit")`, counted over the open dossiers only (nothing else
+    can be overdue), not over every dossier finished in the period."""
+    every = _breakdown(con, filters, "unit", 100_000, "open")
+    return every.select(pl.col("group_key").alias("unit_code"), pl.col("group_name").alias("unit_name"), "overdue")
 
 
 # --- what to act on (the briefing) ----------------------------------------------------------------
