@@ -14,8 +14,7 @@ from ui.data import connection, data_version, period_version
 # stay cached across it (ui.data.period_version). Every other figure follows the file's version.
 # tests/test_cache.py checks each against a load of later dossiers.
 UNTIL_PERIOD_END = frozenset({
-    "queries.form06:form06", "queries.volumes:cube", "queries.volumes:totals", "queries.volumes:by_field", "queries.volumes:by_unit",
-    "queries.volumes:by_channel", "queries.volumes:series", "queries.volumes:matrix",
+    "queries.form06:form06", "queries.volumes:cube", "queries.volumes:series", "queries.volumes:matrix",
     "queries.volumes:top_procedures",
 })
 
