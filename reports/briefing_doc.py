@@ -24,7 +24,7 @@ from core.installation import installation_file
 from core.targets import METRICS
 from queries.briefing_figures import BriefingFigures
 from queries.form06 import FORM_COLUMNS
-from queries.periods import ROMAN, Period
+from queries.periods import ROMAN, Period, quarter_of
 from reports import charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -58,11 +58,11 @@ def period_words(period: Period) -> str:
     if period.kind == "month":
         return f"tháng {s.month} năm {s.year}"
     if period.kind == "quarter":
-        return f"quý {ROMAN[(s.month - 1) // 3]} năm {s.year}"
+        return f"quý {ROMAN[quarter_of(s) - 1]} năm {s.year}"
     if period.kind == "year":
         return f"năm {s.year}"
     if period.kind == "report_quarter":
-        return f"quý {ROMAN[(e.month - 1) // 3]} năm {e.year} (từ ngày {s:%d/%m/%Y} đến ngày {e:%d/%m/%Y})"
+        return f"quý {ROMAN[quarter_of(e) - 1]} năm {e.year} (từ ngày {s:%d/%m/%Y} đến ngày {e:%d/%m/%Y})"
     if period.kind == "report_year":
         return f"năm {e.year} (từ ngày {s:%d/%m/%Y} đến ngày {e:%d/%m/%Y})"
     return f"từ ngày {s:%d/%m/%Y} đến ngày {e:%d/%m/%Y}"
@@ -249,7 +249,7 @@ def _short_labels(trend: pl.DataFrame, period: Period) -> list[str]:
     if period.kind in ("month", "report_month"):
         return [f"{e:%m/%Y}" for e in ends]
     if period.kind in ("quarter", "report_quarter"):
-        return [f"Q{ROMAN[(e.month - 1) // 3]}/{e:%y}" for e in ends]
+        return [f"Q{ROMAN[quarter_of(e) - 1]}/{e:%y}" for e in ends]
     if period.kind in ("year", "report_year"):
         return [str(e.year) for e in ends]
     return [f"{s:%d/%m}" for s in starts]

@@ -27,7 +27,7 @@ from core import (
 )
 from queries.emulation import first_received, period_appraisal_scores, period_metrics
 from queries.filters import Filters, Scope
-from queries.periods import Period
+from queries.periods import Period, quarter_of
 from queries.standing import GroupSummary, summarise
 from scoring.metrics import METRICS, Metric
 from scoring.scheme import GROUPS, MISSING, Criterion, Scheme
@@ -64,7 +64,7 @@ def period_key(period: Period) -> str:
     if period.kind == "year":
         return f"{s.year}"
     if period.kind == "quarter":
-        return f"{s.year}-Q{(s.month - 1) // 3 + 1}"
+        return f"{s.year}-Q{quarter_of(s)}"
     if period.kind == "month":
         return f"{s.year}-{s.month:02d}"
     return f"{period.start.isoformat()}_{period.end.isoformat()}"
