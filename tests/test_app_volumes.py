@@ -1,4 +1,5 @@
 """AppTest: the Tiếp nhận & giải quyết page on the demo database: charts, trend grain, empty period."""
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -61,3 +62,26 @@ def test_one_unit_from_a_link_keeps_its_name(monkeypatch, demo_db):
     assert not app.exception
     assert app.caption[0].value.startswith("Tháng 10/2026 · Phường Sơn Trà")
     assert len(app.get("plotly_chart")) == CHARTS
+
+
+def test_the_cards_and_channels_show_the_hand_worked_november(monkeypatch, tmp_path):
+    # tests/test_volumes.py's export, worked by hand there: in November 11 received (4 online, 5 in
+    # person counting V14's missing channel, 2 by post), 1 carried over (V11), 7 resolved, 4 in progress
+    # on 30/11 of which V03 overdue. The page sums its one Form 06 count (queries.volumes.cube) into these.
+    from tests.app_support import metrics, open_app
+    from tests.fixtures_exports import load_text_exports
+    from tests.test_volumes import EXPORT
+
+    db = load_text_exports(tmp_path, {"thang11.csv": EXPORT})
+    monkeypatch.setenv("CCHC_DB", str(db))
+    monkeypatch.setenv("CCHC_TODAY", "2026-12-31")  # November is over: in progress is judged on 30/11
+    app = open_app({"ky": "month", "tu": "2026-11-01", "den": "2026-11-30"}, PAGE)
+    assert not app.exception
+    assert metrics(app) == {
+        "Tiếp nhận trong kỳ": "11", "Kỳ trước chuyển sang": "1", "Đã giải quyết": "7",
+        "Đang giải quyết cuối kỳ": "4", "Trong đó quá hạn": "1"}
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    channels = next(spec for spec in specs if spec["layout"]["title"]["text"] == "Người dân nộp hồ sơ qua kênh nào?")
+    received = next(trace for trace in channels["data"] if trace["name"] == "Tiếp nhận trong kỳ")
+    assert list(received["x"]) == ["Trực tiếp", "Trực tuyến", "Bưu chính công ích"]
+    assert list(received["y"]) == [5, 4, 2]
