@@ -5,8 +5,7 @@ import streamlit as st
 
 from core import format as fmt
 from core.targets import target
-from queries import briefing
-from queries.late import units_to_act_on
+from queries import briefing, late
 from queries.status import database_summary
 from ui.briefing_panels import briefing_extras
 from ui.briefing_view import actions_block, attention_table, kpi_cards, trend_chart
@@ -27,7 +26,9 @@ if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
             "(ví dụ tuần trước) hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon="ℹ️")
     st.stop()
 
-todo = cached(briefing.actions, filters)
+# The late page's counts per unit × field (late.cube), read once for the cards and the attention table.
+counts = cached(late.cube, filters)
+todo = cached(briefing.actions, filters, late.summary_of(counts, late.as_of_day(filters)))
 online = target("online_share", period.end.year)  # targets.csv; None: «chưa đặt chỉ tiêu»
 online_target = online.value if online else None
 kpi_cards(now, before, year_ago, todo.summary, period.previous())
@@ -49,4 +50,4 @@ st.markdown("#### Đơn vị cần chú ý")
 st.caption(f"Xếp theo số hồ sơ quá hạn tính đến {fmt.day(today())}, rồi số hồ sơ trễ hạn trong kỳ; số đã giải "
            "quyết đặt bên cạnh để đơn vị nhỏ không bị xem là kém nhất. Cùng cách đếm với trang Trễ hạn. Bấm «Xem →» "
            "để mở danh sách hồ sơ trễ hạn của đơn vị.")
-attention_table(cached(units_to_act_on, filters), view)
+attention_table(late.units_to_act_on_of(counts), view)

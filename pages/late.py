@@ -50,7 +50,10 @@ linked = st.query_params.get("hs")
 if linked and not selection:
     open_detail(linked)
 
-s = cached(late.summary, filters)
+# The headline figures, buckets, unit and field breakdowns and the list's count are sums of one count
+# per unit × field (late.cube), read once.
+counts = cached(late.cube, filters)
+s = late.summary_of(counts, late.as_of_day(filters))
 view_ui.kpi_cards(s, period)
 if s.resolved == 0 and s.overdue == 0 and s.due_soon == 0:
     st.info(f"Không có hồ sơ nào đã giải quyết trong kỳ ({period.label()}), đang quá hạn hay sắp đến hạn với đơn vị, "
@@ -59,12 +62,14 @@ if s.resolved == 0 and s.overdue == 0 and s.due_soon == 0:
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(view_ui.buckets_chart(cached(late.buckets, filters)), width="stretch")
+    st.plotly_chart(view_ui.buckets_chart(late.buckets_of(counts)), width="stretch")
 with right:
     periods = tuple(reversed([period.shifted(i) for i in range(12)]))
     st.plotly_chart(view_ui.trend_chart(cached(late.trend, filters, periods), period), width="stretch")
 
-ranking = cached(late.unit_ranking, filters)  # ranked over the whole province, cut to what the viewer may read
+# Ranked over the whole province (its cube is this one for a province-wide view), cut to what the viewer may read.
+group_counts = counts if late.is_whole_group(filters) else cached(late.cube, filters.group())
+ranking = late.unit_ranking_of(con, filters, group_counts)
 left, right = st.columns(2)
 with left:
     view_ui.ranking_block(ranking, can_compare=filters.scope.unit_codes is None or len(filters.scope.unit_codes) > 1)
@@ -72,7 +77,8 @@ with right:
     dims = {"unit": "Đơn vị", "field": "Lĩnh vực", "procedure": "Thủ tục", "officer": "Cán bộ xử lý"}
     by = st.segmented_control("Hồ sơ trễ nằm ở đâu? Theo", list(dims), format_func=dims.get, default="field",
                               key="late_by") or "field"
-    parts = cached(late.breakdown, filters, by, 15)
+    parts = (late.breakdown_of(counts, by, 15) if by in late.CUBE_DIMENSIONS
+             else cached(late.breakdown, filters, by, 15))
     st.plotly_chart(view_ui.breakdown_chart(parts, f"Hồ sơ trễ theo {dims[by].lower()}"), width="stretch")
 
 st.markdown("#### Danh sách hồ sơ")
@@ -81,7 +87,7 @@ kind = c1.selectbox("Hiển thị", list(late.LIST_KINDS), format_func=lambda k:
 search = c2.text_input("Tìm theo mã hồ sơ hoặc tên người nộp", key="late_q",
                        placeholder="Ví dụ: 261110-0012 hoặc nguyen van an (không cần gõ dấu)").strip()
 sort = c3.selectbox("Sắp xếp", list(late.LIST_SORTS), format_func=lambda k: late.LIST_SORTS[k][0], key="late_sort")
-total = cached(late.late_count, filters, kind, search)
+total = cached(late.late_count, filters, kind, search) if search else late.late_count_of(counts, kind)
 shown_max = view_ui.rows_shown()
 rows = cached(late.late_list, filters, kind, search, sort, shown_max)
 # Who viewed which unit's late list, for which period (once per distinct view, not per rerun).

@@ -177,10 +177,12 @@ class Actions:
     due_soon_days: int  # settings.toml [late] due_soon_working_days
 
 
-def actions(con: duckdb.DuckDBPyConnection, filters: Filters, units: int = 3, officers: int = 2) -> Actions:
-    """The late page's summary and, per kind, the units (and officers) with most such dossiers."""
+def actions(con: duckdb.DuckDBPyConnection, filters: Filters, summary: late.LateSummary | None = None,
+            units: int = 3, officers: int = 2) -> Actions:
+    """The late page's summary (`summary`, when the caller has it from `late.cube`, else counted) and,
+    per kind, the units (and officers) with most such dossiers."""
     def holders(kind: str) -> pl.DataFrame:
         return late.who_holds(con, filters, kind, units=units, officers=officers)
 
-    return Actions(late.summary(con, filters), holders("overdue"), holders("no_apology"), holders("due_soon"),
+    return Actions(summary or late.summary(con, filters), holders("overdue"), holders("no_apology"), holders("due_soon"),
                    late.due_soon_until(con, filters), settings().late.due_soon_working_days)

@@ -63,7 +63,8 @@ def briefing_figures(con: duckdb.DuckDBPyConnection, filters: Filters, period: P
     issuer, units, whole = issuing_body(con, here)
     periodic = period.kind in PERIODIC_KINDS
     last_year = period.same_last_year()
-    summary = late.summary(con, here)
+    counts = late.cube(con, here)
+    summary = late.summary_of(counts, as_of)
     return BriefingFigures(
         period=period, previous=previous, as_of=as_of, issuer=issuer,
         place=_place(units, whole, con), where=_where(units, whole),
@@ -71,7 +72,7 @@ def briefing_figures(con: duckdb.DuckDBPyConnection, filters: Filters, period: P
         now=kpis(con, here), before=kpis(con, there),
         year_ago=kpis(con, replace(here, start=last_year.start, end=last_year.end)),
         overdue_now=summary.overdue,
-        attention=late.units_to_act_on(con, here, limit=ATTENTION_ROWS),
+        attention=late.units_to_act_on_of(counts, ATTENTION_ROWS),
         field_moves=field_changes(con, here, there),
         trend=trend(con, here, tuple(reversed([period.shifted(i) for i in range(TREND_PERIODS)]))),
         late=summary,

@@ -15,8 +15,9 @@ too late to count. Personal data is masked in SQL unless the scope allows it (qu
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -48,11 +49,13 @@ LIST_KINDS = {
     "no_apology": ("Trễ hạn không xin lỗi", "l.is_without_apology"),
     "due_soon": ("Sắp đến hạn", "l.is_due_soon"),
 }
+# How the list sorts: (column, descending) pairs over the list's columns, nulls last both in SQL and
+# when the list's parts are merged (late_list).
 LIST_SORTS = {
-    "days_late": ("Trễ nhiều ngày nhất", "l.days_late DESC NULLS LAST, l.due_date, l.dossier_code"),
-    "due": ("Hạn trả sớm nhất", "l.due_date, l.dossier_code"),
-    "received": ("Tiếp nhận gần nhất", "l.received_at DESC, l.dossier_code"),
-    "unit": ("Theo đơn vị", "unit_name, l.days_late DESC NULLS LAST, l.dossier_code"),
+    "days_late": ("Trễ nhiều ngày nhất", (("days_late", True), ("due_date", False), ("dossier_code", False))),
+    "due": ("Hạn trả sớm nhất", (("due_date", False), ("dossier_code", False))),
+    "received": ("Tiếp nhận gần nhất", (("received_at", True), ("dossier_code", False))),
+    "unit": ("Theo đơn vị", (("unit_name", False), ("days_late", True), ("dossier_code", False))),
 }
 # Breakdown dimensions: key expression over `late l`, and the display name — over the key `g.group_key`
 # with u = units, f = fields joined after counting, or, from the dossiers' own text, the most
@@ -76,7 +79,7 @@ LIST_COLUMNS = (
 )
 
 
-def _as_of(filters: Filters) -> date:
+def as_of_day(filters: Filters) -> date:
     """The day 'now' means for overdue and due soon: filters.as_of, else today."""
     return filters.as_of or date.today()
 
@@ -94,8 +97,30 @@ ROWS = {
     "late": ("SELECT * FROM dossiers WHERE is_open UNION ALL SELECT * FROM dossiers "
              "WHERE NOT is_open AND finished_date BETWEEN $start AND $end AND timeliness = 'late'"),
     "span": "SELECT * FROM dossiers WHERE is_resolved AND finished_date BETWEEN $span_start AND $span_end",
+    # The two parts of "late", each sorted and cut on its own by the list (`_LIST_PARTS`).
+    "resolved_late": ("SELECT * FROM dossiers "
+                      "WHERE NOT is_open AND finished_date BETWEEN $start AND $end AND timeliness = 'late'"),
     "code": "SELECT * FROM dossiers WHERE dossier_code = $code",
+    # The same, among the dossiers received near the day the code carries (`code_day`): zone maps
+    # skip the rest of the table (20M dossiers: 1.1 → 0.15 s); a miss falls back to "code".
+    "code_near": ("SELECT * FROM dossiers WHERE dossier_code = $code "
+                  "AND received_date BETWEEN $near_from AND $near_to"),
 }
+# How far from the code's day a dossier's receipt may lie for the near lookup (online dossiers get
+# their code when submitted, and are received later).
+CODE_DAY_WINDOW = 62
+
+
+def code_day(code: str) -> date | None:
+    """The day a dossier code carries (DOMAIN.md: agency code, yyMMdd, sequence:
+    `000.00.53.H48-220921-0099` → 21/09/2022), or None when the code has no such part."""
+    found = re.search(r"-(\d{2})(\d{2})(\d{2})(?:-|$)", code)
+    if not found:
+        return None
+    try:
+        return date(2000 + int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        return None
 
 
 def _sql(body: str, rows: str = "period") -> str:
@@ -119,9 +144,16 @@ def _folded(expr: str) -> str:
     return FOLD.replace("{col}", expr)
 
 
-def _params(filters: Filters, **more) -> dict:
-    return {**filters.params(), "as_of": _as_of(filters), "personal_data": filters.scope.personal_data,
-            "soon_days": settings().late.due_soon_working_days, **more}
+def _params(con: duckdb.DuckDBPyConnection, filters: Filters, **more) -> dict:
+    """The bound parameters of late_base.sql, with today's working-day numbers read once from the
+    `calendar` table ($today_seq; $late_seq: a day off counts as the next working morning), bound as
+    values rather than joined to every dossier (a year of 20M dossiers: 0.88 → 0.70 s a read)."""
+    as_of = as_of_day(filters)
+    day = con.execute("SELECT wd_seq, is_working_day FROM calendar WHERE cal_date = $d", {"d": as_of}).fetchall()
+    seq, working = day[0] if day else (None, None)
+    return {**filters.params(), "as_of": as_of, "personal_data": filters.scope.personal_data,
+            "soon_days": settings().late.due_soon_working_days, "today_seq": seq,
+            "late_seq": None if seq is None else seq + (0 if working else 1), **more}
 
 
 # --- headline figures -----------------------------------------------------------------------------
@@ -147,24 +179,96 @@ class LateSummary:
         return self.resolved_late_without_apology + self.overdue_without_apology
 
 
+# The per-unit × field counts every headline figure of the page is a sum of (`cube`): one read of the
+# period's dossiers where the summary, buckets, unit and field breakdowns, list counts and the
+# briefing's units to act on each read them again (a year of 20M dossiers: five reads of 0.4–0.6 s).
+# The dossiers are first counted per combination of flags (a few thousand groups), then the counts
+# summed per flag: one count per dossier rather than eighteen filtered ones (2.0 → 1.2 s).
+_BUCKET = "CASE " + " ".join(
+    f"WHEN l.days_late >= {low}" + ("" if high is None else f" AND l.days_late <= {high}") + f" THEN {i}"
+    for i, (_, low, high) in enumerate(BUCKETS)) + " END"
+_FLAG_SUMS = {
+    "resolved": "resolved", "resolved_late": "resolved_late", "overdue": "overdue", "due_soon": "due_soon",
+    "without_apology": "without_apology", "resolved_late_without_apology": "resolved_late AND without_apology",
+    "overdue_without_apology": "overdue AND without_apology", "apology_too_late": "too_late",
+    **{f"b{i}_{what}": f"{what} AND bucket = {i}" for i in range(len(BUCKETS)) for what in ("resolved_late", "overdue")},
+}
+CUBE_COUNTS = tuple(_FLAG_SUMS)
+
+
+def cube(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
+    """Per (unit, field) with any dossier resolved in the period, overdue or due soon: the late page's
+    counts (CUBE_COUNTS) and the unit and field names. `summary_of`, `buckets_of`, `breakdown_of`,
+    `late_count_of` and `units_to_act_on_of` are sums of it; `summary`, `buckets`, … are those over
+    this one query."""
+    sums = ",\n               ".join(f"coalesce(sum(k.n) FILTER ({cond}), 0) AS {name}" for name, cond in _FLAG_SUMS.items())
+    sql = _sql(f"""
+        , keyed AS (
+            SELECT l.unit_code, l.field_code, l.is_resolved_in_period AS resolved, l.is_resolved_late AS resolved_late,
+                   l.is_overdue AS overdue, l.is_due_soon AS due_soon, l.is_without_apology AS without_apology,
+                   (l.is_resolved_late OR l.is_overdue) AND l.apology_state = 'too_late' AS too_late,
+                   {_BUCKET} AS bucket, count(*) AS n
+            FROM late l WHERE l.is_resolved_in_period OR l.is_overdue OR l.is_due_soon
+            GROUP BY ALL
+        ), grouped AS (
+            SELECT k.unit_code, k.field_code,
+               {sums}
+            FROM keyed k GROUP BY k.unit_code, k.field_code
+        )
+        SELECT g.*, coalesce(u.unit_name, g.unit_code) AS unit_name, coalesce(f.field_name, g.field_code) AS field_name
+        FROM grouped g LEFT JOIN units u ON u.unit_code = g.unit_code
+        LEFT JOIN fields f ON f.field_code = g.field_code
+    """)
+    result = frame(con, sql, _params(con, filters))
+    if result.height == 0:
+        return pl.DataFrame(schema=_CUBE_SCHEMA)
+    return result.with_columns(pl.col(c).cast(pl.Int64) for c in CUBE_COUNTS)
+
+
+_CUBE_SCHEMA = ({"unit_code": pl.String, "field_code": pl.String} | {c: pl.Int64 for c in CUBE_COUNTS}
+                | {"unit_name": pl.String, "field_name": pl.String})
+
+
+def _total(cube_frame: pl.DataFrame, column: str) -> int:
+    return int(cube_frame[column].sum() or 0)
+
+
 def summary(con: duckdb.DuckDBPyConnection, filters: Filters) -> LateSummary:
     """Resolved late in the period (and its rate), overdue now, due soon, late without apology."""
-    sql = _sql("""
-        SELECT count(*) FILTER (l.is_resolved_in_period), count(*) FILTER (l.is_resolved_late),
-               count(*) FILTER (l.is_overdue), count(*) FILTER (l.is_due_soon),
-               count(*) FILTER (l.is_resolved_late AND l.is_without_apology),
-               count(*) FILTER (l.is_overdue AND l.is_without_apology),
-               count(*) FILTER ((l.is_resolved_late OR l.is_overdue) AND l.apology_state = 'too_late')
-        FROM late l
-    """)
-    row = one_row(con, sql, _params(filters))
-    return LateSummary(*(int(v or 0) for v in row), as_of=_as_of(filters))
+    return summary_of(cube(con, filters), as_of_day(filters))
+
+
+def summary_of(cube_frame: pl.DataFrame, as_of: date) -> LateSummary:
+    """`summary` from the filters' `cube` (as_of: the filters' day, `filters.as_of or today`)."""
+    return LateSummary(*(_total(cube_frame, c) for c in (
+        "resolved", "resolved_late", "overdue", "due_soon", "resolved_late_without_apology",
+        "overdue_without_apology", "apology_too_late")), as_of=as_of)
 
 
 def breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "unit", limit: int = 15) -> pl.DataFrame:
     """Per unit, field, procedure or officer: resolved in the period, resolved late, late rate,
     overdue now, late without apology; the groups with most late (resolved late + overdue) first."""
+    if by in CUBE_DIMENSIONS:
+        return breakdown_of(cube(con, filters), by, limit)
     return _breakdown(con, filters, by, limit, "period")
+
+
+# The breakdowns the cube holds: its key and name columns.
+CUBE_DIMENSIONS = {"unit": ("unit_code", "unit_name"), "field": ("field_code", "field_name")}
+
+
+def breakdown_of(cube_frame: pl.DataFrame, by: str, limit: int = 15) -> pl.DataFrame:
+    """`breakdown` by unit or field from the filters' `cube`."""
+    key, name = CUBE_DIMENSIONS[by]  # KeyError for the dimensions the cube does not hold
+    counts = ("resolved", "resolved_late", "overdue", "without_apology")
+    grouped = (cube_frame.group_by(key).agg(pl.col(name).first(), *(pl.col(c).sum() for c in counts))
+               .rename({key: "group_key", name: "group_name"})
+               .filter(pl.col("resolved_late") + pl.col("overdue") > 0)
+               .with_columns(_sort=pl.col("resolved_late") + pl.col("overdue"))
+               .sort(["_sort", "resolved_late", "group_name"], descending=[True, True, False], nulls_last=True)
+               .head(limit).drop("_sort"))
+    return _counts(grouped.select("group_key", "group_name", *counts), *counts).with_columns(
+        late_rate=pl.when(pl.col("resolved") > 0).then(pl.col("resolved_late") / pl.col("resolved")))
 
 
 def _breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str, limit: int, rows: str) -> pl.DataFrame:
@@ -187,7 +291,7 @@ def _breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str, limit:
         ORDER BY resolved_late + overdue DESC, resolved_late DESC, group_name
         LIMIT $limit
     """, rows=rows)
-    result = frame(con, sql, _params(filters, limit=limit))
+    result = frame(con, sql, _params(con, filters, limit=limit))
     return _counts(result, "resolved", "resolved_late", "overdue", "without_apology").with_columns(
         late_rate=pl.when(pl.col("resolved") > 0).then(pl.col("resolved_late") / pl.col("resolved")))
 
@@ -195,16 +299,15 @@ def _breakdown(con: duckdb.DuckDBPyConnection, filters: Filters, by: str, limit:
 def buckets(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Working days late in buckets (1–2, 3–5, 6–10, more than 10): resolved late in the period and
     overdue now, every bucket present."""
-    parts, params = [], _params(filters)
-    for i, (_, low, high) in enumerate(BUCKETS):
-        cond = f"l.days_late >= $lo{i}" + (f" AND l.days_late <= $hi{i}" if high is not None else "")
-        parts.append(f"count(*) FILTER (l.is_resolved_late AND {cond}), count(*) FILTER (l.is_overdue AND {cond})")
-        params.update({f"lo{i}": low, f"hi{i}": high})
-    row = one_row(con, _sql(f"SELECT {', '.join(parts)} FROM late l", rows="late"), params)
+    return buckets_of(cube(con, filters))
+
+
+def buckets_of(cube_frame: pl.DataFrame) -> pl.DataFrame:
+    """`buckets` from the filters' `cube`."""
     return pl.DataFrame({
         "bucket": [label for label, _, _ in BUCKETS],
-        "resolved_late": [int(row[2 * i]) for i in range(len(BUCKETS))],
-        "overdue": [int(row[2 * i + 1]) for i in range(len(BUCKETS))],
+        "resolved_late": [_total(cube_frame, f"b{i}_resolved_late") for i in range(len(BUCKETS))],
+        "overdue": [_total(cube_frame, f"b{i}_overdue") for i in range(len(BUCKETS))],
     })
 
 
@@ -230,7 +333,7 @@ def trend(con: duckdb.DuckDBPyConnection, filters: Filters, periods: tuple[Perio
         LEFT JOIN per_day d ON d.day BETWEEN p.p_start AND p.p_end
         GROUP BY ALL ORDER BY p.p_index
     """, rows="span")
-    params = _params(filters, starts=[p.start for p in periods], ends=[p.end for p in periods],
+    params = _params(con, filters, starts=[p.start for p in periods], ends=[p.end for p in periods],
                      span_start=min((p.start for p in periods), default=filters.start),
                      span_end=max((p.end for p in periods), default=filters.end))
     result = _counts(frame(con, sql, params), "resolved", "resolved_late", "without_apology")
@@ -249,16 +352,26 @@ def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters) -> Standing:
 
     `rows`: the units the viewer may read by name (queries.filters.VISIBLE_SQL); `summary`: the ranked
     units' late rates in percent (best = the lowest), in 5-point bins, without names."""
-    sql = _sql(f"""
-        , per_unit AS (
-            SELECT l.unit_code, coalesce(any_value(u.unit_name), l.unit_code) AS unit_name,
-                   count(*) FILTER (l.is_resolved_in_period) AS resolved,
-                   count(*) FILTER (l.is_resolved_late) AS resolved_late,
-                   count(*) FILTER (l.is_overdue) AS overdue,
-                   count(*) FILTER (l.is_without_apology) AS without_apology
-            FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
-            GROUP BY l.unit_code
-            HAVING count(*) FILTER (l.is_resolved_in_period OR l.is_overdue) > 0
+    return unit_ranking_of(con, filters, cube(con, filters.group()))
+
+
+def is_whole_group(filters: Filters) -> bool:
+    """The filters read every unit of the province (province-wide scope, no unit selection): their
+    `cube` is the one of `filters.group()` that `unit_ranking_of` needs."""
+    return filters.scope.unit_codes is None and not filters.unit_codes
+
+
+def unit_ranking_of(con: duckdb.DuckDBPyConnection, filters: Filters, group_cube: pl.DataFrame) -> Standing:
+    """`unit_ranking` from the cube of `filters.group()` (`group_cube`): the per-unit counts are summed
+    from it and bound as lists; the ranking and what the viewer may read are decided in SQL."""
+    counts = ("resolved", "resolved_late", "overdue", "without_apology")
+    per_unit = (group_cube.group_by("unit_code").agg(pl.col("unit_name").first(), *(pl.col(c).sum() for c in counts))
+                .filter(pl.col("resolved") + pl.col("overdue") > 0))
+    sql = f"""
+        WITH per_unit AS (
+            SELECT unnest($u_code::VARCHAR[]) AS unit_code, unnest($u_name::VARCHAR[]) AS unit_name,
+                   unnest($u_resolved::BIGINT[]) AS resolved, unnest($u_late::BIGINT[]) AS resolved_late,
+                   unnest($u_overdue::BIGINT[]) AS overdue, unnest($u_without::BIGINT[]) AS without_apology
         )
         SELECT *, CASE WHEN resolved > 0 THEN resolved_late / resolved END AS late_rate,
                resolved >= $min_resolved AS is_ranked, $min_resolved AS min_resolved,
@@ -268,8 +381,11 @@ def unit_ranking(con: duckdb.DuckDBPyConnection, filters: Filters) -> Standing:
                {VISIBLE_SQL.replace("{col}", "unit_code")} AS is_visible
         FROM per_unit
         ORDER BY is_ranked DESC, late_rate DESC NULLS LAST, resolved DESC, overdue DESC, unit_name
-    """)
-    params = _params(filters.group(), min_resolved=settings().late.min_resolved_to_rank, **filters.visible_params())
+    """
+    params = {"u_code": per_unit["unit_code"].to_list(), "u_name": per_unit["unit_name"].to_list(),
+              "u_resolved": per_unit["resolved"].to_list(), "u_late": per_unit["resolved_late"].to_list(),
+              "u_overdue": per_unit["overdue"].to_list(), "u_without": per_unit["without_apology"].to_list(),
+              "min_resolved": settings().late.min_resolved_to_rank, **filters.visible_params()}
     everyone = _counts(frame(con, sql, params), "resolved", "resolved_late", "overdue", "without_apology",
                        "late_rank", "min_resolved")
     if everyone.height == 0:
@@ -341,7 +457,7 @@ def who_holds(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str, units
         QUALIFY officer_rank <= $officers
         ORDER BY r.unit_rank, officer_rank
     """, rows=_rows_for(kind))
-    result = frame(con, sql, _params(filters, unknown=UNKNOWN_OFFICER, units=units, officers=officers))
+    result = frame(con, sql, _params(con, filters, unknown=UNKNOWN_OFFICER, units=units, officers=officers))
     return _counts(result, "unit_dossiers", "unit_rank", "units_with", "most_days_late", "officer_dossiers",
                    "officer_rank", "officers_in_unit")
 
@@ -350,32 +466,28 @@ def due_soon_until(con: duckdb.DuckDBPyConnection, filters: Filters) -> date | N
     """The last working day of the due-soon window: today's working-day number plus
     `due_soon_working_days` (settings.toml [late]), as `is_due_soon` counts it."""
     sql = _sql("""
-        SELECT min(c.cal_date) FROM calendar c, today t
-        WHERE c.is_working_day AND c.wd_seq = t.seq + $soon_days
+        SELECT min(c.cal_date) FROM calendar c
+        WHERE c.is_working_day AND c.wd_seq = $today_seq::INTEGER + $soon_days
     """)
-    return one_row(con, sql, _params(filters))[0]
+    return one_row(con, sql, _params(con, filters))[0]
 
 
 def units_to_act_on(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 10) -> pl.DataFrame:
     """Per unit, the late page's counts (as `breakdown` by unit) plus due soon: overdue now, resolved
     late and resolved in the period, late rate, late without apology, due soon. Units with a dossier
     overdue, resolved late or due soon; most overdue first, then most resolved late."""
-    sql = _sql("""
-        SELECT l.unit_code, coalesce(any_value(u.unit_name), l.unit_code) AS unit_name,
-               count(*) FILTER (l.is_overdue) AS overdue,
-               count(*) FILTER (l.is_resolved_late) AS resolved_late,
-               count(*) FILTER (l.is_resolved_in_period) AS resolved,
-               count(*) FILTER (l.is_without_apology) AS without_apology,
-               count(*) FILTER (l.is_due_soon) AS due_soon
-        FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
-        GROUP BY l.unit_code
-        HAVING count(*) FILTER (l.is_overdue OR l.is_resolved_late OR l.is_due_soon) > 0
-        ORDER BY overdue DESC, resolved_late DESC, without_apology DESC, due_soon DESC, unit_name
-        LIMIT $limit
-    """)
-    result = _counts(frame(con, sql, _params(filters, limit=limit)),
-                     "overdue", "resolved_late", "resolved", "without_apology", "due_soon")
-    return result.with_columns(
+    return units_to_act_on_of(cube(con, filters), limit)
+
+
+def units_to_act_on_of(cube_frame: pl.DataFrame, limit: int = 10) -> pl.DataFrame:
+    """`units_to_act_on` from the filters' `cube`."""
+    counts = ("overdue", "resolved_late", "resolved", "without_apology", "due_soon")
+    per_unit = (cube_frame.group_by("unit_code").agg(pl.col("unit_name").first(), *(pl.col(c).sum() for c in counts))
+                .filter((pl.col("overdue") > 0) | (pl.col("resolved_late") > 0) | (pl.col("due_soon") > 0))
+                .sort([*counts[:2], "without_apology", "due_soon", "unit_name"],
+                      descending=[True, True, True, True, False], nulls_last=True)
+                .head(limit).select("unit_code", "unit_name", *counts))
+    return _counts(per_unit, *counts).with_columns(
         late_rate=pl.when(pl.col("resolved") > 0).then(pl.col("resolved_late") / pl.col("resolved")))
 
 
@@ -392,7 +504,32 @@ def _list_where(kind: str) -> str:
 def late_count(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "late", search: str = "") -> int:
     """How many dossiers the list holds for this kind and search text (code or applicant)."""
     sql = _sql(f"SELECT count(*) FROM late l WHERE {_list_where(kind)}", rows=_rows_for(kind))
-    return int(one_row(con, sql, _params(filters, q=search or ""))[0])
+    return int(one_row(con, sql, _params(con, filters, q=search or ""))[0])
+
+
+# What each list kind counts, in the cube's columns (LIST_KINDS: late = resolved late + overdue, which
+# never overlap: one needs a resolved dossier, the other an open one).
+_KIND_COUNTS = {"late": ("resolved_late", "overdue"), "resolved_late": ("resolved_late",),
+                "overdue": ("overdue",), "no_apology": ("without_apology",), "due_soon": ("due_soon",)}
+
+
+def late_count_of(cube_frame: pl.DataFrame, kind: str = "late") -> int:
+    """`late_count` without a search text, from the filters' `cube`."""
+    return sum(_total(cube_frame, c) for c in _KIND_COUNTS[kind])
+
+
+# The parts a list kind is read in: each part is sorted and cut in its own statement, over one table
+# scan, before the parts are merged — one sort over the union fetched every column of every late
+# dossier of the period (a year of 20M dossiers: 1.4 → 0.8 s warm, 2.2 → 1.7 s cold).
+_LIST_PARTS = {"late": ("resolved_late", "open"), "resolved_late": ("resolved_late",),
+               "no_apology": ("resolved_late", "open"), "overdue": ("open",), "due_soon": ("open",)}
+
+
+# The columns of `late` the list reads.
+_PICKED = ("dossier_code", "procedure_code", "procedure_name", "field_code", "unit_code", "officer_name", "received_at",
+           "due_at", "finished_at", "returned_at", "is_open", "days_late", "due_date", "supplement_count",
+           "apology_issued_at", "apology_due_at", "apology_state", "is_without_apology", "is_resolved_late",
+           "is_overdue", "is_due_soon", "applicant_name", "applicant_phone")
 
 
 def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "late", search: str = "",
@@ -402,12 +539,14 @@ def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "lat
     `search` matches the dossier code (case-insensitive) or the applicant's name without regard to
     diacritics ("nguyen van an" finds "Nguyễn Văn An"), against the unmasked column; the name is
     returned masked all the same. `limit=None` returns every row (for the download)."""
-    order = LIST_SORTS[sort][1]
+    keys = LIST_SORTS[sort][1]
+    order = ", ".join(f"{'' if c == 'unit_name' else 'l.'}{c} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in keys)
     # Sort and cut first, mask after: the masks (regular expressions, word lists) then run on the
     # `limit` rows shown, not on every late dossier of the period (136,485 for a year on 5M).
-    sql = _sql(f"""
+    body = f"""
         , picked AS (
-            SELECT l.*, coalesce(f.field_name, l.field_code) AS field_name,
+            -- The columns shown, named: `l.*` carried every column of the mart through the sort.
+            SELECT {", ".join(f"l.{c}" for c in _PICKED)}, coalesce(f.field_name, l.field_code) AS field_name,
                    coalesce(u.unit_name, l.unit_code) AS unit_name
             FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
             LEFT JOIN fields f ON f.field_code = l.field_code
@@ -422,14 +561,17 @@ def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "lat
                l.received_at, l.due_at, l.finished_at, l.returned_at, l.is_open, l.days_late,
                coalesce(l.supplement_count, 0) AS supplement_count, l.apology_issued_at, l.apology_due_at,
                l.apology_state, l.is_without_apology,
-               {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')}
+               {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')}, l.due_date
         FROM picked l
-        ORDER BY {order}
-    """, rows=_rows_for(kind))
-    result = frame(con, sql, _params(filters, q=search or "", limit=limit))
-    if result.height == 0:
+    """
+    params = _params(con, filters, q=search or "", limit=limit)
+    parts = [frame(con, _sql(body, rows=part), params) for part in _LIST_PARTS[kind]]
+    result = pl.concat([p.with_columns(pl.col("days_late", "supplement_count").cast(pl.Int64)) for p in parts
+                        if p.height], how="vertical_relaxed") if any(p.height for p in parts) else None
+    if result is None:
         return pl.DataFrame(schema=_LIST_SCHEMA)
-    return result.with_columns(pl.col("days_late", "supplement_count").cast(pl.Int64)).select(LIST_COLUMNS)
+    result = result.sort([c for c, _ in keys], descending=[d for _, d in keys], nulls_last=True)
+    return (result if limit is None else result.head(limit)).select(LIST_COLUMNS)
 
 
 _LIST_SCHEMA = {c: pl.String for c in LIST_COLUMNS} | {
@@ -471,7 +613,7 @@ def dossier_detail(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) 
     """One dossier by its code within the viewer's scope (the unit and field selection is ignored,
     so a shared link opens it whatever the sidebar shows); None when it is absent or out of scope."""
     whole = replace(filters, unit_codes=frozenset(), field_codes=frozenset())
-    sql = _sql(f"""
+    body = f"""
         SELECT l.dossier_code, l.procedure_code, coalesce(l.procedure_name, '{UNKNOWN_PROCEDURE}') AS procedure_name,
                coalesce(f.field_name, l.field_code) AS field_name, l.unit_code,
                coalesce(u.unit_name, l.unit_code) AS unit_name, l.officer_name, l.status_code, s.status_name,
@@ -481,28 +623,35 @@ def dossier_detail(con: duckdb.DuckDBPyConnection, filters: Filters, code: str) 
                l.apology_state, l.processing_days, l.is_open, l.is_resolved, l.timeliness, l.finished_date,
                l.due_date, l.channel_code,
                CASE WHEN l.is_resolved THEN l.late_working_days
-                    WHEN l.is_open AND l.due_date < $as_of::DATE THEN t.late_seq - l.due_wd_seq END AS days_late,
+                    WHEN l.is_open AND l.due_date < $as_of::DATE THEN $late_seq::INTEGER - l.due_wd_seq END AS days_late,
                (l.is_resolved AND l.timeliness = 'late' OR l.is_open AND l.due_date < $as_of::DATE)
                    AND l.apology_state <> 'on_time' AS is_without_apology,
                {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')},
                {_masked('applicant_id_number', 'l')}, {_masked('applicant_address', 'l')},
                l.load_id, g.loaded_at, g.file_name, l.source_row, l.supplement_count AS stored_supplement_count
-        FROM late l LEFT JOIN today t ON TRUE
+        FROM late l
         LEFT JOIN load_log g ON g.load_id = l.load_id
         LEFT JOIN units u ON u.unit_code = l.unit_code
         LEFT JOIN fields f ON f.field_code = l.field_code
         LEFT JOIN status_codes s ON s.status_code = l.status_code
         WHERE l.dossier_code = $code
-    """, rows="code")
+    """
     # The loader's rule: a code pasted with a zero-width space or in lower case still opens its dossier.
-    rows = frame(con, sql, _params(whole, code=normalize_dossier_code(code) or "")).to_dicts()
+    code = normalize_dossier_code(code) or ""
+    params = _params(con, whole, code=code)
+    rows = []
+    if (day := code_day(code)) is not None:
+        near = {"near_from": day - timedelta(days=CODE_DAY_WINDOW), "near_to": day + timedelta(days=CODE_DAY_WINDOW)}
+        rows = frame(con, _sql(body, rows="code_near"), params | near).to_dicts()
+    if not rows:
+        rows = frame(con, _sql(body, rows="code"), params).to_dicts()
     if not rows:
         return None
     row = rows[0]
     rule, problem = _rule_due(row, default_calendar())
     return DossierDetail(row=row, versions=_versions(con, row),
-                         days=_days(con, row, rule, _as_of(filters)), rule=rule, rule_problem=problem,
-                         as_of=_as_of(filters))
+                         days=_days(con, row, rule, as_of_day(filters)), rule=rule, rule_problem=problem,
+                         as_of=as_of_day(filters))
 
 
 # The columns of DossierDetail.versions.
