@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import format as fmt
 from core.targets import target
-from queries import briefing, late
+from queries import briefing, late, reference, satisfaction, volumes
 from queries.status import database_summary
 from ui.briefing_panels import briefing_extras
 from ui.briefing_view import actions_block, attention_table, kpi_cards, trend_chart
@@ -18,9 +18,12 @@ page = open_page(briefing_title, all_fields="")
 con, view, period, filters = page.con, page.view, page.period, page.filters
 
 previous, last_year = view.with_period(period.previous()), view.with_period(period.same_last_year())
-now = cached(briefing.kpis, filters)
-before = cached(briefing.kpis, previous.filters)
-year_ago = cached(briefing.kpis, last_year.filters)
+# Form 06 per unit × field × channel of each period (the volumes page's count, kept across loads that
+# did not touch the period): the cards, the field moves and the online-share alert are sums of it.
+counted, counted_before, counted_year_ago = (cached(volumes.cube, v.filters) for v in (view, previous, last_year))
+now = briefing.kpis_of(counted, cached(satisfaction.survey_rate, filters))
+before = briefing.kpis_of(counted_before, cached(satisfaction.survey_rate, previous.filters))
+year_ago = briefing.kpis_of(counted_year_ago, cached(satisfaction.survey_rate, last_year.filters))
 if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
     st.info(f"Không có hồ sơ nào trong kỳ đang xem ({period.label()}) với bộ lọc đang chọn. Hãy chọn kỳ khác "
             "(ví dụ tuần trước) hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon="ℹ️")
@@ -33,11 +36,11 @@ online = target("online_share", period.end.year)  # targets.csv; None: «chưa �
 online_target = online.value if online else None
 kpi_cards(now, before, year_ago, todo.summary, period.previous())
 st.page_link("pages/late.py", label="Xem hồ sơ trễ hạn, quá hạn và sắp đến hạn", icon=":material/arrow_forward:")
-briefing_extras(con, view)  # 'Cần xử lý' panel, reform-plan figure, .docx/.pdf downloads
+briefing_extras(con, view, counted)  # 'Cần xử lý' panel, reform-plan figure, .docx/.pdf downloads
 
 summary = cached(database_summary, filters.scope)
 days = [cached(briefing.period_days, v.filters) for v in (view, previous, last_year)]
-moves = cached(briefing.field_changes, filters, previous.filters)
+moves = briefing.field_changes_of(counted, counted_before, cached(reference.fields, filters.scope))
 st.markdown("#### Tóm tắt để báo cáo")
 st.info(briefing_paragraph(period, view.unit_label(), now, before, year_ago, moves, online_target))
 actions_block(action_items(todo, now, online_target),

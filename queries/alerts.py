@@ -15,8 +15,7 @@ import polars as pl
 
 from core.alerts import AlertRules, alert_rules
 from core.targets import target
-from queries import late, satisfaction
-from queries.dossiers import period_counts
+from queries import late, reference, satisfaction, volumes
 from queries.filters import Filters
 from queries.status import unit_counts
 
@@ -43,8 +42,10 @@ class Alert:
     dossiers: pl.DataFrame | None = None  # due soon: the dossiers listed
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules | None = None) -> list[Alert]:
-    """Every alert the enabled rules raise for the filters (scope, selection, period, as_of)."""
+def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules | None = None,
+             counts: pl.DataFrame | None = None) -> list[Alert]:
+    """Every alert the enabled rules raise for the filters (scope, selection, period, as_of).
+    `counts`: the filters' Form 06 counts (queries.volumes.cube) when the caller has them."""
     rules = rules or alert_rules()
     as_of = filters.as_of or date.today()
     out: list[Alert] = []
@@ -55,7 +56,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules
     if rules.satisfaction_below_target.enabled:
         out += _satisfaction(con, filters, rules.satisfaction_below_target.min_answers)
     if rules.online_below_target.enabled:
-        out += _online(con, filters, rules.online_below_target.min_received)
+        out += _online(con, filters, rules.online_below_target.min_received, counts)
     if rules.silent_unit.enabled:
         out += _silent(con, filters, as_of, rules.silent_unit.days)
     return out
@@ -89,18 +90,17 @@ def _satisfaction(con, filters: Filters, min_answers: int) -> list[Alert]:
     return out
 
 
-def _online(con, filters: Filters, min_received: int) -> list[Alert]:
+def _online(con, filters: Filters, min_received: int, counts: pl.DataFrame | None) -> list[Alert]:
     goal = target("online_share", filters.end.year)
     if goal is None:
         return []
-    counts = period_counts(con, filters, by="unit").with_columns(
-        received=pl.col("received_online") + pl.col("received_direct"))
-    low = (counts.filter(pl.col("received") >= min_received)
+    per_unit = volumes.by_unit_of(volumes.cube(con, filters) if counts is None else counts,
+                                 reference.units(con, filters.scope))
+    low = (per_unit.filter(pl.col("received") >= min_received)
            .with_columns(share=pl.col("received_online") / pl.col("received"))
            .filter(pl.col("share") < goal.value))
-    names = _names(con)
-    return sorted((Alert("online_below_target", r["group_key"], names.get(r["group_key"], r["group_key"]),
-                         r["received_online"], r["share"], goal.value, r["received"])
+    return sorted((Alert("online_below_target", r["unit_code"], r["unit_name"], r["received_online"], r["share"],
+                         goal.value, r["received"])
                    for r in low.iter_rows(named=True)), key=lambda a: (a.rate, a.unit_name))
 
 
@@ -112,7 +112,3 @@ def _silent(con, filters: Filters, as_of: date, days: int) -> list[Alert]:
         ["days_since_last", "unit_name"], descending=[True, False])
     return [Alert("silent_unit", r["unit_code"], r["unit_name"], int(r["days_since_last"]))
             for r in quiet.iter_rows(named=True)]
-
-
-def _names(con) -> dict[str, str]:
-    return dict(con.execute("SELECT unit_code, unit_name FROM units").fetchall())

@@ -9,10 +9,9 @@ import duckdb
 import polars as pl
 
 from core.settings import settings
-from queries import late
+from queries import late, reference, volumes
 from queries import satisfaction as sat
 from queries.connection import frame, one_row
-from queries.dossiers import period_counts
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters
 from queries.periods import Period
 
@@ -45,9 +44,14 @@ class Kpis:
 
 
 def kpis(con: duckdb.DuckDBPyConnection, filters: Filters) -> Kpis:
-    counts = period_counts(con, filters, by="total")
-    row = counts.row(0, named=True) if counts.height else {}
-    survey = sat.survey_rate(con, filters)  # the satisfaction page's query (queries/satisfaction.py)
+    return kpis_of(volumes.cube(con, filters), sat.survey_rate(con, filters))
+
+
+def kpis_of(counts: pl.DataFrame, survey: sat.Rate) -> Kpis:
+    """`kpis` from the filters' Form 06 counts per unit × field × channel (queries.volumes.cube: the
+    volumes page's, so the two pages share one count) and their survey rate."""
+    total = volumes.totals_of(counts)
+    row = total.row(0, named=True) if total.height else {}
     return Kpis(
         received=row.get("received_online", 0) + row.get("received_direct", 0),
         received_online=row.get("received_online", 0),
@@ -126,19 +130,25 @@ def trend(con: duckdb.DuckDBPyConnection, filters: Filters, periods: tuple[Perio
 
 def field_changes(con: duckdb.DuckDBPyConnection, filters: Filters, previous: Filters) -> pl.DataFrame:
     """Dossiers received per field in the period and the previous one, largest moves first."""
-    sql = f"""
-        SELECT d.field_code, f.field_name,
-            count(*) FILTER (d.received_date BETWEEN $start AND $end) AS received,
-            count(*) FILTER (d.received_date BETWEEN $prev_start AND $prev_end) AS received_before
-        FROM dossiers d JOIN fields f USING (field_code)
-        WHERE d.is_received AND d.received_date BETWEEN $prev_start AND $end
-          AND {SCOPE_SQL} AND {SELECTION_SQL}
-        GROUP BY ALL
-        ORDER BY abs(count(*) FILTER (d.received_date BETWEEN $start AND $end)
-                     - count(*) FILTER (d.received_date BETWEEN $prev_start AND $prev_end)) DESC, f.field_name
-    """
-    params = {**filters.params(), "prev_start": previous.start, "prev_end": previous.end}
-    return frame(con, sql, params).with_columns(change=pl.col("received") - pl.col("received_before"))
+    return field_changes_of(volumes.cube(con, filters), volumes.cube(con, previous),
+                            reference.fields(con, filters.scope))
+
+
+def field_changes_of(counts: pl.DataFrame, before: pl.DataFrame, fields: pl.DataFrame) -> pl.DataFrame:
+    """`field_changes` from the two periods' Form 06 counts (queries.volumes.cube) and the field names
+    (queries.reference.fields): field_code, field_name, received, received_before, change — the
+    fields of the list with a dossier received in either period."""
+    def received(cube: pl.DataFrame, name: str) -> pl.DataFrame:
+        return cube.group_by(pl.col("group_field").alias("field_code")).agg(
+            (pl.col("received_online") + pl.col("received_direct")).sum().alias(name))
+
+    now, earlier = received(counts, "received"), received(before, "received_before")
+    return (fields.select("field_code", "field_name")
+            .join(now, on="field_code", how="left").join(earlier, on="field_code", how="left")
+            .with_columns(pl.col("received", "received_before").fill_null(0).cast(pl.Int64))
+            .filter((pl.col("received") > 0) | (pl.col("received_before") > 0))
+            .with_columns(change=pl.col("received") - pl.col("received_before"))
+            .sort([pl.col("change").abs(), pl.col("field_name")], descending=[True, False]))
 
 
 @dataclass(frozen=True)

@@ -494,16 +494,21 @@ def units_to_act_on_of(cube_frame: pl.DataFrame, limit: int = 10) -> pl.DataFram
 # --- the list -------------------------------------------------------------------------------------
 
 
-def _list_where(kind: str) -> str:
+def _list_where(kind: str, search: str) -> str:
+    """The list kind's condition, and the search's when there is one (the text itself stays bound as
+    $q): a search condition written for an empty text folded every applicant's name all the same
+    (the due-soon list of 20M dossiers: 0.21 → 0.05 s)."""
     condition = LIST_KINDS[kind][1]  # KeyError for anything outside the allowlist
+    if not search.strip(" "):  # as SQL's trim(): spaces only
+        return f"({condition})"
     code_hit = "contains(lower(l.dossier_code), lower(trim($q)))"
     name_hit = f"contains({_folded('l.applicant_name')}, {_folded('$q')})"
-    return f"({condition}) AND (trim($q) = '' OR {code_hit} OR {name_hit})"
+    return f"({condition}) AND ({code_hit} OR {name_hit})"
 
 
 def late_count(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "late", search: str = "") -> int:
     """How many dossiers the list holds for this kind and search text (code or applicant)."""
-    sql = _sql(f"SELECT count(*) FROM late l WHERE {_list_where(kind)}", rows=_rows_for(kind))
+    sql = _sql(f"SELECT count(*) FROM late l WHERE {_list_where(kind, search or '')}", rows=_rows_for(kind))
     return int(one_row(con, sql, _params(con, filters, q=search or ""))[0])
 
 
@@ -550,7 +555,7 @@ def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "lat
                    coalesce(u.unit_name, l.unit_code) AS unit_name
             FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
             LEFT JOIN fields f ON f.field_code = l.field_code
-            WHERE {_list_where(kind)}
+            WHERE {_list_where(kind, search or "")}
             ORDER BY {order}
             {"LIMIT $limit" if limit is not None else ""}
         )

@@ -243,3 +243,34 @@ def test_series_as_buckets_of_every_dossier(con, units, field, grain):
         for row in got.to_dicts():
             expected = want.get(row["bucket_start"], {"received": 0, "resolved": 0})
             assert (row["received"], row["resolved"]) == (expected["received"], expected["resolved"]), filters
+
+
+# Before: the field moves read every dossier received in the two periods.
+FIELD_CHANGES_SQL = f"""
+    SELECT d.field_code, f.field_name,
+        count(*) FILTER (d.received_date BETWEEN $start AND $end) AS received,
+        count(*) FILTER (d.received_date BETWEEN $prev_start AND $prev_end) AS received_before
+    FROM dossiers d JOIN fields f USING (field_code)
+    WHERE d.is_received AND d.received_date BETWEEN $prev_start AND $end AND {SCOPE_SQL} AND {SELECTION_SQL}
+    GROUP BY ALL
+    ORDER BY abs(received - received_before) DESC, f.field_name
+"""
+
+
+def test_field_moves_and_kpis_as_every_dossier_read(con, units, field):
+    """The briefing's field moves and cards are sums of the volumes cube of each period."""
+    for filters in all_filters(units, field):
+        period = Period("custom", filters.start, filters.end)
+        previous = period.previous()
+        before = Filters(filters.scope, previous.start, previous.end, filters.unit_codes, filters.field_codes,
+                         as_of=TODAY)
+        want = frame(con, FIELD_CHANGES_SQL, {**filters.params(), "prev_start": before.start,
+                                              "prev_end": before.end})
+        got = briefing.field_changes(con, filters, before)
+        assert got.select("field_code", "field_name", "received", "received_before").rows() == want.rows(), filters
+        assert (got["change"] == got["received"] - got["received_before"]).all()
+        [total] = period_counts(con, filters, by="total").to_dicts() or [dict.fromkeys(COUNT_COLUMNS, 0)]
+        k = briefing.kpis(con, filters)
+        assert (k.received, k.received_online, k.resolved, k.resolved_late, k.pending_overdue) == (
+            total["received_online"] + total["received_direct"], total["received_online"], total["resolved_total"],
+            total["resolved_late"], total["pending_overdue"]), filters

@@ -2,6 +2,7 @@
 and the document downloads (.docx, .pdf). The page calls `briefing_extras` once."""
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from core.store import reader_cursor
@@ -17,9 +18,9 @@ from ui.plan_view import headline
 from ui.session import current_viewer
 
 
-def briefing_extras(con, view: View) -> None:
-    """Everything this module adds, in page order."""
-    alerts_panel(view)
+def briefing_extras(con, view: View, counts: pl.DataFrame | None = None) -> None:
+    """Everything this module adds, in page order (`counts`: the period's queries.volumes.cube)."""
+    alerts_panel(view, counts)
     plan_line(view)
     document_buttons(con, view)
 
@@ -27,9 +28,9 @@ def briefing_extras(con, view: View) -> None:
 SHOWN_PER_GROUP = 5  # the panel is read in a meeting: the first few of each kind, the rest on request
 
 
-def alerts_panel(view: View) -> None:
+def alerts_panel(view: View, counts: pl.DataFrame | None = None) -> None:
     """Collapsed under a one-line count per kind; each kind lists its first few, the rest behind a toggle."""
-    alerts = cached(evaluate, view.filters)
+    alerts = cached(evaluate, view.filters, None, counts)
     groups = grouped(alerts)
     label = ("Cần xử lý: " + " · ".join(f"{title.lower()} ({_size(items)})" for title, items in groups)
              if groups else "Cần xử lý: không có việc nào")
