@@ -74,7 +74,7 @@ def _due_soon(con, filters: Filters, listed: int) -> list[Alert]:
     count = late.late_count(con, filters, kind="due_soon")
     if not count:
         return []
-    rows = late.late_list(con, filters, kind="due_soon", sort="due", limit=listed)
+    rows = late.late_list(con, filters, kind="due_soon", sort="due", limit=listed, brief=True)
     return [Alert("due_soon", None, None, count, dossiers=rows)]
 
 

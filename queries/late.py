@@ -535,48 +535,62 @@ _PICKED = ("dossier_code", "procedure_code", "procedure_name", "field_code", "un
            "due_at", "finished_at", "returned_at", "is_open", "days_late", "due_date", "supplement_count",
            "apology_issued_at", "apology_due_at", "apology_state", "is_without_apology", "is_resolved_late",
            "is_overdue", "is_due_soon", "applicant_name", "applicant_phone")
+# The list's columns of `late_list(brief=True)`, and those it reads: no personal data, nothing wide.
+BRIEF_COLUMNS = ("dossier_code", "procedure_code", "procedure_name", "unit_code", "unit_name", "received_at",
+                 "due_at", "days_late")
+_PICKED_BRIEF = ("dossier_code", "procedure_code", "procedure_name", "unit_code", "received_at", "due_at",
+                 "due_date", "days_late")
 
 
 def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "late", search: str = "",
-              sort: str = "days_late", limit: int | None = None) -> pl.DataFrame:
+              sort: str = "days_late", limit: int | None = None, brief: bool = False) -> pl.DataFrame:
     """One row per dossier of the list (LIST_COLUMNS), applicant masked unless the scope allows.
 
     `search` matches the dossier code (case-insensitive) or the applicant's name without regard to
     diacritics ("nguyen van an" finds "Nguyễn Văn An"), against the unmasked column; the name is
-    returned masked all the same. `limit=None` returns every row (for the download)."""
+    returned masked all the same. `limit=None` returns every row (for the download). `brief`: the
+    same dossiers in the same order with BRIEF_COLUMNS only (alerts, digests): the open dossiers lie
+    all over the table, and reading every list column of each to keep ten cost 0.2–0.7 s on 20M."""
     keys = LIST_SORTS[sort][1]
     order = ", ".join(f"{'' if c == 'unit_name' else 'l.'}{c} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in keys)
-    # Sort and cut first, mask after: the masks (regular expressions, word lists) then run on the
-    # `limit` rows shown, not on every late dossier of the period (136,485 for a year on 5M).
-    body = f"""
-        , picked AS (
-            -- The columns shown, named: `l.*` carried every column of the mart through the sort.
-            SELECT {", ".join(f"l.{c}" for c in _PICKED)}, coalesce(f.field_name, l.field_code) AS field_name,
-                   coalesce(u.unit_name, l.unit_code) AS unit_name
-            FROM late l LEFT JOIN units u ON u.unit_code = l.unit_code
-            LEFT JOIN fields f ON f.field_code = l.field_code
-            WHERE {_list_where(kind, search or "")}
-            ORDER BY {order}
-            {"LIMIT $limit" if limit is not None else ""}
-        )
-        SELECT CASE WHEN l.is_resolved_late THEN 'resolved_late' WHEN l.is_overdue THEN 'overdue'
+    names = ("LEFT JOIN units u ON u.unit_code = l.unit_code" if brief else
+             "LEFT JOIN units u ON u.unit_code = l.unit_code LEFT JOIN fields f ON f.field_code = l.field_code")
+    field = "" if brief else ", coalesce(f.field_name, l.field_code) AS field_name"
+    shown = f"""l.dossier_code, l.procedure_code, coalesce(l.procedure_name, '{UNKNOWN_PROCEDURE}') AS procedure_name,
+               l.unit_code, l.unit_name, l.received_at, l.due_at, l.days_late, l.due_date""" if brief else f"""
+               CASE WHEN l.is_resolved_late THEN 'resolved_late' WHEN l.is_overdue THEN 'overdue'
                     WHEN l.is_due_soon THEN 'due_soon' ELSE 'other' END AS state,
                l.dossier_code, l.procedure_code, coalesce(l.procedure_name, '{UNKNOWN_PROCEDURE}') AS procedure_name,
                l.field_name, l.unit_code, l.unit_name, l.officer_name,
                l.received_at, l.due_at, l.finished_at, l.returned_at, l.is_open, l.days_late,
                coalesce(l.supplement_count, 0) AS supplement_count, l.apology_issued_at, l.apology_due_at,
                l.apology_state, l.is_without_apology,
-               {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')}, l.due_date
+               {_masked('applicant_name', 'l')}, {_masked('applicant_phone', 'l')}, l.due_date"""
+    # Sort and cut first, mask after: the masks (regular expressions, word lists) then run on the
+    # `limit` rows shown, not on every late dossier of the period (136,485 for a year on 5M).
+    body = f"""
+        , picked AS (
+            -- The columns shown, named: `l.*` carried every column of the mart through the sort.
+            SELECT {", ".join(f"l.{c}" for c in (_PICKED_BRIEF if brief else _PICKED))}{field},
+                   coalesce(u.unit_name, l.unit_code) AS unit_name
+            FROM late l {names}
+            WHERE {_list_where(kind, search or "")}
+            ORDER BY {order}
+            {"LIMIT $limit" if limit is not None else ""}
+        )
+        SELECT {shown}
         FROM picked l
     """
     params = _params(con, filters, q=search or "", limit=limit)
     parts = [frame(con, _sql(body, rows=part), params) for part in _LIST_PARTS[kind]]
-    result = pl.concat([p.with_columns(pl.col("days_late", "supplement_count").cast(pl.Int64)) for p in parts
-                        if p.height], how="vertical_relaxed") if any(p.height for p in parts) else None
+    columns = BRIEF_COLUMNS if brief else LIST_COLUMNS
+    counts = [c for c in ("days_late", "supplement_count") if c in columns]
+    result = pl.concat([p.with_columns(pl.col(counts).cast(pl.Int64)) for p in parts if p.height],
+                       how="vertical_relaxed") if any(p.height for p in parts) else None
     if result is None:
-        return pl.DataFrame(schema=_LIST_SCHEMA)
+        return pl.DataFrame(schema={c: _LIST_SCHEMA[c] for c in columns})
     result = result.sort([c for c, _ in keys], descending=[d for _, d in keys], nulls_last=True)
-    return (result if limit is None else result.head(limit)).select(LIST_COLUMNS)
+    return (result if limit is None else result.head(limit)).select(columns)
 
 
 _LIST_SCHEMA = {c: pl.String for c in LIST_COLUMNS} | {

@@ -206,7 +206,11 @@ def test_the_list_as_every_dossier_read_sorted_once(con, units, field, sort):
                    f"WHERE {condition} ORDER BY {SORTS[sort]} LIMIT 40")
             want = frame(con, sql, {**filters.params(), "as_of": TODAY,
                                     "soon": settings().late.due_soon_working_days})["dossier_code"].to_list()
-            got = late.late_list(con, filters, kind, "", sort, 40)["dossier_code"].to_list()
-            assert got == want, (kind, sort, filters)
+            full = late.late_list(con, filters, kind, "", sort, 40)
+            assert full["dossier_code"].to_list() == want, (kind, sort, filters)
+            # The brief list (alerts, digests): the same dossiers, its columns as the full list has them.
+            brief = late.late_list(con, filters, kind, "", sort, 40, brief=True)
+            assert brief.columns == list(late.BRIEF_COLUMNS)
+            assert brief.rows() == full.select(late.BRIEF_COLUMNS).rows(), (kind, sort, filters)
             if kind == "late" and sort == "days_late" and filters.scope.unit_codes is None:
                 assert late.late_list(con, filters, kind, "", sort, None).height == late.late_count(con, filters)
