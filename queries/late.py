@@ -123,8 +123,10 @@ def code_day(code: str) -> date | None:
         return None
 
 
-def _sql(body: str, rows: str = "period") -> str:
-    return "WITH " + _BASE.replace("{rows}", ROWS[rows]) + "\n" + body
+def _sql(body: str, rows: str = "period", narrowed: str = "") -> str:
+    """`body` after the late_base.sql CTEs reading ROWS[rows]; `narrowed`: a further condition on a
+    single-SELECT entry of ROWS (a list part), applied in its table scan."""
+    return "WITH " + _BASE.replace("{rows}", ROWS[rows] + narrowed) + "\n" + body
 
 
 def _rows_for(kind: str) -> str:
@@ -582,7 +584,7 @@ def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "lat
         FROM picked l
     """
     params = _params(con, filters, q=search or "", limit=limit)
-    parts = [frame(con, _sql(body, rows=part), params) for part in _LIST_PARTS[kind]]
+    parts = [_list_part(con, body, part, kind, search or "", sort, order, params) for part in _LIST_PARTS[kind]]
     columns = BRIEF_COLUMNS if brief else LIST_COLUMNS
     counts = [c for c in ("days_late", "supplement_count") if c in columns]
     result = pl.concat([p.with_columns(pl.col(counts).cast(pl.Int64)) for p in parts if p.height],
@@ -591,6 +593,38 @@ def late_list(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str = "lat
         return pl.DataFrame(schema={c: _LIST_SCHEMA[c] for c in columns})
     result = result.sort([c for c, _ in keys], descending=[d for _, d in keys], nulls_last=True)
     return (result if limit is None else result.head(limit)).select(columns)
+
+
+# Per list part and sort: the scan condition keeping the dossiers whose first sort key is as good as
+# $cut, the key of the part's `limit`-th dossier, so that the list's columns are read for about
+# `limit` dossiers and not for every one of the part (a year of 20M dossiers: 513,814 resolved late).
+# Exact: each matches the key it stands for on the part's dossiers of the list (days late = working
+# days late of a resolved dossier, today's number minus the due day's of an overdue one), and the
+# dossiers tied with the cut are all kept. The unit sort, by name, has none.
+_CUTS = {
+    ("resolved_late", "days_late"): "late_working_days >= $cut_key",
+    ("open", "days_late"): "due_wd_seq <= $late_seq::INTEGER - $cut_key",
+    ("resolved_late", "due"): "due_date <= $cut_key", ("open", "due"): "due_date <= $cut_key",
+    ("resolved_late", "received"): "received_at >= $cut_key", ("open", "received"): "received_at >= $cut_key",
+}
+
+
+def _list_part(con: duckdb.DuckDBPyConnection, body: str, part: str, kind: str, search: str, sort: str,
+               order: str, params: dict) -> pl.DataFrame:
+    """One part of the list (`_LIST_PARTS`), sorted and cut at `limit`; read in two steps when the
+    sort has a cut (`_CUTS`): the key of the limit-th dossier over the sort columns alone, then the
+    list's columns of the dossiers at or before it."""
+    cut = _CUTS.get((part, sort))
+    if params.get("limit") is None or cut is None:
+        return frame(con, _sql(body, rows=part), params)
+    key = LIST_SORTS[sort][1][0][0]
+    kth = frame(con, _sql(f"""
+        SELECT l.{key} AS cut_key FROM late l WHERE {_list_where(kind, search)}
+        ORDER BY {order} LIMIT 1 OFFSET $limit - 1
+    """, rows=part), params)
+    if kth.height == 0 or kth["cut_key"][0] is None:  # the part holds fewer: read it whole
+        return frame(con, _sql(body, rows=part), params)
+    return frame(con, _sql(body, rows=part, narrowed=f" AND {cut}"), params | {"cut_key": kth["cut_key"][0]})
 
 
 _LIST_SCHEMA = {c: pl.String for c in LIST_COLUMNS} | {

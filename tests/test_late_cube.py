@@ -4,6 +4,7 @@ here row by row without queries/sql/late_base.sql, on the demo province over wee
 several scopes and selections; and a dossier's detail found by the day its code carries, or without it."""
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import duckdb
@@ -197,19 +198,20 @@ SORTS = {"days_late": "days_late DESC NULLS LAST, due_date NULLS LAST, dossier_c
 
 @pytest.mark.parametrize("sort", list(SORTS))
 def test_the_list_as_every_dossier_read_sorted_once(con, units, field, sort):
-    """The list is read in parts (resolved late, open), each sorted and cut, then merged: the same
-    dossiers in the same order as one sort of every dossier of the kind."""
-    for filters in all_filters(units, field)[::3]:
+    """The list is read in parts (resolved late, open), each sorted and cut (the part's dossiers up to
+    the limit-th one's key, ties kept), then merged: the same dossiers in the same order as one sort
+    of every dossier of the kind, for limits of 40, 5 and 1."""
+    for filters, limit in zip(all_filters(units, field)[::3], itertools.cycle((40, 5, 1))):
         for kind, condition in KINDS.items():
             sql = (f"SELECT x.dossier_code FROM ({FLAGS_SQL}) x "
                    "LEFT JOIN (SELECT unit_code, coalesce(unit_name, unit_code) AS unit_name FROM units) u USING (unit_code) "
-                   f"WHERE {condition} ORDER BY {SORTS[sort]} LIMIT 40")
+                   f"WHERE {condition} ORDER BY {SORTS[sort]} LIMIT {limit}")
             want = frame(con, sql, {**filters.params(), "as_of": TODAY,
                                     "soon": settings().late.due_soon_working_days})["dossier_code"].to_list()
-            full = late.late_list(con, filters, kind, "", sort, 40)
+            full = late.late_list(con, filters, kind, "", sort, limit)
             assert full["dossier_code"].to_list() == want, (kind, sort, filters)
             # The brief list (alerts, digests): the same dossiers, its columns as the full list has them.
-            brief = late.late_list(con, filters, kind, "", sort, 40, brief=True)
+            brief = late.late_list(con, filters, kind, "", sort, limit, brief=True)
             assert brief.columns == list(late.BRIEF_COLUMNS)
             assert brief.rows() == full.select(late.BRIEF_COLUMNS).rows(), (kind, sort, filters)
             if kind == "late" and sort == "days_late" and filters.scope.unit_codes is None:
