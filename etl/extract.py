@@ -570,11 +570,16 @@ def _parse_chunk(raw: bytes, delimiter: str, columns: int | None, name: str, dec
 
 
 def _needless_repairs(raw: bytes, records: int, delimiter: str) -> frozenset[str]:
-    """{'rare'} when no value of this chunk (a piece of its bytes) can hold what the costly repair
-    of core.text.clean_columns looks for: no combining mark (lead bytes CC, CD), NBSP (C2 A0), BOM
-    (EF BB BF), tab (unless the delimiter) or line break inside a value (exactly one per record,
-    CRLF counted once). Checked with single-byte searches; anything doubtful keeps the repair, and
-    the result is the same either way."""
+    """The repairs of core.text.clean_columns that no value of this chunk (a piece of its bytes)
+    can need: 'doubled' when no two spaces follow each other anywhere in it; 'rare' when it holds
+    no combining mark (lead bytes CC, CD), NBSP (C2 A0), BOM (EF BB BF), tab (unless the
+    delimiter) or line break inside a value (exactly one per record, CRLF counted once). Checked
+    with byte searches; anything doubtful keeps the repair, and the result is the same either way."""
+    doubled = frozenset() if b"  " in raw else frozenset({"doubled"})
+    return doubled | _needless_rare(raw, records, delimiter)
+
+
+def _needless_rare(raw: bytes, records: int, delimiter: str) -> frozenset[str]:
     if b"\xcc" in raw or b"\xcd" in raw or (b"\xc2" in raw and b"\xc2\xa0" in raw) \
             or (b"\xef" in raw and b"\xef\xbb\xbf" in raw) or (delimiter != "\t" and b"\t" in raw):
         return frozenset()

@@ -309,6 +309,31 @@ def test_clean(raw, expected):
     assert clean(raw) == expected
 
 
+# The vectorised clean-up of a whole table (core.text.clean_columns) repairs only the columns a
+# scan shows need it; each value must come out as clean() makes it, in any company.
+CLEANS_IN_COLUMNS = [
+    *CLEANS,
+    ("Lý\u00a0Thị  Kim\tLy", "Lý Thị Kim Ly"),  # NBSP, double space, tab inside
+    (unicodedata.normalize("NFD", " Phường  Hải Châu "), "Phường Hải Châu"),  # NFD with odd spaces
+    ("Ghi chú\r\ndòng hai", "Ghi chú dòng hai"),  # a line break inside a quoted CSV cell
+    ("\u00a0\u00a0", None),
+    ("a\u200bb", "a\u200bb"),  # a zero-width space is not a space: kept (codes drop it: normalize_dossier_codes)
+    (" x", "x"), ("x ", "x"), ("x  y", "x y"), ("Đã trả kết quả", "Đã trả kết quả"),
+]
+
+
+@pytest.mark.parametrize("raw, expected", CLEANS_IN_COLUMNS)
+@pytest.mark.parametrize("company", [["Hộ tịch"] * 50, ["Hộ tịch", " a", "b  c", ""] * 20, [None] * 10])
+def test_clean_columns_value_by_value(company, raw, expected):
+    from core.text import clean_columns
+
+    frame = pl.DataFrame({"a": [*company, raw, *company], "b": [raw] * (2 * len(company) + 1)},
+                         schema={"a": pl.String, "b": pl.String})
+    out = clean_columns(frame, ["a", "b"])
+    assert out["a"][len(company)] == expected and set(out["b"].to_list()) == {expected}
+    assert out["a"].to_list()[:len(company)] == [clean(v) for v in company]
+
+
 # One dossier, however its code is typed: case, zero-width characters, fullwidth forms, spaces.
 DOSSIER_CODES = [
     ("000.00.53.H48-220921-0099", "000.00.53.H48-220921-0099"),
