@@ -517,3 +517,13 @@ def test_a_csv_utf8_at_its_start_only_is_read_as_windows_1258(exports_dir):
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT note FROM dossiers WHERE dossier_code = 'HS-99999'").fetchall() == [
             ("Ghi chú",)]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (b"", False), (b" ", False), (b"  ", True), (b"a  ", True), (b"ab  ", True), (b" a b ", False),
+    (b"a b c d", False), ("Phường  Hải Châu".encode(), True), ("Phường Hải Châu ".encode(), False),
+])
+def test_two_spaces_in_a_row_are_found_at_any_offset(raw, expected):
+    from etl.extract import _two_spaces
+
+    assert _two_spaces(raw) == expected
