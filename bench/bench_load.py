@@ -9,7 +9,7 @@
 Each load runs in its own process (`load_files`, timed inside it; peak memory from wait4).
 
     .venv/bin/python bench/bench_load.py [--rows 1000000] [--base 5000000] [--small 1000] [--out bench/out]
-                                         [--fresh] [--skip-files] [--skip-incremental]
+                                         [--fresh] [--skip-files] [--skip-incremental] [--profile]
 
 Not a test: figures depend on the machine; the ratios are what to compare between runs.
 """
@@ -67,6 +67,74 @@ def bare_csv(path: Path) -> int:
     return con.execute("SELECT count(*) FROM t").fetchall()[0][0]
 
 
+# --profile: one more load of the CSV in a child process, its stages timed by wrapping the ETL's
+# own functions (wall seconds; "[thread]" ones overlap the main thread's).
+PROFILE = """
+import collections, functools, sys, threading, time
+from pathlib import Path
+import core.store, etl.extract, etl.load, etl.normalize
+spent = collections.defaultdict(float)
+
+def timed(module, name, label):
+    inner = getattr(module, name)
+    @functools.wraps(inner)
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            main = threading.current_thread() is threading.main_thread()
+            spent[label + ("" if main else " [thread]")] += time.perf_counter() - started
+    setattr(module, name, wrapper)
+
+def timed_iter(module, name, label):
+    inner = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        items = inner(*args, **kwargs)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                spent[label] += time.perf_counter() - started
+            yield item
+    setattr(module, name, wrapper)
+
+for module, name, label in [
+        (etl.load, "file_sha256", "sha256 of the file"), (etl.load, "ensure_schema", "schema and references"),
+        (etl.load, "_read", "read phase (all of it)"), (etl.extract, "_parse_chunk", "  parse CSV chunks (polars)"),
+        (etl.extract, "_needless_repairs", "  byte scans of the chunks"),
+        (etl.load, "normalize_table", "  normalize"), (etl.normalize, "_dates", "    dates"),
+        (etl.normalize, "_clean", "    text clean-up"), (etl.load, "_stage_chunk", "  stage chunks (DuckDB)"),
+        (etl.load, "_close_part", "  duplicates across chunks"), (etl.load, "_write", "write phase (merge, log)"),
+        (etl.load, "_merge_dossiers", "  merge into mart_dossiers"), (etl.load, "build_marts", "ratings mart"),
+        (core.store, "_publish", "publish (rename, standby copy)")]:
+    timed(module, name, label)
+timed_iter(etl.load, "iter_tables", "  extract (read, split, parse)")
+started = time.perf_counter()
+etl.load.load_files([Path(sys.argv[2])], Path(sys.argv[1]), loaded_by="bench")
+total = time.perf_counter() - started
+order = ["sha256 of the file", "schema and references", "read phase (all of it)", "  extract (read, split, parse)",
+         "  parse CSV chunks (polars)", "  byte scans of the chunks", "  normalize", "    dates", "    text clean-up",
+         "  stage chunks (DuckDB) [thread]", "  duplicates across chunks", "write phase (merge, log)",
+         "  merge into mart_dossiers", "ratings mart", "publish (rename, standby copy)"]
+for label in sorted(spent, key=lambda k: order.index(k) if k in order else len(order)):
+    print(f"{spent[label]:8.2f}  {label}")
+print(f"{total:8.2f}  whole load")
+"""
+
+
+def profile_load(path: Path, out: Path) -> None:
+    import os
+    import subprocess
+
+    print(f"\nStages of one more load of {path.name} (wall seconds):", flush=True)
+    subprocess.run([sys.executable, "-c", PROFILE, str(fresh_db(out / "bench_profile.duckdb")), str(path)],
+                   cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
 def fresh_db(path: Path) -> Path:
     for stale in (path, standby_path(path), Path(str(path) + ".wal")):
         stale.unlink(missing_ok=True)
@@ -122,6 +190,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="regenerate the input files and the base database")
     parser.add_argument("--skip-files", action="store_true", help="only the weekly load")
     parser.add_argument("--skip-incremental", action="store_true", help="only the xlsx and CSV loads")
+    parser.add_argument("--profile", action="store_true", help="then the stages of one more CSV load")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.fresh:
@@ -143,6 +212,8 @@ def main() -> None:
         print(f"Weekly load of {weekly['small']:,} new dossiers: into {weekly['dossiers']:,} ({weekly['db_gb']:.2f} GB) "
               f"{weekly['base']:.2f} s, into empty {weekly['empty']:.2f} s (medians of {ROUNDS}): "
               f"incremental / empty {weekly['base'] / weekly['empty']:.2f}× (target 3×)")
+    if args.profile:
+        profile_load(make_files(args.rows, args.out, False)[1], args.out)
     shutil.rmtree(args.out / "empty.duckdb.tmp", ignore_errors=True)
 
 

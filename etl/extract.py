@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import fastexcel
+import numpy as np
 import polars as pl
 
 from core.text import bom_encoding, clean, fold
@@ -570,11 +571,27 @@ def _parse_chunk(raw: bytes, delimiter: str, columns: int | None, name: str, dec
 
 
 def _needless_repairs(raw: bytes, records: int, delimiter: str) -> frozenset[str]:
-    """{'rare'} when no value of this chunk (a piece of its bytes) can hold what the costly repair
-    of core.text.clean_columns looks for: no combining mark (lead bytes CC, CD), NBSP (C2 A0), BOM
-    (EF BB BF), tab (unless the delimiter) or line break inside a value (exactly one per record,
-    CRLF counted once). Checked with single-byte searches; anything doubtful keeps the repair, and
-    the result is the same either way."""
+    """The repairs of core.text.clean_columns that no value of this chunk (a piece of its bytes)
+    can need: 'doubled' when no two spaces follow each other anywhere in it; 'rare' when it holds
+    no combining mark (lead bytes CC, CD), NBSP (C2 A0), BOM (EF BB BF), tab (unless the
+    delimiter) or line break inside a value (exactly one per record, CRLF counted once). Checked
+    with byte searches; anything doubtful keeps the repair, and the result is the same either way."""
+    doubled = frozenset() if _two_spaces(raw) else frozenset({"doubled"})
+    return doubled | _needless_rare(raw, records, delimiter)
+
+
+def _two_spaces(raw: bytes) -> bool:
+    """b"  " in raw, a byte pair at a time (bytes.find restarts at every space of a text full of
+    them: 90 ms for 64 MB, this 28 ms)."""
+    if len(raw) < 3:
+        return b"  " in raw
+    pair = int.from_bytes(b"  ", "little")
+    even = np.frombuffer(raw, np.uint16, count=len(raw) // 2)
+    odd = np.frombuffer(raw, np.uint16, count=(len(raw) - 1) // 2, offset=1)
+    return bool((even == pair).any() or (odd == pair).any())
+
+
+def _needless_rare(raw: bytes, records: int, delimiter: str) -> frozenset[str]:
     if b"\xcc" in raw or b"\xcd" in raw or (b"\xc2" in raw and b"\xc2\xa0" in raw) \
             or (b"\xef" in raw and b"\xef\xbb\xbf" in raw) or (delimiter != "\t" and b"\t" in raw):
         return frozenset()

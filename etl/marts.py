@@ -110,22 +110,26 @@ def update_since(con, load_id: int) -> None:
         SELECT dossier_code FROM mart_ratings
         WHERE rating_key IN (SELECT rating_key FROM touched_rating_keys) AND dossier_code IS NOT NULL
     """, {"m": load_id})
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE touched_rating_codes AS
-        SELECT dossier_code FROM mart_dossiers WHERE load_id > $m
-        UNION SELECT dossier_code FROM touched_rated_codes
-    """, {"m": load_id})
     keys = "SELECT rating_key FROM touched_rating_keys"
-    codes = "SELECT dossier_code FROM touched_rating_codes"
-    dossiers = f"d.dossier_code IN ({codes})"
-    if not con.execute("SELECT count(*) FROM touched_rated_codes").fetchall()[0][0]:
-        # then every touched dossier was written since: its row says so, and the scan skips the rest
-        dossiers = f"d.load_id > {int(load_id)} AND {dossiers}"
-    con.execute(f"DELETE FROM mart_ratings WHERE rating_key IN ({keys}) OR dossier_code IN ({codes})")
+    if con.execute("SELECT count(*) FROM touched_rated_codes").fetchall()[0][0]:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE touched_rating_codes AS
+            SELECT dossier_code FROM mart_dossiers WHERE load_id > $m
+            UNION SELECT dossier_code FROM touched_rated_codes
+        """, {"m": load_id})
+        codes = "SELECT dossier_code FROM touched_rating_codes"
+        dossiers = f"d.dossier_code IN ({codes})"
+    else:
+        # then every touched dossier was written since: its row says so (a dossier's row is the
+        # only one with its code), so the scan needs no list of codes
+        codes = f"SELECT dossier_code FROM mart_dossiers WHERE load_id > {int(load_id)}"
+        dossiers = f"d.load_id > {int(load_id)}"
+    if con.execute("SELECT count(*) FROM mart_ratings").fetchall()[0][0]:
+        con.execute(f"DELETE FROM mart_ratings WHERE rating_key IN ({keys}) OR dossier_code IN ({codes})")
     con.execute("INSERT INTO mart_ratings BY NAME " + ratings_select(
         f"(r.rating_key IN ({keys}) OR r.dossier_code IN ({codes}))", dossiers))
     for table in ("touched_rating_keys", "touched_rated_codes", "touched_rating_codes"):
-        con.execute(f"DROP TABLE {table}")
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def ensure_tables(con) -> None:

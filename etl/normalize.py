@@ -123,13 +123,15 @@ def _clean(table: RawTable, columns: tuple[str, ...]) -> pl.DataFrame:
 
 def _skippable(frame: pl.DataFrame, key: str) -> pl.Series:
     """Blank rows, group-header rows ('Lĩnh vực: Hộ tịch') and total rows ('Tổng cộng')."""
-    text_cols = [c for c in frame.columns if c != "_row"]
-    filled = frame.select(pl.sum_horizontal([pl.col(c).is_not_null() for c in text_cols])).to_series()
     key_text = frame[key].fill_null("")
     is_total_key = key_text.str.to_lowercase().str.contains(r"^(tổng|tong|cộng|cong)\b")
     # Without an STT column a group header lands in the key column itself. Codes are one token
     # ('000.00.53.H48-220921-0099'); a label is words ('Lĩnh vực: Hộ tịch').
     is_label_key = key_text.str.contains(r"\s")
+    if not (frame[key].is_null() | is_label_key).any():
+        return is_total_key  # every row has a one-token key: none is blank, and only totals are skipped
+    text_cols = [c for c in frame.columns if c != "_row"]
+    filled = frame.select(pl.sum_horizontal([pl.col(c).is_not_null() for c in text_cols])).to_series()
     return (filled == 0) | ((frame[key].is_null() | is_total_key | is_label_key) & (filled <= 2)) | is_total_key
 
 

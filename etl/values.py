@@ -24,6 +24,7 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 # Excel serials for 1985-01-01 … 2100-12-31: anything else is not a date of a dossier.
 _SERIAL_MIN, _SERIAL_MAX = 31048, 73415
 MIN_YEAR, MAX_YEAR = 2000, 2100
+_FIRST_MOMENT, _AFTER_LAST_MOMENT = datetime(MIN_YEAR, 1, 1), datetime(MAX_YEAR + 1, 1, 1)
 
 
 # Vietnam keeps UTC+7 all year (no daylight saving since 1975): the database stores local
@@ -47,9 +48,15 @@ def parse_datetimes(raw: pl.Series) -> pl.Series:
     above 12 with SA/AM, or 0 with CH/PM, contradicts itself and is unreadable. A time zone (Z,
     +07:00, +0700, GMT+7): converted to Vietnam time (UTC+7), stored without zone."""
     text = raw.cast(pl.String)
-    out = _parse_suffixed(text) if text.str.contains(_SUFFIX_AFTER_TIME).any() else _parse_plain(text)
-    year = out.dt.year()
-    return out.set((year < MIN_YEAR) | (year > MAX_YEAR), None) if out.null_count() < raw.len() else out
+    out = _parse_plain(text)
+    # No plain format reads a value with a suffix after its time (strptime must consume the whole
+    # text), so a column read whole needs no suffix search; one with unread values gets it, and
+    # is then read as before: all of it through _parse_suffixed.
+    if out.null_count() > text.null_count() and text.str.contains(_SUFFIX_AFTER_TIME).any():
+        out = _parse_suffixed(text)
+    if out.null_count() == raw.len():
+        return out
+    return out.set((out < _FIRST_MOMENT) | (out >= _AFTER_LAST_MOMENT), None)  # year outside MIN_YEAR…MAX_YEAR
 
 
 def _parse_suffixed(text: pl.Series) -> pl.Series:

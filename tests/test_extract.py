@@ -458,10 +458,10 @@ def test_error_names_the_uploaded_name(exports_dir):
 
 def _many_lines(n: int) -> list:
     """n groups of the three dossiers (codes made unique), every tenth with a line break in a
-    quoted cell, with group, blank and total rows between."""
+    quoted cell and every seventh with two spaces in a row, with group, blank and total rows between."""
     out = []
     for i in range(n):
-        note = f"Ghi chú {i}\ndòng hai" if i % 10 == 0 else f"Ghi chú {i}"
+        note = f"Ghi chú {i}\ndòng hai" if i % 10 == 0 else f"Ghi chú {i}" if i % 7 else f"Ghi  chú {i} "
         out += [Group("Lĩnh vực: Hộ tịch"), {**KS1, "code": f"KS1-{i:04d}", "note": note},
                 {**KS2, "code": f"KS2-{i:04d}"}, Group("Lĩnh vực: Chứng thực"), {**CT1, "code": f"CT1-{i:04d}"},
                 Blank()]
@@ -489,7 +489,9 @@ def test_a_csv_read_in_chunks_is_the_csv_read_whole(exports_dir, options):
         columns = [c for c in chunk.data.columns if c != "_row"]
         assert clean_columns(chunk.data, columns, chunk.clean).equals(clean_columns(chunk.data, columns))
     if options.get("encoding") == "utf-8" and not options.get("nbsp") and options.get("form") != "nfd":
-        assert any(c.clean for c in chunks)  # the skip does happen on plain UTF-8 text
+        assert any("rare" in c.clean for c in chunks)  # the skip does happen on plain UTF-8 text
+    assert any("doubled" in c.clean for c in chunks) and any("doubled" not in c.clean for c in chunks)
+    assert "Ghi chú 7" in clean_columns(whole.data, ["note"])["note"].to_list()
 
 
 def test_a_csv_utf8_at_its_start_only_is_read_as_windows_1258(exports_dir):
@@ -515,3 +517,13 @@ def test_a_csv_utf8_at_its_start_only_is_read_as_windows_1258(exports_dir):
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT note FROM dossiers WHERE dossier_code = 'HS-99999'").fetchall() == [
             ("Ghi chú",)]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (b"", False), (b" ", False), (b"  ", True), (b"a  ", True), (b"ab  ", True), (b" a b ", False),
+    (b"a b c d", False), ("Phường  Hải Châu".encode(), True), ("Phường Hải Châu ".encode(), False),
+])
+def test_two_spaces_in_a_row_are_found_at_any_offset(raw, expected):
+    from etl.extract import _two_spaces
+
+    assert _two_spaces(raw) == expected
