@@ -97,6 +97,8 @@ ROWS = {
     "late": ("SELECT * FROM dossiers WHERE is_open UNION ALL SELECT * FROM dossiers "
              "WHERE NOT is_open AND finished_date BETWEEN $start AND $end AND timeliness = 'late'"),
     "span": "SELECT * FROM dossiers WHERE is_resolved AND finished_date BETWEEN $span_start AND $span_end",
+    # Finished in the period (resolved or not: the flags tell), for the cube's count of the resolved.
+    "resolved_in_period": "SELECT * FROM dossiers WHERE NOT is_open AND finished_date BETWEEN $start AND $end",
     # The two parts of "late", each sorted and cut on its own by the list (`_LIST_PARTS`).
     "resolved_late": ("SELECT * FROM dossiers "
                       "WHERE NOT is_open AND finished_date BETWEEN $start AND $end AND timeliness = 'late'"),
@@ -202,29 +204,47 @@ def cube(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """Per (unit, field) with any dossier resolved in the period, overdue or due soon: the late page's
     counts (CUBE_COUNTS) and the unit and field names. `summary_of`, `buckets_of`, `breakdown_of`,
     `late_count_of` and `units_to_act_on_of` are sums of it; `summary`, `buckets`, … are those over
-    this one query."""
-    sums = ",\n               ".join(f"coalesce(sum(k.n) FILTER ({cond}), 0) AS {name}" for name, cond in _FLAG_SUMS.items())
-    sql = _sql(f"""
+    these two queries: the dossiers resolved in the period counted per unit and field alone, and the
+    flags counted over the late and open dossiers only (a year of 20M dossiers: the flags of 9.3M
+    dossiers, 0.80 s, against 0.20 s for the count and 0.28 s for the 0.56M late or open ones)."""
+    named = """
+        SELECT g.*, coalesce(u.unit_name, g.unit_code) AS unit_name, coalesce(f.field_name, g.field_code) AS field_name
+        FROM grouped g LEFT JOIN units u ON u.unit_code = g.unit_code
+        LEFT JOIN fields f ON f.field_code = g.field_code
+    """
+    params = _params(con, filters)
+    resolved = frame(con, _sql(f"""
+        , grouped AS (
+            SELECT l.unit_code, l.field_code, count(*) AS resolved
+            FROM late l WHERE l.is_resolved_in_period GROUP BY l.unit_code, l.field_code
+        ) {named}
+    """, rows="resolved_in_period"), params)
+    flagged = {name: cond for name, cond in _FLAG_SUMS.items() if name != "resolved"}
+    sums = ",\n               ".join(f"coalesce(sum(k.n) FILTER ({cond}), 0) AS {name}" for name, cond in flagged.items())
+    late_open = frame(con, _sql(f"""
         , keyed AS (
-            SELECT l.unit_code, l.field_code, l.is_resolved_in_period AS resolved, l.is_resolved_late AS resolved_late,
+            SELECT l.unit_code, l.field_code, l.is_resolved_late AS resolved_late,
                    l.is_overdue AS overdue, l.is_due_soon AS due_soon, l.is_without_apology AS without_apology,
                    (l.is_resolved_late OR l.is_overdue) AND l.apology_state = 'too_late' AS too_late,
                    {_BUCKET} AS bucket, count(*) AS n
-            FROM late l WHERE l.is_resolved_in_period OR l.is_overdue OR l.is_due_soon
+            FROM late l WHERE l.is_resolved_late OR l.is_overdue OR l.is_due_soon
             GROUP BY ALL
         ), grouped AS (
             SELECT k.unit_code, k.field_code,
                {sums}
             FROM keyed k GROUP BY k.unit_code, k.field_code
-        )
-        SELECT g.*, coalesce(u.unit_name, g.unit_code) AS unit_name, coalesce(f.field_name, g.field_code) AS field_name
-        FROM grouped g LEFT JOIN units u ON u.unit_code = g.unit_code
-        LEFT JOIN fields f ON f.field_code = g.field_code
-    """)
-    result = frame(con, sql, _params(con, filters))
-    if result.height == 0:
+        ) {named}
+    """, rows="late"), params)
+    if resolved.height == 0 and late_open.height == 0:
         return pl.DataFrame(schema=_CUBE_SCHEMA)
-    return result.with_columns(pl.col(c).cast(pl.Int64) for c in CUBE_COUNTS)
+    keys = ["unit_code", "field_code"]
+    joined = (pl.DataFrame(schema=_CUBE_SCHEMA).select(*keys, "unit_name", "field_name")
+              .vstack(resolved.select(*keys, "unit_name", "field_name").cast(pl.String))
+              .vstack(late_open.select(*keys, "unit_name", "field_name").cast(pl.String))
+              .unique(keys, keep="first", maintain_order=True)
+              .join(resolved.select(*keys, "resolved"), on=keys, how="left", nulls_equal=True)
+              .join(late_open.drop("unit_name", "field_name"), on=keys, how="left", nulls_equal=True))
+    return joined.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in CUBE_COUNTS).select(list(_CUBE_SCHEMA))
 
 
 _CUBE_SCHEMA = ({"unit_code": pl.String, "field_code": pl.String} | {c: pl.Int64 for c in CUBE_COUNTS}
