@@ -1,6 +1,7 @@
 """Query layer: dossier figures for a period (Form 06 counts); read-only, scope always applied."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,10 @@ COUNT_COLUMNS = (
 
 def _sql(name: str, **parts: str) -> str:
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    # The unit directory is joined only for keys that read it (`u.`, the level): joined to a year of
+    # 20M dossiers for nothing, it cost the volumes cube 0.56 s instead of 0.48.
+    parts.setdefault("units_join", "LEFT JOIN units u ON u.unit_code = d.unit_code"
+                     if re.search(r"\bu\.", parts.get("group_select", "")) else "")
     for key, value in parts.items():
         text = text.replace("{" + key + "}", value)
     return text

@@ -2,7 +2,8 @@
 -- Withdrawn (7), stopped (8) and refused (3) dossiers carry no closing date in exports, so they
 -- are counted in the period they were received in and never carried over.
 -- The group keys and GROUP BY clause come from the allowlist GROUPS in queries/dossiers.py;
--- `u` is the unit's directory row, for grouping by level (cấp tỉnh / cấp xã).
+-- `u` is the unit's directory row, for grouping by level (cấp tỉnh / cấp xã): {units_join} joins it
+-- only when a group key reads it (queries.dossiers._sql), not to every dossier for nothing.
 -- Only the dossiers a count can concern are read: received in the period, or received before it
 -- and either still open or resolved on or after its start (one received before the start and closed
 -- before it, or closed otherwise, counts nowhere). Each part is a plain column condition DuckDB
@@ -18,7 +19,7 @@ WITH concerned AS (
 scoped AS (
     SELECT d.*, {group_select}
     FROM concerned d
-    LEFT JOIN units u ON u.unit_code = d.unit_code
+    {units_join}
     WHERE {scope_sql}
       AND {selection_sql}
 ),
