@@ -30,13 +30,13 @@ if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
     st.stop()
 
 # The late page's counts per unit × field (late.cube), read once for the cards and the attention table.
-counts = cached(late.cube, filters)
-todo = cached(briefing.actions, filters, late.summary_of(counts, late.as_of_day(filters)))
+late_counts = cached(late.cube, filters)
+todo = cached(briefing.actions, filters, late.summary_of(late_counts, late.as_of_day(filters)))
 online = target("online_share", period.end.year)  # targets.csv; None: «chưa đặt chỉ tiêu»
 online_target = online.value if online else None
 kpi_cards(now, before, year_ago, todo.summary, period.previous())
 st.page_link("pages/late.py", label="Xem hồ sơ trễ hạn, quá hạn và sắp đến hạn", icon=":material/arrow_forward:")
-briefing_extras(con, view, counted)  # 'Cần xử lý' panel, reform-plan figure, .docx/.pdf downloads
+briefing_extras(con, view, counted, late_counts)  # 'Cần xử lý' panel, reform-plan figure, .docx/.pdf downloads
 
 summary = cached(database_summary, filters.scope)
 days = [cached(briefing.period_days, v.filters) for v in (view, previous, last_year)]
@@ -53,4 +53,4 @@ st.markdown("#### Đơn vị cần chú ý")
 st.caption(f"Xếp theo số hồ sơ quá hạn tính đến {fmt.day(today())}, rồi số hồ sơ trễ hạn trong kỳ; số đã giải "
            "quyết đặt bên cạnh để đơn vị nhỏ không bị xem là kém nhất. Cùng cách đếm với trang Trễ hạn. Bấm «Xem →» "
            "để mở danh sách hồ sơ trễ hạn của đơn vị.")
-attention_table(late.units_to_act_on_of(counts), view)
+attention_table(late.units_to_act_on_of(late_counts), view)

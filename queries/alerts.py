@@ -43,16 +43,17 @@ class Alert:
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules | None = None,
-             counts: pl.DataFrame | None = None) -> list[Alert]:
+             counts: pl.DataFrame | None = None, late_counts: pl.DataFrame | None = None) -> list[Alert]:
     """Every alert the enabled rules raise for the filters (scope, selection, period, as_of).
-    `counts`: the filters' Form 06 counts (queries.volumes.cube) when the caller has them."""
+    `counts` and `late_counts`: the filters' Form 06 counts (queries.volumes.cube) and late counts
+    (queries.late.cube) when the caller has them (the briefing page does), else counted here."""
     rules = rules or alert_rules()
     as_of = filters.as_of or date.today()
     out: list[Alert] = []
     if rules.overdue_at_unit.enabled:
-        out += _overdue(con, filters, rules.overdue_at_unit.min_overdue)
+        out += _overdue(con, filters, rules.overdue_at_unit.min_overdue, late_counts)
     if rules.due_soon.enabled:
-        out += _due_soon(con, filters, rules.due_soon.max_listed)
+        out += _due_soon(con, filters, rules.due_soon.max_listed, late_counts)
     if rules.satisfaction_below_target.enabled:
         out += _satisfaction(con, filters, rules.satisfaction_below_target.min_answers)
     if rules.online_below_target.enabled:
@@ -62,16 +63,19 @@ def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules
     return out
 
 
-def _overdue(con, filters: Filters, above: int) -> list[Alert]:
+def _overdue(con, filters: Filters, above: int, late_counts: pl.DataFrame | None) -> list[Alert]:
     # The late page's per-unit counts within the filters (its ranking is province-wide, cut to the viewer).
-    units = late.overdue_by_unit(con, filters).filter(pl.col("overdue") > above).sort(
-        ["overdue", "unit_name"], descending=[True, False])
+    per_unit = (late.overdue_by_unit(con, filters) if late_counts is None else
+                late.breakdown_of(late_counts, "unit", limit=100_000).select(
+                    pl.col("group_key").alias("unit_code"), pl.col("group_name").alias("unit_name"), "overdue"))
+    units = per_unit.filter(pl.col("overdue") > above).sort(["overdue", "unit_name"], descending=[True, False])
     return [Alert("overdue_at_unit", r["unit_code"], r["unit_name"], r["overdue"])
             for r in units.iter_rows(named=True)]
 
 
-def _due_soon(con, filters: Filters, listed: int) -> list[Alert]:
-    count = late.late_count(con, filters, kind="due_soon")
+def _due_soon(con, filters: Filters, listed: int, late_counts: pl.DataFrame | None) -> list[Alert]:
+    count = (late.late_count(con, filters, kind="due_soon") if late_counts is None
+             else late.late_count_of(late_counts, "due_soon"))
     if not count:
         return []
     rows = late.late_list(con, filters, kind="due_soon", sort="due", limit=listed, brief=True)

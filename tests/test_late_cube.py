@@ -216,3 +216,18 @@ def test_the_list_as_every_dossier_read_sorted_once(con, units, field, sort):
             assert brief.rows() == full.select(late.BRIEF_COLUMNS).rows(), (kind, sort, filters)
             if kind == "late" and sort == "days_late" and filters.scope.unit_codes is None:
                 assert late.late_list(con, filters, kind, "", sort, None).height == late.late_count(con, filters)
+
+
+def test_alerts_from_the_pages_counts_as_counted_alone(con, units, field):
+    """The briefing hands the alerts its late and Form 06 counts: the same alerts as counted alone."""
+    from queries import alerts, volumes
+
+    for filters in all_filters(units, field):
+        alone = alerts.evaluate(con, filters)
+        handed = alerts.evaluate(con, filters, None, volumes.cube(con, filters), late.cube(con, filters))
+        assert [(a.rule, a.unit_code, a.count, a.rate) for a in handed] == \
+            [(a.rule, a.unit_code, a.count, a.rate) for a in alone], filters
+        for a, b in zip(alone, handed):
+            assert (a.dossiers is None) == (b.dossiers is None)
+            if a.dossiers is not None:
+                assert a.dossiers.rows() == b.dossiers.rows()

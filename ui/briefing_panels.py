@@ -18,9 +18,11 @@ from ui.plan_view import headline
 from ui.session import current_viewer
 
 
-def briefing_extras(con, view: View, counts: pl.DataFrame | None = None) -> None:
-    """Everything this module adds, in page order (`counts`: the period's queries.volumes.cube)."""
-    alerts_panel(view, counts)
+def briefing_extras(con, view: View, counts: pl.DataFrame | None = None,
+                    late_counts: pl.DataFrame | None = None) -> None:
+    """Everything this module adds, in page order (`counts`, `late_counts`: the period's
+    queries.volumes.cube and queries.late.cube, which the page has read)."""
+    alerts_panel(view, counts, late_counts)
     plan_line(view)
     document_buttons(con, view)
 
@@ -28,9 +30,9 @@ def briefing_extras(con, view: View, counts: pl.DataFrame | None = None) -> None
 SHOWN_PER_GROUP = 5  # the panel is read in a meeting: the first few of each kind, the rest on request
 
 
-def alerts_panel(view: View, counts: pl.DataFrame | None = None) -> None:
+def alerts_panel(view: View, counts: pl.DataFrame | None = None, late_counts: pl.DataFrame | None = None) -> None:
     """Collapsed under a one-line count per kind; each kind lists its first few, the rest behind a toggle."""
-    alerts = cached(evaluate, view.filters, None, counts)
+    alerts = cached(evaluate, view.filters, None, counts, late_counts)
     groups = grouped(alerts)
     label = ("Cần xử lý: " + " · ".join(f"{title.lower()} ({_size(items)})" for title, items in groups)
              if groups else "Cần xử lý: không có việc nào")
