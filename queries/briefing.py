@@ -191,8 +191,6 @@ def actions(con: duckdb.DuckDBPyConnection, filters: Filters, summary: late.Late
             units: int = 3, officers: int = 2) -> Actions:
     """The late page's summary (`summary`, when the caller has it from `late.cube`, else counted) and,
     per kind, the units (and officers) with most such dossiers."""
-    def holders(kind: str) -> pl.DataFrame:
-        return late.who_holds(con, filters, kind, units=units, officers=officers)
-
-    return Actions(summary or late.summary(con, filters), holders("overdue"), holders("no_apology"), holders("due_soon"),
+    holders = late.who_holds_all(con, filters, late.ACTION_KINDS, units=units, officers=officers)
+    return Actions(summary or late.summary(con, filters), holders["overdue"], holders["no_apology"], holders["due_soon"],
                    late.due_soon_until(con, filters), settings().late.due_soon_working_days)

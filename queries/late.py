@@ -448,40 +448,60 @@ def who_holds(con: duckdb.DuckDBPyConnection, filters: Filters, kind: str, units
     most_days_late (overdue and no_apology: the longest wait in working days, else null),
     officer_name ('Chưa rõ cán bộ' when the export had none), officer_dossiers, officer_rank,
     officers_in_unit."""
-    if kind not in ACTION_KINDS:
-        raise KeyError(kind)
-    condition = LIST_KINDS[kind][1]
+    return who_holds_all(con, filters, (kind,), units, officers)[kind]
+
+
+def who_holds_all(con: duckdb.DuckDBPyConnection, filters: Filters, kinds: tuple[str, ...] = ACTION_KINDS,
+                  units: int = 3, officers: int = 2) -> dict[str, pl.DataFrame]:
+    """`who_holds` for each of `kinds` (ACTION_KINDS), from one read of the dossiers they concern: a
+    dossier overdue without an apology counts under both kinds (the briefing's three kinds were three
+    reads of the open and late dossiers)."""
+    for kind in kinds:
+        if kind not in ACTION_KINDS:
+            raise KeyError(kind)
+    tags = ", ".join(f"CASE WHEN {LIST_KINDS[kind][1]} THEN '{kind}' END" for kind in kinds)
     sql = _sql(f"""
-        , per_officer AS (
-            SELECT l.unit_code, coalesce(nullif(trim(l.officer_name), ''), $unknown) AS officer_name,
-                   count(*) AS officer_dossiers, max(l.days_late) AS most_days_late
-            FROM late l WHERE {condition}
+        , tagged AS (
+            SELECT l.unit_code, l.officer_name, l.days_late, unnest([{tags}]) AS kind
+            FROM late l WHERE {" OR ".join(f"({LIST_KINDS[kind][1]})" for kind in kinds)}
+        ), per_officer AS (
+            SELECT t.kind, t.unit_code, coalesce(nullif(trim(t.officer_name), ''), $unknown) AS officer_name,
+                   count(*) AS officer_dossiers, max(t.days_late) AS most_days_late
+            FROM tagged t WHERE t.kind IS NOT NULL
             GROUP BY ALL
         ), per_unit AS (
-            SELECT p.unit_code, coalesce(any_value(u.unit_name), p.unit_code) AS unit_name,
+            SELECT p.kind, p.unit_code, coalesce(any_value(u.unit_name), p.unit_code) AS unit_name,
                    sum(p.officer_dossiers) AS unit_dossiers, max(p.most_days_late) AS most_days_late,
                    count(*) AS officers_in_unit
             FROM per_officer p LEFT JOIN units u USING (unit_code)
-            GROUP BY p.unit_code
+            GROUP BY p.kind, p.unit_code
         ), ranked AS (
-            SELECT *, row_number() OVER (ORDER BY unit_dossiers DESC, most_days_late DESC NULLS LAST, unit_name)
+            SELECT *, row_number() OVER (PARTITION BY kind
+                                         ORDER BY unit_dossiers DESC, most_days_late DESC NULLS LAST, unit_name)
                           AS unit_rank,
-                   count(*) OVER () AS units_with
+                   count(*) OVER (PARTITION BY kind) AS units_with
             FROM per_unit
         )
-        SELECT r.unit_code, r.unit_name, r.unit_dossiers, r.unit_rank, r.units_with, r.most_days_late,
+        SELECT r.kind, r.unit_code, r.unit_name, r.unit_dossiers, r.unit_rank, r.units_with, r.most_days_late,
                p.officer_name, p.officer_dossiers,
-               row_number() OVER (PARTITION BY r.unit_code ORDER BY p.officer_dossiers DESC, p.officer_name)
+               row_number() OVER (PARTITION BY r.kind, r.unit_code ORDER BY p.officer_dossiers DESC, p.officer_name)
                    AS officer_rank,
                r.officers_in_unit
-        FROM ranked r JOIN per_officer p USING (unit_code)
+        FROM ranked r JOIN per_officer p USING (kind, unit_code)
         WHERE r.unit_rank <= $units
         QUALIFY officer_rank <= $officers
-        ORDER BY r.unit_rank, officer_rank
-    """, rows=_rows_for(kind))
+        ORDER BY r.kind, r.unit_rank, officer_rank
+    """, rows="late" if any(_rows_for(kind) == "late" for kind in kinds) else "open")
     result = frame(con, sql, _params(con, filters, unknown=UNKNOWN_OFFICER, units=units, officers=officers))
-    return _counts(result, "unit_dossiers", "unit_rank", "units_with", "most_days_late", "officer_dossiers",
-                   "officer_rank", "officers_in_unit")
+    if result.height == 0:
+        return {kind: pl.DataFrame(schema=_HOLDERS_SCHEMA) for kind in kinds}
+    result = _counts(result, *(c for c, t in _HOLDERS_SCHEMA.items() if t == pl.Int64))
+    return {kind: result.filter(pl.col("kind") == kind).select(list(_HOLDERS_SCHEMA)) for kind in kinds}
+
+
+_HOLDERS_SCHEMA = {"unit_code": pl.String, "unit_name": pl.String, "unit_dossiers": pl.Int64, "unit_rank": pl.Int64,
+                   "units_with": pl.Int64, "most_days_late": pl.Int64, "officer_name": pl.String,
+                   "officer_dossiers": pl.Int64, "officer_rank": pl.Int64, "officers_in_unit": pl.Int64}
 
 
 def due_soon_until(con: duckdb.DuckDBPyConnection, filters: Filters) -> date | None:

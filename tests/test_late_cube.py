@@ -231,3 +231,18 @@ def test_alerts_from_the_pages_counts_as_counted_alone(con, units, field):
             assert (a.dossiers is None) == (b.dossiers is None)
             if a.dossiers is not None:
                 assert a.dossiers.rows() == b.dossiers.rows()
+
+
+def test_holders_of_the_three_kinds_read_together_as_each_alone(con, units, field):
+    """The briefing's units and officers holding overdue, unapologised and due-soon dossiers, read in
+    one statement, equal each kind read alone (overdue and due soon alone read the open dossiers only),
+    and each unit's count is its count of the kind's list."""
+    for filters in all_filters(units, field)[::2]:
+        together = late.who_holds_all(con, filters, late.ACTION_KINDS, units=100, officers=100)
+        rows = rows_of(con, filters)
+        for kind, flag in (("overdue", "overdue"), ("no_apology", "without_apology"), ("due_soon", "due_soon")):
+            alone = late.who_holds(con, filters, kind, units=100, officers=100)
+            assert together[kind].rows() == alone.rows(), (kind, filters)
+            per_unit = dict(together[kind].select("unit_code", "unit_dossiers").unique().rows())
+            want = dict(rows.filter(pl.col(flag)).group_by("unit_code").len().rows())
+            assert per_unit == want, (kind, filters)
