@@ -9,7 +9,7 @@
 Each load runs in its own process (`load_files`, timed inside it; peak memory from wait4).
 
     .venv/bin/python bench/bench_load.py [--rows 1000000] [--base 5000000] [--small 1000] [--out bench/out]
-                                         [--fresh] [--skip-files] [--skip-incremental] [--profile]
+                                         [--fresh] [--skip-files] [--skip-incremental] [--profile] [--floor]
 
 Not a test: figures depend on the machine; the ratios are what to compare between runs.
 """
@@ -135,6 +135,32 @@ def profile_load(path: Path, out: Path) -> None:
                    cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
+def floor(path: Path, out: Path) -> None:
+    """What DuckDB alone costs for the CSV, against the bare read of the same run: the read written to a
+    database file, and that with an md5 of every row (the load hashes each row: a reloaded export
+    changes nothing, and only changed dossiers are rewritten). A design of the load cannot go below
+    these; the 2× target is measured against the first."""
+    target = out / "bench_floor.duckdb"
+    read = "SELECT * FROM read_csv($p, all_varchar = true, header = true)"
+    steps = (("bare read, in memory", ":memory:", f"CREATE TABLE t AS {read}"),
+             ("the read written to a file", str(target), f"CREATE TABLE t AS {read}"),
+             ("+ an md5 of every row", str(target),
+              f"CREATE TABLE t AS SELECT *, md5(concat_ws('|', COLUMNS(*))) AS row_hash FROM ({read})"))
+    print(f"\nFloor: DuckDB alone on {path.name}")
+    bare = None
+    for label, where, sql in steps:
+        target.unlink(missing_ok=True)
+        con = duckdb.connect(where)
+        start = time.perf_counter()
+        con.execute(sql, {"p": str(path)})
+        con.execute("CHECKPOINT")
+        seconds = time.perf_counter() - start
+        con.close()
+        bare = bare or seconds
+        print(f"  {label:<28}{seconds:>7.2f} s  {seconds / bare:>5.2f}× the bare read")
+    target.unlink(missing_ok=True)
+
+
 def fresh_db(path: Path) -> Path:
     for stale in (path, standby_path(path), Path(str(path) + ".wal")):
         stale.unlink(missing_ok=True)
@@ -191,6 +217,8 @@ def main() -> None:
     parser.add_argument("--skip-files", action="store_true", help="only the weekly load")
     parser.add_argument("--skip-incremental", action="store_true", help="only the xlsx and CSV loads")
     parser.add_argument("--profile", action="store_true", help="then the stages of one more CSV load")
+    parser.add_argument("--floor", action="store_true",
+                        help="then DuckDB alone on the CSV: read to a file, and with an md5 per row")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.fresh:
@@ -214,6 +242,8 @@ def main() -> None:
               f"incremental / empty {weekly['base'] / weekly['empty']:.2f}× (target 3×)")
     if args.profile:
         profile_load(make_files(args.rows, args.out, False)[1], args.out)
+    if args.floor:
+        floor(make_files(args.rows, args.out, False)[1], args.out)
     shutil.rmtree(args.out / "empty.duckdb.tmp", ignore_errors=True)
 
 
