@@ -15,7 +15,8 @@ from core.settings import settings
 from queries import late
 from queries.connection import frame
 from queries.filters import SCOPE_SQL, SELECTION_SQL, Filters, Scope
-from tests.test_query_rewrites import PERIODS, TODAY, selections
+# The demo province and the cases (periods × scopes × selections) the other rewrites are checked on.
+from tests.test_query_rewrites import TODAY, all_filters, con, field, units  # noqa: F401 (fixtures)
 
 # Every dossier of the viewer's selection with the rules applied to it, from the mart's columns.
 FLAGS_SQL = f"""
@@ -40,29 +41,6 @@ FLAGS_SQL = f"""
            CASE WHEN resolved_late THEN late_working_days WHEN overdue THEN late_seq - due_wd_seq END AS days_late
     FROM rows
 """
-
-
-@pytest.fixture(scope="module")
-def con(demo_db) -> duckdb.DuckDBPyConnection:
-    with duckdb.connect(str(demo_db), read_only=True) as connection:
-        yield connection
-
-
-@pytest.fixture(scope="module")
-def units(con) -> list[str]:
-    busy = [r[0] for r in con.execute("SELECT unit_code FROM dossiers GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3")
-            .fetchall()]
-    return busy + ["00000"]  # and a unit with no dossier
-
-
-@pytest.fixture(scope="module")
-def field(con) -> str:
-    return con.execute("SELECT field_code FROM dossiers GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
-
-
-def all_filters(units, field) -> list[Filters]:
-    return [Filters(scope, start, end, sel_units, sel_fields, as_of=TODAY)
-            for start, end in PERIODS for scope, sel_units, sel_fields in selections(units, field)]
 
 
 def rows_of(con, filters: Filters) -> pl.DataFrame:
