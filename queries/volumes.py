@@ -159,26 +159,24 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str = "week"
     Columns: bucket_start, bucket_end, label, received, resolved, in_period (overlaps the period).
     """
     spec = GRAINS[grain]  # KeyError for anything outside the allowlist
+
+    def per_bucket(flag: str, day: str) -> str:
+        """Dossiers with `flag` per bucket of their `day`: per day first, then per bucket (cheaper than
+        date_trunc on every row)."""
+        return f"""
+            SELECT CAST(date_trunc('{spec.unit}', day) AS DATE) AS bucket_start, sum(n) AS n FROM (
+                SELECT d.{day} AS day, count(*) AS n
+                FROM dossiers d
+                WHERE d.{flag} AND d.{day} BETWEEN $window_start AND $end AND {SCOPE_SQL} AND {SELECTION_SQL}
+                GROUP BY d.{day})
+            GROUP BY ALL"""
+
     sql = f"""
         WITH buckets AS (
             SELECT CAST(b AS DATE) AS bucket_start
             FROM range($window_start::DATE, $end::DATE + 1, {spec.step_sql}) t(b)
-        ), received AS (  -- per day first, then per bucket: cheaper than date_trunc on every row
-            SELECT CAST(date_trunc('{spec.unit}', day) AS DATE) AS bucket_start, sum(n) AS n FROM (
-                SELECT d.received_date AS day, count(*) AS n
-                FROM dossiers d
-                WHERE d.is_received AND d.received_date BETWEEN $window_start AND $end
-                  AND {SCOPE_SQL} AND {SELECTION_SQL}
-                GROUP BY d.received_date)
-            GROUP BY ALL
-        ), resolved AS (
-            SELECT CAST(date_trunc('{spec.unit}', day) AS DATE) AS bucket_start, sum(n) AS n FROM (
-                SELECT d.finished_date AS day, count(*) AS n
-                FROM dossiers d
-                WHERE d.is_resolved AND d.finished_date BETWEEN $window_start AND $end
-                  AND {SCOPE_SQL} AND {SELECTION_SQL}
-                GROUP BY d.finished_date)
-            GROUP BY ALL
+        ), received AS ({per_bucket("is_received", "received_date")}
+        ), resolved AS ({per_bucket("is_resolved", "finished_date")}
         )
         SELECT b.bucket_start,
                least(CAST(b.bucket_start + {spec.step_sql} - INTERVAL 1 DAY AS DATE), $end::DATE) AS bucket_end,
