@@ -237,13 +237,10 @@ def cube(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.DataFrame:
     """, rows="late"), params)
     if resolved.height == 0 and late_open.height == 0:
         return pl.DataFrame(schema=_CUBE_SCHEMA)
-    keys = ["unit_code", "field_code"]
-    joined = (pl.DataFrame(schema=_CUBE_SCHEMA).select(*keys, "unit_name", "field_name")
-              .vstack(resolved.select(*keys, "unit_name", "field_name").cast(pl.String))
-              .vstack(late_open.select(*keys, "unit_name", "field_name").cast(pl.String))
-              .unique(keys, keep="first", maintain_order=True)
-              .join(resolved.select(*keys, "resolved"), on=keys, how="left", nulls_equal=True)
-              .join(late_open.drop("unit_name", "field_name"), on=keys, how="left", nulls_equal=True))
+    joined = (resolved.join(late_open, on=["unit_code", "field_code"], how="full", coalesce=True, nulls_equal=True,
+                            suffix="_late")
+              .with_columns(pl.coalesce("unit_name", "unit_name_late").alias("unit_name"),
+                            pl.coalesce("field_name", "field_name_late").alias("field_name")))
     return joined.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in CUBE_COUNTS).select(list(_CUBE_SCHEMA))
 
 
