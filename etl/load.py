@@ -54,8 +54,9 @@ from etl.schema import (
 from etl.sync import catch_up
 
 # 2: superseded-versions table, ratings, appraisal scores; 3: load_log.as_of_at; 4: the current version of a
-# dossier stored once, in mart_dossiers with its derived columns (stg_dossier_current became a view)
-SCHEMA_VERSION = "4"
+# dossier stored once, in mart_dossiers with its derived columns (stg_dossier_current became a view);
+# 5: no row_hash column in the dossier tables (the merge compares the columns themselves)
+SCHEMA_VERSION = "5"
 MARTS_VERSION = marts.MARTS_VERSION
 Progress = Callable[[str], None]
 
@@ -477,14 +478,13 @@ def _close_part(con, part: _Part | None, held: list[RawTable], ctx: Context, pat
 
 
 def _stage_dossiers(con, staged: str, rows: pl.DataFrame, load_id: int, table: RawTable) -> None:
-    """A chunk's normalized dossiers, typed and hashed (row_hash), into the file's staging table."""
+    """A chunk's normalized dossiers, typed, into the file's staging table."""
     incoming = rows.drop("_row").with_columns(
         load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
     )
     # Arrow's string views: no copy of the text on the way (the default, large strings, copies it).
     con.register("incoming_frame", incoming.to_arrow(compat_level=pl.CompatLevel.newest()))
-    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.name != "row_hash"
-                       else f"{_hash_expr(BUSINESS_COLUMNS)} AS row_hash" for c in DOSSIER_COLUMNS)
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in DOSSIER_COLUMNS)
     con.execute(f"INSERT INTO {staged} SELECT {select} FROM incoming_frame")
     con.unregister("incoming_frame")
 
@@ -713,10 +713,13 @@ _FIRST_DAY = ("least(CAST(received_at AS DATE), CAST(submitted_at AS DATE), CAST
 
 
 _RESOLVED = "(coalesce(CAST({t}.status_code AS INTEGER), 0) IN (9, 10) AND {t}.finished_at IS NOT NULL)"
+# An incoming row repeats the stored version when every business column is equal (nulls equal): the
+# comparison is made only for the dossiers already stored, so a load costs no hash of every row.
+_SAME = "(" + " AND ".join(f"c.{c} IS NOT DISTINCT FROM i.{c}" for c in BUSINESS_COLUMNS) + ")"
 
 
 def _merge_dossiers(con, incoming: str, load_id: int, table: RawTable, as_of: datetime) -> Merged:
-    """Merge a file's dossiers (typed and hashed in the table `incoming`) so that the result does
+    """Merge a file's dossiers (typed in the table `incoming`) so that the result does
     not depend on the order files are loaded in.
 
     Per dossier the current version is the one from the file with the latest as-of
@@ -740,7 +743,7 @@ def _merge_dossiers(con, incoming: str, load_id: int, table: RawTable, as_of: da
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE decided AS
         WITH pairs AS (
-            SELECT i.dossier_code, i.source_row AS row_in, c.row_hash IS NOT DISTINCT FROM i.row_hash AS same,
+            SELECT i.dossier_code, i.source_row AS row_in, {_SAME} AS same,
                    {_RESOLVED.format(t="i")} AS resolved_in, {_RESOLVED.format(t="c")} AS resolved_stored,
                    c.load_id AS stored_load, c.source_file AS stored_file, c.finished_at AS stored_finished,
                    i.finished_at AS finished_in, g.as_of_at AS stored_as_of,
@@ -980,13 +983,19 @@ def _migrate(con) -> bool:
     as_of_source (see `_fill_as_of`). Version 4 keeps the current versions once, in mart_dossiers
     with their derived columns, instead of a table stg_dossier_current plus a copy in the mart:
     the stored columns move over and the derived ones are recomputed by the load's mart step.
+    Version 5 drops the md5 `row_hash` of the dossier tables: the merge compares the business
+    columns of the dossiers already stored instead (no hash of every row loaded, and about a
+    quarter of the database file less); no figure depends on it, so nothing is recomputed.
     Tables added since (ratings, appraisal scores) are created empty by the DDL that follows.
     True when stored tables were rewritten."""
     migrated = False
     if _has_table(con, "stg_dossier_versions"):
         migrated = True
+        # a version is the row a load read: its load and its place in the file
         con.execute("CREATE TABLE stg_dossier_superseded AS SELECT v.* FROM stg_dossier_versions v "
-                    "ANTI JOIN stg_dossier_current c USING (dossier_code, load_id, row_hash)")
+                    "ANTI JOIN stg_dossier_current c ON c.dossier_code = v.dossier_code AND c.load_id = v.load_id "
+                    "AND c.source_sheet IS NOT DISTINCT FROM v.source_sheet "
+                    "AND c.source_row IS NOT DISTINCT FROM v.source_row")
         con.execute("DROP TABLE stg_dossier_versions")
     have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'load_log'")
             .fetchall()}
@@ -1000,9 +1009,14 @@ def _migrate(con) -> bool:
         migrated = True
         con.execute("DROP TABLE IF EXISTS mart_dossiers")
         con.execute(MART_DOSSIERS.ddl())
-        con.execute("INSERT INTO mart_dossiers BY NAME SELECT * FROM stg_dossier_current")
+        stored = ", ".join(c.name for c in DOSSIER_COLUMNS)
+        con.execute(f"INSERT INTO mart_dossiers ({stored}) SELECT {stored} FROM stg_dossier_current")
         con.execute("DROP TABLE stg_dossier_current")
         con.execute("DELETE FROM meta WHERE key = 'marts_rules'")  # derived columns: none yet, all recomputed
+    for table in ("mart_dossiers", "stg_dossier_superseded"):
+        if con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = $t AND column_name = 'row_hash' "
+                       "AND database_name = current_database()", {"t": table}).fetchall()[0][0]:
+            con.execute(f"ALTER TABLE {table} DROP COLUMN row_hash")
     return migrated
 
 

@@ -66,7 +66,6 @@ DOSSIER_COLUMNS = (
     C("is_synced", "BOOLEAN", "Synchronised to the national portal", "Đã đồng bộ"),
     C("processing_days", "DOUBLE", "Legal processing time in days when known", "Thời hạn giải quyết (ngày)"),
     C("rating_code", "TINYINT", "Per-dossier rating: 3 very satisfied, 2 satisfied, 1 not satisfied", "Đánh giá"),
-    C("row_hash", "VARCHAR", "md5 of the business columns, to tell an update from a repeat", "Mã băm dòng"),
     C("load_id", "INTEGER", "Load that wrote this version; see `load_log`", "Lần nạp"),
     C("source_file", "VARCHAR", "File the version came from", "Tệp nguồn"),
     C("source_sheet", "VARCHAR", "Sheet in that file", "Trang tính"),
@@ -76,7 +75,7 @@ DOSSIER_COLUMNS = (
 # the Parquet copy unless asked for (etl/parquet.py).
 PERSONAL_COLUMNS = frozenset({"applicant_name", "applicant_address", "applicant_phone", "applicant_id_number"})
 BUSINESS_COLUMNS = tuple(c.name for c in DOSSIER_COLUMNS if c.name not in
-                         {"row_hash", "load_id", "source_file", "source_sheet", "source_row"})
+                         {"load_id", "source_file", "source_sheet", "source_row"})
 
 LOAD_LOG = Table("load_log", "One row per file loaded (or skipped as already loaded).", (
     C("load_id", "INTEGER", "Sequence number of the load", "Lần nạp"),

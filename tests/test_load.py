@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 from fixtures_exports import (
+    DEFAULT_KEYS,
     QUESTIONS,
     TITLES,
     Group,
@@ -310,6 +311,63 @@ def test_later_export_updates_and_keeps_history(tmp_db, exports_dir):
         ("U1", 1, 4), ("U1", 2, 10), ("U2", 2, 10), ("U3", 2, 4)]
     assert rows(tmp_db, "SELECT load_id, as_of_at, as_of_source FROM load_log ORDER BY load_id") == [
         (1, D(2026, 2, 5, 23, 59, 59), "title"), (2, D(2026, 2, 9, 8), "rows")]
+
+
+_KEYS = DEFAULT_KEYS + ("requested", "applicant", "note")
+_U1 = dossier("U1", TK, "02/02/2026 08:00:00", "04/02/2026 17:00:00", None, "Đang xử lý", channel="Trực tiếp",
+              requested=None, applicant="Nguyễn Văn An", note="Hẹn trả tại bộ phận một cửa")
+_U2 = dossier("U2", HV, "03/02/2026 08:00:00", "05/02/2026 17:00:00", "04/02/2026 10:00:00", "Đã trả kết quả",
+              channel="Trực tiếp", requested=None, applicant="Lê Thị Bình", note=None)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("note", "Chờ bổ sung giấy tờ"), ("note", None), ("applicant", "Nguyễn Văn Ân"), ("channel", "Trực tuyến"),
+    ("requested", "03/02/2026 09:00:00"), ("due", "05/02/2026 17:00:00"), ("received", "02/02/2026 08:01:00"),
+])
+def test_a_dossier_differing_in_one_column_is_updated_and_an_identical_one_is_not(tmp_db, exports_dir, key, value):
+    """A later export (another file, so not skipped whole) where U1 differs from what is stored in
+    one column only, a value changed or emptied: U1 is updated, its stored version moves to the
+    history; U2, the same in every column, is unchanged and no version of it is added."""
+    first, later = exports_dir / "dau.csv", exports_dir / "sau.csv"
+    write_dossier_csv(first, [_U1, _U2], keys=_KEYS)
+    write_dossier_csv(later, [{**_U1, key: value}, _U2], keys=_KEYS)
+    [r1] = load_files([first], tmp_db)
+    [r2] = load_files([later], tmp_db)
+    assert (r1.rows_new, r1.rows_updated, r1.rows_unchanged) == (2, 0, 0)
+    assert (r2.rows_new, r2.rows_updated, r2.rows_unchanged) == (0, 1, 1), r2.summary()
+    assert rows(tmp_db, "SELECT dossier_code, load_id FROM stg_dossier_superseded") == [("U1", 1)]
+    assert rows(tmp_db, "SELECT dossier_code, load_id, source_file FROM dossiers ORDER BY 1") == [
+        ("U1", 2, "sau.csv"), ("U2", 2, "sau.csv")]
+
+
+def test_a_database_from_schema_version_4_loses_its_row_hash_and_nothing_else(tmp_db, exports_dir):
+    """Version 4 kept an md5 row_hash in mart_dossiers and stg_dossier_superseded. The next load
+    drops the column; the stored dossiers, their history and every derived column stay as they were,
+    and the load still tells a repeat from an update."""
+    first, changed, later = exports_dir / "dau.csv", exports_dir / "doi.csv", exports_dir / "sau.csv"
+    write_dossier_csv(first, [_U1, _U2], keys=_KEYS)
+    write_dossier_csv(changed, [{**_U1, "note": "Chờ bổ sung giấy tờ"}, _U2], keys=_KEYS)
+    load_files([first, changed], tmp_db)
+    before = rows(tmp_db, "SELECT * FROM dossiers ORDER BY dossier_code")
+    history = rows(tmp_db, "SELECT * FROM stg_dossier_superseded ORDER BY dossier_code")
+    assert [(h[0], h[-4]) for h in history] == [("U1", 1)]  # U1's first version, replaced by load 2
+    with duckdb.connect(str(tmp_db)) as con:  # the way version 4 stored them
+        for table in ("mart_dossiers", "stg_dossier_superseded"):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN row_hash VARCHAR DEFAULT 'x'")
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    write_dossier_csv(later, [_U2, {**_U1, "note": "Chờ bổ sung giấy tờ"}], keys=_KEYS)  # other bytes, same rows
+    [report] = load_files([later], tmp_db)
+    assert (report.rows_new, report.rows_updated, report.rows_unchanged) == (0, 0, 2), report.summary()
+    assert rows(tmp_db, "SELECT count(*) FROM duckdb_columns() WHERE column_name = 'row_hash' "
+                        "AND table_name IN ('mart_dossiers', 'stg_dossier_superseded', 'dossiers')") == [(0,)]
+    # unchanged rows take the newest file as their provenance; nothing else moves
+    after = rows(tmp_db, "SELECT * EXCLUDE (load_id, source_file, source_row) FROM dossiers ORDER BY dossier_code")
+    assert len(after) == len(before) == 2
+    names = [r[0] for r in rows(tmp_db, "DESCRIBE dossiers")]
+    keep = [i for i, n in enumerate(names) if n not in ("load_id", "source_file", "source_row")]
+    assert [tuple(r[i] for i in keep) for r in before] == after
+    assert rows(tmp_db, "SELECT * FROM stg_dossier_superseded ORDER BY dossier_code") == history
+    assert rows(tmp_db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(etl.load.SCHEMA_VERSION,)]
 
 
 @pytest.mark.parametrize("keep", [True, False])

@@ -13,6 +13,7 @@ import pytest
 from etl.extract import RawTable
 from etl.load import file_as_of, load_files
 from etl.normalize import Normalized
+from etl.schema import BUSINESS_COLUMNS
 from queries.connection import open_database
 from queries.filters import Filters, Scope
 from queries.form06 import FORM_COLUMNS, form06
@@ -104,7 +105,8 @@ def _figures(db: Path) -> dict:
         form = {(r["level"], r["field_code"]): tuple(r[c] for c in COUNTS) for r in report.rows.iter_rows(named=True)}
         dossiers = pl.from_arrow(con.sql("SELECT * EXCLUDE (load_id) FROM dossiers ORDER BY dossier_code")
                                  .to_arrow_table())
-        versions = con.execute("SELECT DISTINCT dossier_code, row_hash FROM stg_dossier_versions ORDER BY 1, 2").fetchall()
+        versions = con.execute(f"SELECT DISTINCT {', '.join(BUSINESS_COLUMNS)} FROM stg_dossier_versions "
+                               "ORDER BY ALL").fetchall()
         warnings = con.execute(
             "SELECT l.file_name, r.dossier_code, r.reason_code, r.message FROM rejects r JOIN load_log l USING (load_id) "
             "WHERE r.severity = 'warning' ORDER BY 1, 2").fetchall()
