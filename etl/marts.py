@@ -91,6 +91,25 @@ def create_views(con) -> None:
                 "UNION ALL SELECT * FROM stg_dossier_current")
 
 
+# True when the loads after $m only added dossiers: no rating export loaded, every dossier file's rows
+# new (none updated, repeated, stale or kept: all of those count in rows_updated or rows_unchanged), and
+# no stored rating naming one of its dossiers. Then no row of the ratings mart concerned those
+# dossiers before (a dossier's own row 'hs:' + code exists only once it is stored), and the rows the
+# ratings mart gains are exactly those carrying a load id after $m. {p}: '' or an attached catalog
+# ('published.main.'), for the standby's catch-up (etl/sync.py).
+ONLY_NEW_DOSSIERS = """
+SELECT NOT EXISTS (SELECT 1 FROM {p}stg_ratings WHERE load_id > $m)
+   AND NOT EXISTS (SELECT 1 FROM {p}load_log WHERE load_id > $m AND kind = 'dossier'
+                   AND coalesce(rows_updated, 0) + coalesce(rows_unchanged, 0) > 0)
+   AND NOT EXISTS (SELECT 1 FROM {p}stg_ratings WHERE dossier_code IN
+                   (SELECT dossier_code FROM {p}mart_dossiers WHERE load_id > $m))
+"""
+
+
+def only_new_dossiers(con, load_id: int, catalog: str = "") -> bool:
+    return con.execute(ONLY_NEW_DOSSIERS.format(p=catalog), {"m": load_id}).fetchall()[0][0]
+
+
 def update_since(con, load_id: int) -> None:
     """The ratings mart for what loads after `load_id` touched. (Their dossiers' derived columns
     were written with the rows, by the merge.)
@@ -124,7 +143,8 @@ def update_since(con, load_id: int) -> None:
         # only one with its code), so the scan needs no list of codes
         codes = f"SELECT dossier_code FROM mart_dossiers WHERE load_id > {int(load_id)}"
         dossiers = f"d.load_id > {int(load_id)}"
-    if con.execute("SELECT count(*) FROM mart_ratings").fetchall()[0][0]:
+    # (only new dossiers: nothing to delete, and the scan of every row of the mart is spared)
+    if con.execute("SELECT count(*) FROM mart_ratings").fetchall()[0][0] and not only_new_dossiers(con, load_id):
         con.execute(f"DELETE FROM mart_ratings WHERE rating_key IN ({keys}) OR dossier_code IN ({codes})")
     con.execute("INSERT INTO mart_ratings BY NAME " + ratings_select(
         f"(r.rating_key IN ({keys}) OR r.dossier_code IN ({codes}))", dossiers))

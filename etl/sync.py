@@ -9,6 +9,7 @@ own version row, appraisal scores) and copied whole."""
 from __future__ import annotations
 
 from core.store import StandbyMismatch
+from etl.marts import only_new_dossiers
 
 # Tables replayed by key; the others are copied whole.
 REPLAYED = ("load_log", "rejects", "mart_dossiers", "stg_dossier_superseded", "mart_ratings", "stg_ratings",
@@ -64,7 +65,10 @@ def catch_up(con, source: str) -> None:
         raise StandbyMismatch(f"the standby's {mine} loads are not the published file's first {theirs}")
     for statement in _KEYS.format(p=p).split(";"):
         _run(con, statement, m)
+    only_new = only_new_dossiers(con, m, f"{p}.")
     for table, remove, insert in _REPLAY:
+        if table == "mart_ratings" and only_new:  # nothing of it to delete; what the load added carries its id
+            remove, insert = "FALSE", "load_id > $m"
         _run(con, f"DELETE FROM {table} WHERE {remove}", m)
         _run(con, f"INSERT INTO {table} SELECT * FROM {p}.{table} WHERE {insert or remove}", m)
     for table in ("sync_dossiers", "sync_stored", "sync_versions", "sync_rating_keys", "sync_rating_codes",

@@ -92,6 +92,11 @@ SEQUENCE = [
     ("khao_sat_2.csv", SURVEY_AGAIN),
     ("mo_lai.csv", _titled("28/10/2026", _dossier_rows("B", range(5), "finished")
                           + _dossier_rows("A", range(100, 104), "open"))),
+    # Only new dossiers, some with their own rating: the ratings mart gains their rows and loses none.
+    ("moi.csv", _titled("29/10/2026", _dossier_rows("D", range(8)))),
+    # Only a new dossier, but the one rating R2 named before it existed: R2's row is recomputed (linked).
+    ("moi_da_danh_gia.csv", _titled("29/10/2026", "ZZ-404,Hộ tịch,Phường Hải Châu,02/10/2026 08:00,04/10/2026,"
+                                                  "03/10/2026 10:00,03/10/2026 11:00,Đã trả kết quả,Trực tuyến,\n")),
 ]
 
 
@@ -186,6 +191,8 @@ def test_the_sequence_wrote_every_kind_of_row(sequence):
     assert reports["danh_gia_1.csv"].unlinked_ratings == 1
     # B0..B4 finished; A102 (finished in the base) shown open: kept resolved.
     assert (reports["mo_lai.csv"].rows_updated, reports["mo_lai.csv"].kept_resolved) == (5, 1)
+    for name, new in (("moi.csv", 8), ("moi_da_danh_gia.csv", 1)):
+        assert (reports[name].rows_new, reports[name].rows_updated, reports[name].rows_unchanged) == (new, 0, 0)
     con = open_database(sequence["db"])
     try:
         got = con.execute("""
@@ -193,12 +200,15 @@ def test_the_sequence_wrote_every_kind_of_row(sequence):
                    (SELECT count(*) FROM ratings WHERE source = 'rating_export'),
                    (SELECT count(*) FROM rating_criteria), (SELECT count(*) FROM survey_answers),
                    (SELECT list(source ORDER BY source) FROM ratings WHERE dossier_code = 'A0006'),
-                   (SELECT source_file FROM dossiers WHERE dossier_code = 'A0001')
+                   (SELECT source_file FROM dossiers WHERE dossier_code = 'A0001'),
+                   (SELECT list(is_linked) FROM ratings WHERE rating_id = 'R2'),
+                   (SELECT count(*) FROM ratings WHERE dossier_code LIKE 'D%')
         """).fetchall()[0]
     finally:
         con.close()
     # S2 answered again: its two answers replace its first one (S1, S2, S3: two each).
-    assert got == (8 + 8 + 5 + 1, 4, 8, 2 + 2 + 2, ["rating_export"], "lap_lai.csv")
+    # D0, D3, D6 finished: D0 and D6 rated (D3's rating cell is empty); R2 now names a stored dossier.
+    assert got == (8 + 8 + 5 + 1, 4, 8, 2 + 2 + 2, ["rating_export"], "lap_lai.csv", [True], 2)
 
 
 def test_marts_updated_per_load_equal_marts_rebuilt_whole(sequence):
