@@ -65,9 +65,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, filters: Filters, rules: AlertRules
 
 def _overdue(con, filters: Filters, above: int, late_counts: pl.DataFrame | None) -> list[Alert]:
     # The late page's per-unit counts within the filters (its ranking is province-wide, cut to the viewer).
-    per_unit = (late.overdue_by_unit(con, filters) if late_counts is None else
-                late.breakdown_of(late_counts, "unit", limit=100_000).select(
-                    pl.col("group_key").alias("unit_code"), pl.col("group_name").alias("unit_name"), "overdue"))
+    per_unit = (late.overdue_by_unit(con, filters) if late_counts is None
+                else late.overdue_by_unit_of(late_counts))
     units = per_unit.filter(pl.col("overdue") > above).sort(["overdue", "unit_name"], descending=[True, False])
     return [Alert("overdue_at_unit", r["unit_code"], r["unit_name"], r["overdue"])
             for r in units.iter_rows(named=True)]

@@ -425,8 +425,20 @@ def overdue_by_unit(con: duckdb.DuckDBPyConnection, filters: Filters) -> pl.Data
     """Per unit with a dossier overdue now (within the filters): unit_code, unit_name, overdue — the
     `overdue` column of `breakdown(by="unit")`, counted over the open dossiers only (nothing else
     can be overdue), not over every dossier finished in the period."""
-    every = _breakdown(con, filters, "unit", 100_000, "open")
-    return every.select(pl.col("group_key").alias("unit_code"), pl.col("group_name").alias("unit_name"), "overdue")
+    return _overdue_per_unit(_breakdown(con, filters, "unit", _EVERY_GROUP, "open"))
+
+
+def overdue_by_unit_of(cube_frame: pl.DataFrame) -> pl.DataFrame:
+    """`overdue_by_unit` from the filters' `cube` (the briefing page has read it)."""
+    return _overdue_per_unit(breakdown_of(cube_frame, "unit", _EVERY_GROUP))
+
+
+_EVERY_GROUP = 100_000  # a breakdown's limit that keeps every unit
+
+
+def _overdue_per_unit(breakdown_frame: pl.DataFrame) -> pl.DataFrame:
+    return breakdown_frame.select(pl.col("group_key").alias("unit_code"), pl.col("group_name").alias("unit_name"),
+                                  "overdue")
 
 
 # --- what to act on (the briefing) ----------------------------------------------------------------
