@@ -664,15 +664,16 @@ def _list_parts(con: duckdb.DuckDBPyConnection, body: str, kind: str, search: st
     the sort has a cut (`_CUTS`): the key of the list's limit-th dossier over the sort columns alone,
     then the list's columns of each part's dossiers at or before it."""
     parts = _LIST_PARTS[kind]
+    whole = [_sql(body, rows=part) for part in parts]
     if params.get("limit") is None or any((part, sort) not in _CUTS for part in parts):
-        return [frame(con, _sql(body, rows=part), params) for part in parts]
+        return [frame(con, sql, params) for sql in whole]
     key = LIST_SORTS[sort][1][0][0]
     kth = frame(con, _sql(f"""
         SELECT l.{key} AS cut_key FROM late l WHERE {_list_where(kind, search)}
         ORDER BY {order} LIMIT 1 OFFSET $limit - 1
     """, rows=_rows_for(kind)), params)
     if kth.height == 0 or kth["cut_key"][0] is None:  # fewer dossiers than the limit: read them whole
-        return [frame(con, _sql(body, rows=part), params) for part in parts]
+        return [frame(con, sql, params) for sql in whole]
     return [frame(con, _sql(body, rows=part, narrowed=f" AND {_CUTS[part, sort]}"), params | {"cut_key": kth["cut_key"][0]})
             for part in parts]
 
