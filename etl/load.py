@@ -768,20 +768,20 @@ def _merge_dossiers(con, incoming: str, load_id: int, table: RawTable, as_of: da
         SELECT *, CASE WHEN $protect AND resolved_in <> resolved_stored THEN resolved_in ELSE newer END AS wins
         FROM pairs
     """, {"load": load_id, "as_of": as_of, "protect": protect, **near})
-    # Only dossiers already stored are in `decided`: the others are new, and written as they are.
+    # Only dossiers already stored are in `decided` (the others are new, and written as they are).
     [(updated,)] = con.execute("SELECT count(*) FILTER (wins AND NOT same) FROM decided").fetchall()
     replaced = "SELECT dossier_code FROM decided WHERE wins AND NOT same"
-    mine = f"rowid BETWEEN $low AND $high AND dossier_code IN ({replaced})"  # the stored versions replaced
+    replaced_stored = f"rowid BETWEEN $low AND $high AND dossier_code IN ({replaced})"
     # the versions written and the versions they replace (a provenance change alone changes no figure)
     first = con.execute(f"""
         SELECT least((SELECT min({_FIRST_DAY}) FROM {incoming} WHERE dossier_code NOT IN
                           (SELECT dossier_code FROM decided WHERE NOT wins OR same)),
-                     (SELECT min({_FIRST_DAY}) FROM mart_dossiers WHERE {mine}))
+                     (SELECT min({_FIRST_DAY}) FROM mart_dossiers WHERE {replaced_stored}))
     """, near).fetchall()[0][0]
     if updated:
         con.execute(f"INSERT INTO stg_dossier_superseded ({col_list}) SELECT {col_list} FROM mart_dossiers "
-                    f"WHERE {mine}", near)
-        con.execute(f"DELETE FROM mart_dossiers WHERE {mine}", near)
+                    f"WHERE {replaced_stored}", near)
+        con.execute(f"DELETE FROM mart_dossiers WHERE {replaced_stored}", near)
     written = (f"(SELECT * FROM {incoming} WHERE dossier_code NOT IN "
                "(SELECT dossier_code FROM decided WHERE NOT wins OR same))")
     con.execute(f"INSERT INTO mart_dossiers BY NAME {marts.dossier_select(written)}")

@@ -118,7 +118,8 @@ def update_since(con, load_id: int) -> None:
     rating row ('hs:' + code) also on whether a rating export names that dossier. So the rows to
     recompute are those whose key is a rating loaded since, or whose dossier is one loaded since,
     or one such a rating names now or named before (A below); the same predicate picks the rows
-    to delete and the rows to insert, so the mart equals a full rebuild."""
+    to delete and the rows to insert, so the mart equals a full rebuild. After loads of only new
+    dossiers (ONLY_NEW_DOSSIERS) that predicate matches no stored row, and the delete is skipped."""
     con.execute("CREATE OR REPLACE TEMP TABLE touched_rating_keys AS "
                 "SELECT rating_key FROM stg_ratings WHERE load_id > $m", {"m": load_id})
     # Dossiers named by a rating loaded since, now or before (usually none: a dossier export only).
@@ -143,7 +144,6 @@ def update_since(con, load_id: int) -> None:
         # only one with its code), so the scan needs no list of codes
         codes = f"SELECT dossier_code FROM mart_dossiers WHERE load_id > {int(load_id)}"
         dossiers = f"d.load_id > {int(load_id)}"
-    # (only new dossiers: nothing to delete, and the scan of every row of the mart is spared)
     if con.execute("SELECT count(*) FROM mart_ratings").fetchall()[0][0] and not only_new_dossiers(con, load_id):
         con.execute(f"DELETE FROM mart_ratings WHERE rating_key IN ({keys}) OR dossier_code IN ({codes})")
     con.execute("INSERT INTO mart_ratings BY NAME " + ratings_select(
