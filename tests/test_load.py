@@ -556,6 +556,99 @@ def test_a_file_loaded_in_chunks_is_the_file_loaded_whole(tmp_path, monkeypatch)
     assert rows(db, "SELECT status_code, source_row FROM dossiers WHERE dossier_code = 'D1'") == [(10, 69)]
 
 
+def test_read_ahead_hands_over_every_item_in_order_and_the_error_where_it_happened():
+    from etl.load import read_ahead
+
+    assert list(read_ahead(iter(range(50)))) == list(range(50))
+
+    def failing():
+        yield from (1, 2)
+        raise ValueError("chunk 3 is unreadable")
+
+    got = []
+    with pytest.raises(ValueError, match="chunk 3"):
+        for item in read_ahead(failing()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_read_ahead_stops_its_reader_when_the_caller_stops():
+    """A caller that fails on the first chunk (a chunk that cannot be normalized) leaves no reader
+    running and the file closed: the source generator is closed, not left half-read."""
+    import threading
+    from contextlib import closing
+
+    from etl.load import read_ahead
+
+    produced, closed = [], []
+
+    def source():
+        try:
+            for i in range(1000):
+                produced.append(i)
+                yield i
+        finally:
+            closed.append(True)
+
+    with closing(read_ahead(source())) as items:
+        assert next(items) == 0
+    assert closed == [True] and len(produced) <= 3
+    assert not [t for t in threading.enumerate() if t.name == "cchc-read"]
+
+
+def test_a_chunk_that_fails_to_normalize_fails_the_file_and_writes_nothing(tmp_path, monkeypatch):
+    """Chunks are normalized two at a time in threads: an unforeseen error in one of them fails the
+    whole file with the usual report, the database keeps what it had, and no worker is left."""
+    import threading
+
+    first = tmp_path / "dau.csv"
+    write_dossier_csv(first, [dossier("A0001", TK, "03/02/2026 08:00:00", "05/02/2026 17:00:00", None,
+                                      "Đang xử lý")])
+    lines = [dossier(f"E{i:04d}", TK, "03/02/2026 08:00:00", "05/02/2026 17:00:00", None, "Đang xử lý")
+             for i in range(400)]
+    export = tmp_path / "dai.csv"
+    write_dossier_csv(export, lines)
+    db = tmp_path / "db" / "cchc.duckdb"
+    load_files([first], db)
+    monkeypatch.setattr(etl.extract, "CSV_CHUNK_BYTES", 4000)
+    normalize = etl.load.normalize_table
+
+    def fails_on_the_fourth(table, ctx):
+        if table.chunk == 3:
+            raise RuntimeError("hỏng ở khối thứ tư")
+        return normalize(table, ctx)
+
+    monkeypatch.setattr(etl.load, "normalize_table", fails_on_the_fourth)
+    [report] = load_files([export], db)
+    assert report.status == "failed" and "hỏng ở khối thứ tư" in report.error, report.summary()
+    assert "lỗi không lường trước khi đọc tệp" in report.error
+    assert rows(db, "SELECT dossier_code FROM dossiers") == [("A0001",)]
+    assert rows(db, "SELECT file_name FROM load_log") == [("dau.csv",)]
+    assert not [t for t in threading.enumerate() if t.name.startswith(("cchc-read", "cchc-normalize", "cchc-stage"))]
+    monkeypatch.setattr(etl.load, "normalize_table", normalize)
+    [again] = load_files([export], db)
+    assert again.status == "loaded" and again.rows_new == 400, again.summary()
+
+
+def test_a_csv_found_not_utf8_in_a_later_chunk_is_read_again_whole_as_windows_1258(tmp_path, monkeypatch):
+    """The chunks before the one that shows Windows-1258 are already normalized and staged (or
+    being so, in threads) when the reader finds out: the file starts over in that encoding with
+    nothing of the first attempt left, rows counted once."""
+    header = "MaHoSo,DonViXuLy,NgayTiepNhan,NgayHenTra,TrangThaiHoSoId,GhiChu\r\n"
+    row = "HS-{:05d},Xa Hoa Vang,02/02/2026 08:00,05/02/2026,4,{}\r\n"
+    plain = "".join(row.format(i, "x" * 40) for i in range(14_000))
+    path = tmp_path / "cuoi_tep_1258.csv"
+    path.write_bytes((header + plain).encode("ascii") + row.format(99_999, "Ghi chú").encode("cp1258"))
+    monkeypatch.setattr(etl.extract, "CSV_CHUNK_BYTES", 100_000)
+    assert len(list(etl.extract.iter_tables(path, encoding="cp1258"))) > 8
+    db = tmp_path / "db" / "cchc.duckdb"
+    [report] = load_files([path], db)
+    assert report.status == "loaded" and (report.rows_read, report.rows_new) == (14_001, 14_001), report.summary()
+    assert rows(db, "SELECT count(*), count(DISTINCT dossier_code) FROM dossiers") == [(14_001, 14_001)]
+    assert rows(db, "SELECT note FROM dossiers WHERE dossier_code = 'HS-99999'") == [("Ghi chú",)]
+    assert rows(db, "SELECT count(*) FROM rejects") == [(0,)]
+
+
 def test_a_long_load_reports_rows_per_second_and_time_left(tmp_path, monkeypatch):
     """Read in chunks, a file's progress says how many rows are read, how fast and how long is left;
     while its rows are written, how long it has been writing (every HEARTBEAT_SECONDS)."""
