@@ -45,7 +45,7 @@ log = audit_log.entries(datetime.combine(start, time.min), datetime.combine(end,
 rows = audit_rows(log, labels, role_labels(), unit_names)
 if not rows:
     st.info(f"Không có hoạt động nào từ {start:%d/%m/%Y} đến {end:%d/%m/%Y} với bộ lọc đang chọn. "
-            "Hãy mở rộng khoảng ngày hoặc bỏ bớt người dùng, hoạt động.", icon="ℹ️")
+            "Hãy mở rộng khoảng ngày hoặc bỏ bớt người dùng, hoạt động.", icon=":material/info:")
     st.stop()
 st.caption(f"{fmt.number(len(rows))} dòng, mới nhất ở trên." if len(rows) < 5000 else
            "5.000 dòng mới nhất: hãy thu hẹp khoảng ngày để xem các dòng cũ hơn.")

@@ -26,7 +26,7 @@ before = briefing.kpis_of(counted_before, cached(satisfaction.survey_rate, previ
 year_ago = briefing.kpis_of(counted_year_ago, cached(satisfaction.survey_rate, last_year.filters))
 if now.received == 0 and now.resolved == 0 and now.pending_overdue == 0:
     st.info(f"Không có hồ sơ nào trong kỳ đang xem ({period.label()}) với bộ lọc đang chọn. Hãy chọn kỳ khác "
-            "(ví dụ tuần trước) hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon="ℹ️")
+            "(ví dụ tuần trước) hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon=":material/info:")
     st.stop()
 
 # The late page's counts per unit × field (late.cube), read once for the cards and the attention table.

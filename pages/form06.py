@@ -18,14 +18,14 @@ if view.period.kind not in ("report_month", "report_quarter", "report_year", "cu
 report = cached(form06, view.filters)
 if report.rows.height == 0:
     st.info("Không có hồ sơ nào trong kỳ với bộ lọc đang chọn. Hãy chọn kỳ khác hoặc bỏ bớt đơn vị, lĩnh vực.",
-            icon="ℹ️")
+            icon=":material/info:")
     st.stop()
 
 bad = unbalanced_names(report)
 if bad:
     st.warning("Số liệu không cân đối (nhận giải quyết ≠ đã giải quyết + đang giải quyết + rút/dừng/không tiếp "
                f"nhận) ở: {', '.join(bad)}. Kiểm tra dữ liệu của đơn vị (ngày có kết quả trước ngày tiếp nhận…).",
-               icon="⚠️")
+               icon=":material/warning:")
 else:
     st.caption("Các cột cộng đúng và cân đối ở mọi dòng: nhận giải quyết (3) = đã giải quyết (7) + đang giải quyết "
                "(11) + rút, dừng xử lý, không tiếp nhận (14). Cột (14) không thuộc biểu, đặt bên cạnh để kiểm tra.")

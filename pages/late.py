@@ -28,7 +28,7 @@ def open_detail(code: str, table_key: str | None = None) -> None:
     with st.container(border=True):
         if detail is None:
             st.warning(f"Không tìm thấy hồ sơ «{code}» trong dữ liệu bạn được xem. Kiểm tra lại mã hồ sơ trong "
-                       "đường liên kết, hoặc chọn hồ sơ trong danh sách bên dưới.", icon="🔎")
+                       "đường liên kết, hoặc chọn hồ sơ trong danh sách bên dưới.", icon=":material/search:")
         else:
             view_ui.show_detail(detail, personal)
         if st.button("Đóng hồ sơ", icon=":material/close:", key=f"close_{code}"):
@@ -57,7 +57,7 @@ s = late.summary_of(counts, late.as_of_day(filters))
 view_ui.kpi_cards(s, period)
 if s.resolved == 0 and s.overdue == 0 and s.due_soon == 0:
     st.info(f"Không có hồ sơ nào đã giải quyết trong kỳ ({period.label()}), đang quá hạn hay sắp đến hạn với đơn vị, "
-            "lĩnh vực đang chọn. Hãy chọn kỳ khác hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon="ℹ️")
+            "lĩnh vực đang chọn. Hãy chọn kỳ khác hoặc bỏ bớt đơn vị, lĩnh vực ở thanh bên.", icon=":material/info:")
     st.stop()
 
 left, right = st.columns(2)
@@ -96,7 +96,7 @@ audit("view_late_list", unit_codes=filters.unit_codes or None, period=period.lab
 if total == 0:
     st.info(("Không có hồ sơ nào khớp với «" + search + "» trong danh sách này. Kiểm tra lại mã hoặc tên, hoặc chọn "
              "«Trễ hạn và quá hạn» ở ô Hiển thị.") if search else
-            "Danh sách này không có hồ sơ nào với bộ lọc đang chọn.", icon="ℹ️")
+            "Danh sách này không có hồ sơ nào với bộ lọc đang chọn.", icon=":material/info:")
 else:
     note = (f"Hiển thị {fmt.number(rows.height)} hồ sơ đầu trong {fmt.number(total)}, tải xuống để xem đủ."
             if total > rows.height else f"{fmt.number(total)} hồ sơ.")

@@ -16,7 +16,7 @@ st.title("Kế hoạch cải cách hành chính")
 years = cached(plan_years, scope)
 if not years:
     st.info("Chưa nhập kế hoạch CCHC. Nhập bảng kế hoạch của năm (cột Nhiệm vụ, Đơn vị chủ trì, Thời hạn, Tình "
-            "trạng, Ngày hoàn thành): `python -m etl plan ke_hoach_2026.xlsx --year 2026`.", icon="ℹ️")
+            "trạng, Ngày hoàn thành): `python -m etl plan ke_hoach_2026.xlsx --year 2026`.", icon=":material/info:")
     st.stop()
 year = st.selectbox("Năm", years, key="plan_year")
 summary = cached(plan_summary, scope, year, today())

@@ -47,12 +47,12 @@ st.caption(f"{period_title(period)}: từ ngày {fmt.day(period.start)} đến n
 if group_ranked == 0:
     st.info(f"Không có đơn vị nào thuộc nhóm «{GROUPS[group][0]}» có số liệu trong {period_title(period)} để xếp "
             "hạng. Hãy chọn kỳ khác (dữ liệu xem ở trang «Tổng quan dữ liệu»), nhóm đơn vị khác, hoặc nhập điểm "
-            "thẩm định cho kỳ này ở mục «Nhập điểm thẩm định» bên dưới.", icon="ℹ️")
+            "thẩm định cho kỳ này ở mục «Nhập điểm thẩm định» bên dưới.", icon=":material/info:")
 
 if scheme.appraised and rank.appraisals_loaded == 0:
     st.warning(f"Chưa nhập điểm thẩm định của kỳ {period_title(period)} cho bộ tiêu chí này: "
                f"{len(scheme.appraised)} tiêu chí thẩm định đang «không có dữ liệu» và "
-               f"{MISSING[scheme.missing]}. Nhập điểm ở mục «Nhập điểm thẩm định» cuối trang.", icon="⚠️")
+               f"{MISSING[scheme.missing]}. Nhập điểm ở mục «Nhập điểm thẩm định» cuối trang.", icon=":material/warning:")
 
 if group_ranked:
     clicked = sections.ranking_table(rank, scheme, group, period)

@@ -33,7 +33,7 @@ if survey.total == 0 and ratings.total == 0:
             "chọn. " + (f"Dữ liệu hiện có {' và '.join(have)}: hãy chọn một kỳ trong khoảng đó (ví dụ quý hoặc năm) "
                         "ở thanh bên, hoặc bỏ bớt đơn vị, lĩnh vực đang lọc." if have else
                         "Chưa nạp tệp khảo sát hay tệp đánh giá nào: nạp tệp kết quả khảo sát SIPAS hoặc tệp đánh giá "
-                        "xuất từ Cổng dịch vụ công ở trang Dữ liệu."), icon="ℹ️")
+                        "xuất từ Cổng dịch vụ công ở trang Dữ liệu."), icon=":material/info:")
     st.stop()
 
 ui.kpi_cards(survey, ratings, cached(sat.rating_mix, filters), t)
@@ -83,7 +83,7 @@ if questions.height:
                    + "; ".join(f"«{q}» ({fmt.number(k)} câu trả lời)" for q, k in
                                zip(unmapped["question_text"].to_list(), unmapped["answers"].to_list()))
                    + admin_only(". Thêm vào survey_questions.csv (thư mục thiết lập) rồi chạy «python -m etl rebuild».",
-                                ". Quản trị dữ liệu cần gắn các câu hỏi này với yếu tố SIPAS."), icon="⚠️")
+                                ". Quản trị dữ liệu cần gắn các câu hỏi này với yếu tố SIPAS."), icon=":material/warning:")
 
 left, right = st.columns(2)
 with left:
@@ -131,7 +131,7 @@ rows = cached(sat.comments, narrowed, search, pick_source, verdict)
 if rows.height == 0:
     st.info(("Không có ý kiến nào chứa «" + search + "». Thử ít từ hơn hoặc từ khác (không cần gõ dấu), "
              if search.strip() else "Không có ý kiến nào ") +
-            "trong khoảng ngày, đơn vị và mức độ đang chọn: mở rộng khoảng ngày hoặc chọn «Tất cả».", icon="ℹ️")
+            "trong khoảng ngày, đơn vị và mức độ đang chọn: mở rộng khoảng ngày hoặc chọn «Tất cả».", icon=":material/info:")
 else:
     st.markdown(f"**{fmt.number(found)} ý kiến**" + (f" chứa «{search.strip()}»" if search.strip() else "")
                 + (f" · hiện {fmt.number(rows.height)} ý kiến mới nhất" if found > rows.height else ""))

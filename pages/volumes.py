@@ -31,7 +31,7 @@ total = volumes.totals_of(counted)
 if total.height == 0:
     st.info(f"Kỳ đang xem ({period.label()}) không có hồ sơ nào với đơn vị, lĩnh vực đang chọn. Dữ liệu "
             f"hiện có hồ sơ tiếp nhận từ {fmt.day(summary.first_received)} đến {fmt.day(summary.last_received)}: "
-            "hãy chọn một kỳ trong khoảng đó ở thanh bên, hoặc bỏ bớt đơn vị, lĩnh vực đang lọc.", icon="ℹ️")
+            "hãy chọn một kỳ trong khoảng đó ở thanh bên, hoặc bỏ bớt đơn vị, lĩnh vực đang lọc.", icon=":material/info:")
     st.stop()
 
 counts = total.row(0, named=True)

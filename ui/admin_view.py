@@ -35,7 +35,7 @@ def role_labels() -> dict[str, str]:
 def users_table(users: dict[str, User], unit_names: dict[str, str]) -> None:
     if not users:
         st.info("Chưa có tài khoản nào: tạo ở mục «Thêm tài khoản» bên dưới, hoặc trên máy chủ bằng lệnh "
-                "`python -m access add TÊN --name \"Họ tên\" --role VAI_TRÒ --unit MÃ_ĐƠN_VỊ`.", icon="ℹ️")
+                "`python -m access add TÊN --name \"Họ tên\" --role VAI_TRÒ --unit MÃ_ĐƠN_VỊ`.", icon=":material/info:")
         return
     labels = role_labels()
     rows = [{
@@ -71,7 +71,7 @@ def account_forms(path: Path, viewer: Viewer, unit_names: dict[str, str]) -> Non
     """Add an account, disable or enable one, reset a password: the same rules as `python -m access`."""
     done = st.session_state.pop(_DONE, None)
     if done:
-        st.success(done, icon="✅")
+        st.success(done, icon=":material/check_circle:")
     users = load_users(path)
     add_tab, state_tab, reset_tab = st.tabs(["Thêm tài khoản", "Khóa / mở lại", "Đặt lại mật khẩu"])
     with add_tab:
@@ -126,7 +126,7 @@ def _add_form(path: Path, users: dict[str, User], unit_names: dict[str, str]) ->
         user = add_user(path, username, name, role_name, units, password=None if oidc else password,
                         email=email if oidc else None, known_units=set(unit_names))
     except (AccountError, RoleError) as error:
-        st.error(str(error), icon="⚠️")
+        st.error(str(error), icon=":material/warning:")
         return
     _changed(f"Đã thêm tài khoản «{user.username}» ({user.display_name}, {known[user.role].label}).", "add",
              user.username, unit_codes=list(user.unit_codes), role=user.role, kind=user.kind)
@@ -148,7 +148,7 @@ def _state_form(path: Path, users: dict[str, User], viewer: Viewer) -> None:
             check_not_self(viewer.username, target)
         set_disabled(path, target, disable)
     except AccountError as error:
-        st.error(str(error), icon="⚠️")
+        st.error(str(error), icon=":material/warning:")
         return
     if disable:
         _changed(f"Đã khóa tài khoản «{target}»: phiên đang mở của người này kết thúc ở thao tác tiếp theo.",
@@ -178,7 +178,7 @@ def _reset_form(path: Path, users: dict[str, User]) -> None:
             raise AccountError("Hai lần nhập mật khẩu không khớp.")
         reset_password(path, target, password)
     except AccountError as error:
-        st.error(str(error), icon="⚠️")
+        st.error(str(error), icon=":material/warning:")
         return
     _changed(f"Đã đặt lại mật khẩu cho «{target}».", "reset", target)
 

@@ -279,7 +279,7 @@ def _sign_in_page() -> None:
         _header()
         notice = st.session_state.pop(_NOTICE, None)
         if notice:
-            st.info(notice, icon="ℹ️")
+            st.info(notice, icon=":material/info:")
         auth = oidc_settings()
         if auth:
             for provider in oidc_providers(auth):
@@ -290,7 +290,7 @@ def _sign_in_page() -> None:
         try:
             users = load_users(users_path())
         except AccountError as error:
-            st.error(str(error), icon="⚠️")
+            st.error(str(error), icon=":material/warning:")
             return
         if any(u.password_hash for u in users.values()):
             if auth:
@@ -298,7 +298,7 @@ def _sign_in_page() -> None:
             _password_form()
         elif not auth:
             st.warning("Chưa có tài khoản nào. Quản trị dữ liệu tạo tài khoản trên máy chủ bằng lệnh "
-                       "`python -m access add TÊN --name \"Họ tên\" --role VAI_TRÒ --unit MÃ_ĐƠN_VỊ`.", icon="⚠️")
+                       "`python -m access add TÊN --name \"Họ tên\" --role VAI_TRÒ --unit MÃ_ĐƠN_VỊ`.", icon=":material/warning:")
 
 
 def _password_form() -> None:
@@ -338,7 +338,7 @@ def _not_permitted_page() -> None:
         email = st.user.get("email") or ""
         st.error(f"Tài khoản chưa được cấp quyền: {email} đã đăng nhập qua hệ thống xác thực của cơ quan nhưng "
                  "chưa được giao vai trò trên bảng điều hành. Hãy gửi địa chỉ thư này cho quản trị dữ liệu để "
-                 "được cấp quyền.", icon="🔒")
+                 "được cấp quyền.", icon=":material/lock:")
         if st.button("Đăng xuất", icon=":material/logout:", key="auth_denied_sign_out"):
             st.logout()
 
@@ -349,7 +349,7 @@ def refuse(message: str) -> None:
         _, middle, _ = st.columns([1, 1.2, 1])
         with middle:
             _header()
-            st.error(message, icon="🔒")
+            st.error(message, icon=":material/lock:")
             if st.session_state.get(_AUTH) and st.button("Đăng xuất", icon=":material/logout:", key="auth_refuse_out"):
                 sign_out()
 
@@ -362,6 +362,6 @@ def forbidden(title: str, url_path: str) -> st.Page:
     def page() -> None:
         st.title(title)
         st.warning(f"Vai trò của bạn không được mở trang «{title}». Các trang bạn được dùng ở thanh bên; "
-                   "nếu cần thêm quyền, hãy liên hệ quản trị dữ liệu.", icon="🔒")
+                   "nếu cần thêm quyền, hãy liên hệ quản trị dữ liệu.", icon=":material/lock:")
 
     return st.Page(page, title=title, url_path=url_path, visibility="hidden")

@@ -38,7 +38,7 @@ def alerts_panel(view: View, counts: pl.DataFrame | None = None, late_counts: pl
              if groups else "Cần xử lý: không có việc nào")
     with st.expander(label, expanded=False, icon=":material/notification_important:"):
         if not alerts:
-            st.success("Không có việc nào cần xử lý theo các quy tắc cảnh báo.", icon="✅")
+            st.success("Không có việc nào cần xử lý theo các quy tắc cảnh báo.", icon=":material/check_circle:")
         show_all = len(alerts) > SHOWN_PER_GROUP and st.toggle("Hiện tất cả", key="alerts_all")
         for title, items in groups:
             st.markdown(f"**{title}** ({len(items)})")

@@ -106,9 +106,9 @@ def actions_block(items: list[str], cautions: list[str]) -> None:
     if items:
         st.markdown("\n".join(f"{i}. {item}" for i, item in enumerate(items, 1)))
     else:
-        st.success("Không có hồ sơ quá hạn, trễ hạn chưa xin lỗi hay sắp đến hạn; các chỉ tiêu đều đạt.", icon="✅")
+        st.success("Không có hồ sơ quá hạn, trễ hạn chưa xin lỗi hay sắp đến hạn; các chỉ tiêu đều đạt.", icon=":material/check_circle:")
     if cautions:
-        st.warning("**Lưu ý khi so sánh**\n\n" + "\n".join(f"- {c}" for c in cautions), icon="⚠️")
+        st.warning("**Lưu ý khi so sánh**\n\n" + "\n".join(f"- {c}" for c in cautions), icon=":material/warning:")
 
 
 def trend_chart(trend: pl.DataFrame, period: Period, data_start: date | None = None) -> go.Figure:
@@ -145,7 +145,7 @@ def attention_table(attention: pl.DataFrame, view: View) -> None:
     a phone's width shows them; the late page's counts (queries.late.units_to_act_on). Counts stay
     numbers (a header click sorts them as numbers); «Xem →» opens the unit's late dossiers in this tab."""
     if attention.height == 0:
-        st.success("Không có đơn vị nào có hồ sơ quá hạn, trễ hạn hoặc sắp đến hạn.", icon="✅")
+        st.success("Không có đơn vị nào có hồ sơ quá hạn, trễ hạn hoặc sắp đến hạn.", icon=":material/check_circle:")
         return
     shown = attention.select(
         pl.col("unit_name").alias("Đơn vị"),

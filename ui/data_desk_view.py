@@ -49,7 +49,7 @@ RESULT_COUNTS = (("rows_read", "Đọc"), ("rows_new", "Thêm mới"), ("rows_up
 def upload_tab(viewer: Viewer) -> None:
     limits = UploadLimits.from_settings()
     if not may(viewer, "load"):
-        st.info("Vai trò của bạn không được nạp dữ liệu. Liên hệ quản trị dữ liệu để nạp tệp.", icon="ℹ️")
+        st.info("Vai trò của bạn không được nạp dữ liệu. Liên hệ quản trị dữ liệu để nạp tệp.", icon=":material/info:")
         return
     st.markdown(
         "Chọn một hoặc nhiều tệp xuất từ phần mềm một cửa: danh sách hồ sơ hoặc kết quả khảo sát, dạng "
@@ -92,11 +92,11 @@ def _show_results(results: dict | None) -> None:
             f"{fmt.number(len(reports) - len(loaded) - len(failed))} tệp bỏ qua, {fmt.number(len(failed))} tệp lỗi.")
     if failed:
         st.error(text + " Tệp lỗi không làm thay đổi dữ liệu; sửa theo hướng dẫn rồi nạp lại:\n\n"
-                 + "\n".join(f"- {r['error']}" for r in failed), icon="⚠️")
+                 + "\n".join(f"- {r['error']}" for r in failed), icon=":material/warning:")
     elif any(r["rows_rejected"] for r in reports):
-        st.warning(text + " Có dòng bị loại: xem thẻ «Dòng bị loại» để tải danh sách gửi đơn vị sửa.", icon="⚠️")
+        st.warning(text + " Có dòng bị loại: xem thẻ «Dòng bị loại» để tải danh sách gửi đơn vị sửa.", icon=":material/warning:")
     else:
-        st.success(text, icon="✅")
+        st.success(text, icon=":material/check_circle:")
     table = pl.DataFrame({
         "Tệp": [r["file"] for r in reports],
         "Trạng thái": [STATUS_LABELS[r["status"]] for r in reports],
@@ -128,7 +128,7 @@ def _message(report: dict) -> str:
 def history_tab(scope: Scope) -> None:
     everything = cached(load_history, scope, 100_000)
     if everything.height == 0:
-        st.info("Chưa có lần nạp nào. Nạp tệp ở thẻ «Nạp tệp» hoặc bằng lệnh `python -m etl load TỆP…`.", icon="ℹ️")
+        st.info("Chưa có lần nạp nào. Nạp tệp ở thẻ «Nạp tệp» hoặc bằng lệnh `python -m etl load TỆP…`.", icon=":material/info:")
         return
     left, middle, right = st.columns([3, 2, 2])
     files = left.multiselect("Tệp", sorted(set(everything["file_name"].to_list())), key="dd_h_files",
@@ -140,7 +140,7 @@ def history_tab(scope: Scope) -> None:
     since, until = (picked[0], picked[-1]) if isinstance(picked, (tuple, list)) and picked else (None, None)
     loads = cached(load_history, scope, 100_000, frozenset(files), frozenset(users), since, until)
     if loads.height == 0:
-        st.info("Không có lần nạp nào khớp bộ lọc. Hãy bỏ bớt tệp, người nạp hoặc mở rộng khoảng ngày.", icon="ℹ️")
+        st.info("Không có lần nạp nào khớp bộ lọc. Hãy bỏ bớt tệp, người nạp hoặc mở rộng khoảng ngày.", icon=":material/info:")
         return
     totals = loads.select(pl.col("rows_new", "rows_updated", "rows_rejected").sum()).row(0)
     st.caption(f"{fmt.number(loads.height)} lần nạp · thêm mới {fmt.number(totals[0])} · cập nhật "
@@ -179,7 +179,7 @@ def history_tab(scope: Scope) -> None:
 def rejects_tab(scope: Scope) -> None:
     summary = cached(reject_summary, scope)
     if summary.height == 0:
-        st.success("Không có dòng nào bị loại hay cảnh báo trong dữ liệu đã nạp.", icon="✅")
+        st.success("Không có dòng nào bị loại hay cảnh báo trong dữ liệu đã nạp.", icon=":material/check_circle:")
         return
     names = _unit_names(scope)
     c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
@@ -195,7 +195,7 @@ def rejects_tab(scope: Scope) -> None:
     args = (None, ALL_REJECTS, frozenset(files), severity, frozenset(reasons), unit)
     found = cached(rejects, scope, *args)
     if found.height == 0:
-        st.info("Không có dòng nào khớp bộ lọc. Hãy bỏ bớt tệp, lý do hoặc chọn «Tất cả».", icon="ℹ️")
+        st.info("Không có dòng nào khớp bộ lọc. Hãy bỏ bớt tệp, lý do hoặc chọn «Tất cả».", icon=":material/info:")
         return
     key = pl.struct("load_id", "file_name", "source_row")
     rows = found.select(key.n_unique()).item()
@@ -325,7 +325,7 @@ def quality_tab(scope: Scope) -> None:
             for code in found) + ". Xem chi tiết và ví dụ mã hồ sơ bên dưới.", icon=":material/search:")
     else:
         st.success("Không phát hiện dấu hiệu nào trong kỳ này. Có thể chọn kỳ dài hơn (quý, năm) để soát lại.",
-                   icon="✅")
+                   icon=":material/check_circle:")
     for code in found + [c for c in FLAG_CODES if c not in found]:  # what was found first
         part = flags.filter(pl.col("flag") == code)
         title, why, how = FLAGS[code]
@@ -401,5 +401,5 @@ def _quality_pickers(scope: Scope) -> tuple[Period, list[str]]:
 
 def no_database() -> None:
     st.info("Chưa có dữ liệu. Nạp tệp xuất ở thẻ «Nạp tệp»; các thẻ khác sẽ có nội dung sau lần nạp đầu tiên.",
-            icon="ℹ️")
+            icon=":material/info:")
 

@@ -89,7 +89,7 @@ def current_view() -> View:
     """The view the sidebar set up in this run (pages call this); without the frame, only a message."""
     view = st.session_state.get(_STATE)
     if view is None:
-        st.error(WITHOUT_FRAME, icon="⛔")
+        st.error(WITHOUT_FRAME, icon=":material/block:")
         st.stop()
     return view
 

@@ -432,7 +432,7 @@ def show_detail(detail: DossierDetail, personal: bool) -> None:
     st.markdown(late_text(detail))
     st.markdown(rule_text(detail))
     if row["is_without_apology"]:
-        st.error("Trễ hạn mà không có phiếu xin lỗi phát hành trước ngày hẹn trả ít nhất một ngày.", icon="⚠️")
+        st.error("Trễ hạn mà không có phiếu xin lỗi phát hành trước ngày hẹn trả ít nhất một ngày.", icon=":material/warning:")
     st.plotly_chart(timeline_chart(detail), width="stretch", key="late_timeline")
     left, right = st.columns([2, 3])
     with left:

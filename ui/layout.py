@@ -24,7 +24,7 @@ def require_connection(con) -> None:
     """Stop the page with the next step when there is no database yet (the commands only for the
     viewer who runs the installation)."""
     if con is None:
-        st.info(admin_only(NO_DATABASE, NO_DATABASE_YET), icon="ℹ️")
+        st.info(admin_only(NO_DATABASE, NO_DATABASE_YET), icon=":material/info:")
         st.stop()
 
 
@@ -36,7 +36,7 @@ def freshness(summary: DatabaseSummary, today: date | None = None) -> None:
     if summary.last_load_at and (today - summary.last_load_at.date()).days > limit:
         days = (today - summary.last_load_at.date()).days
         st.warning(f"{text} Lần nạp gần nhất đã cách đây {days} ngày: số liệu có thể chưa đầy đủ. "
-                   "Hãy nạp tệp xuất mới nhất từ phần mềm một cửa.", icon="⚠️")
+                   "Hãy nạp tệp xuất mới nhất từ phần mềm một cửa.", icon=":material/warning:")
     else:
         st.caption(text)
 

@@ -49,7 +49,7 @@ def area_chart(areas: pl.DataFrame) -> go.Figure:
 
 def overdue_table(tasks: pl.DataFrame) -> None:
     if tasks.height == 0:
-        st.success("Không có nhiệm vụ nào quá hạn chưa hoàn thành.", icon="✅")
+        st.success("Không có nhiệm vụ nào quá hạn chưa hoàn thành.", icon=":material/check_circle:")
         return
     shown = tasks.select(
         pl.col("task_no").alias("STT"), pl.col("area").alias("Lĩnh vực"), pl.col("task").alias("Nhiệm vụ"),

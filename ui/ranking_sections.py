@@ -33,7 +33,7 @@ def usable_schemes() -> dict:
             st.error(f"{exc.name}: bộ tiêu chí không dùng được, "
                      + admin_only(f"cần sửa tệp {code}.toml (thư mục schemes/ của thư mục thiết lập, hoặc "
                                   "scoring/schemes/):", "quản trị dữ liệu cần sửa:") + "\n\n"
-                     + "\n".join(f"- {p}" for p in exc.problems), icon="⚠️")
+                     + "\n".join(f"- {p}" for p in exc.problems), icon=":material/warning:")
     return schemes
 
 
@@ -87,7 +87,7 @@ def unit_detail(rank: Ranking, scheme, group: str, period, scope, as_of, clicked
         notes = "; ".join(f"{r['unit_name']}: {unit_note(rank, r) or 'không xếp hạng'}"
                           for r in rank.units.iter_rows(named=True))
         st.info(f"Đơn vị của bạn không được xếp hạng trong {period_title(period)}" + (f" ({notes})" if notes else "")
-                + ". Chọn kỳ khác để xem hạng của đơn vị.", icon="ℹ️")
+                + ". Chọn kỳ khác để xem hạng của đơn vị.", icon=":material/info:")
         return
     names = dict(zip(rank.units["unit_code"].to_list(), rank.units["unit_name"].to_list()))
     if clicked and clicked in codes and clicked != st.session_state.get("_rk_clicked"):
@@ -117,7 +117,7 @@ def unit_detail(rank: Ranking, scheme, group: str, period, scope, as_of, clicked
                     help="«—»: kỳ trước đơn vị chưa được xếp hạng (không có số liệu).")
     st.markdown(view.standing_text(rank, unit))
     if streak:
-        st.success(f"{names[unit_code]}: {streak.lower()}.", icon="🏆")
+        st.success(f"{names[unit_code]}: {streak.lower()}.", icon=":material/emoji_events:")
     components = rank.components(unit_code)
     detail, chart = st.columns([1, 1])
     with detail:
@@ -200,7 +200,7 @@ def appraisal_import(scheme, group: str, period, scope, expanded: bool) -> None:
             st.session_state["_rk_report"] = (report_key, outcome)
             st.rerun()
         if isinstance(report, str):
-            st.error(report, icon="⚠️")
+            st.error(report, icon=":material/warning:")
         elif report is not None:
             (st.success if not report.rejects else st.warning)(report.summary())
             for warning in report.warnings:

@@ -43,7 +43,7 @@ def period_picker(today: date) -> Period:
         picked = st.date_input("Từ ngày – đến ngày", key="rk_range", format="DD/MM/YYYY")
         if isinstance(picked, (tuple, list)) and len(picked) == 2:
             return Period("custom", picked[0], picked[1])
-        st.info("Chọn cả ngày bắt đầu và ngày kết thúc của kỳ.", icon="ℹ️")
+        st.info("Chọn cả ngày bắt đầu và ngày kết thúc của kỳ.", icon=":material/info:")
         st.stop()
     current = period_containing(kind, today)
     options = [current]

@@ -288,7 +288,7 @@ def standing_block(standing: Standing, source: str, t: Targets) -> None:
 def dissatisfied_table(rows: pl.DataFrame, view: View) -> None:
     """Ratings «Không hài lòng»; a click on a dossier code opens it on the late page in this tab."""
     if rows.height == 0:
-        st.success("Không có lượt đánh giá «Không hài lòng» nào trong kỳ với bộ lọc đang chọn.", icon="✅")
+        st.success("Không có lượt đánh giá «Không hài lòng» nào trong kỳ với bộ lọc đang chọn.", icon=":material/check_circle:")
         return
     shown = rows.select(
         pl.col("rated_at").alias("Ngày"),

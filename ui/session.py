@@ -32,7 +32,7 @@ def current_viewer() -> Viewer:
     but that message: no viewer, no scope, no data."""
     viewer = st.session_state.get(_VIEWER)
     if viewer is None:
-        st.error(WITHOUT_FRAME, icon="⛔")
+        st.error(WITHOUT_FRAME, icon=":material/block:")
         st.stop()
     return viewer
 
