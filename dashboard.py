@@ -9,7 +9,7 @@ from ui.data import connection
 from ui.filters import keep_alive, sidebar_view
 from ui.widget_texts import vietnamese_widget_texts
 
-st.set_page_config(page_title="Bảng điều hành CCHC", page_icon="🏛️", layout="wide")
+st.set_page_config(page_title="Bảng điều hành CCHC", page_icon=":material/account_balance:", layout="wide")
 vietnamese_widget_texts()  # st.file_uploader's own English texts, in Vietnamese
 
 

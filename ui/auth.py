@@ -263,10 +263,16 @@ def _gate(page: Callable[[], None], title: str) -> None:
     st.stop()
 
 
+# A public building (drawn, not an emoji: a browser without an emoji font shows an empty box).
+_EMBLEM = ("<svg width='52' height='52' viewBox='0 0 24 24' fill='#31333F' role='img' aria-label='Trụ sở'>"
+           "<path d='M12 1.5 2 6.5V9h20V6.5z'/><path d='M4 10.5h2.5v7H4zm4.8 0h2.5v7H8.8zm3.9 0h2.5v7h-2.5zm4.8 "
+           "0H20v7h-2.5z'/><path d='M2 19h20v3H2z'/></svg>")
+
+
 def _header() -> None:
     from core.units import directory
 
-    st.markdown(f"<div style='text-align:center;margin-top:3rem'><div style='font-size:3rem'>🏛️</div>"
+    st.markdown(f"<div style='text-align:center;margin-top:3rem'>{_EMBLEM}"
                 f"<div style='font-size:1.6rem;font-weight:700;line-height:1.3'>Bảng điều hành<br>"
                 f"cải cách hành chính</div>"
                 f"<p style='color:#555;margin-top:0.4rem'>{directory()['province_name'][0]}</p></div>",
