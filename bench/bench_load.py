@@ -128,7 +128,7 @@ for module, name, label in [
         (etl.load, "_read", "read phase (all of it)"), (etl.extract, "_parse_chunk", "  parse CSV chunks (polars)"),
         (etl.extract, "_needless_repairs", "  byte scans of the chunks"),
         (etl.load, "normalize_table", "  normalize"), (etl.normalize, "_dates", "    dates"),
-        (etl.normalize, "_clean", "    text clean-up"), (etl.load, "_stage_chunk", "  stage chunks (DuckDB)"),
+        (etl.normalize, "_clean", "    text clean-up"), (etl.load, "_stage_chunks", "  stage chunks (DuckDB)"),
         (etl.load, "_close_part", "  duplicates across chunks"), (etl.load, "_write", "write phase (merge, log)"),
         (etl.load, "_merge_dossiers", "  merge into mart_dossiers"), (etl.load, "build_marts", "ratings mart"),
         (core.store, "_publish", "publish (rename, standby copy)")]:
