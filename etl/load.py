@@ -557,7 +557,7 @@ def _close_part(con, part: _Part | None, held: list[RawTable], ctx: Context, pat
 
 
 def _stage_dossiers(con, staged: str, rows: pl.DataFrame, load_id: int, table: RawTable) -> None:
-    """A chunk's normalized dossiers, typed, into the file's staging table."""
+    """Normalized dossiers (a chunk, or several of one table), typed, into the file's staging table."""
     incoming = rows.drop("_row").with_columns(
         load_id=pl.lit(load_id, pl.Int32), source_file=pl.lit(table.file), source_sheet=pl.lit(table.sheet, pl.String),
     )
@@ -1063,6 +1063,12 @@ def _has_table(con, name: str) -> bool:
     return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $n", {"n": name}).fetchall()[0][0] > 0
 
 
+def _columns(con, table: str) -> set[str]:
+    """The columns `table` has in the database being written (not in one attached beside it)."""
+    return {name for (name,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = $t "
+                                            "AND database_name = current_database()", {"t": table}).fetchall()}
+
+
 def _migrate(con) -> bool:
     """Schema version 1 kept every dossier version, the current one included, in the table
     stg_dossier_versions; version 2 keeps only superseded versions in stg_dossier_superseded
@@ -1084,8 +1090,7 @@ def _migrate(con) -> bool:
                     "AND c.source_sheet IS NOT DISTINCT FROM v.source_sheet "
                     "AND c.source_row IS NOT DISTINCT FROM v.source_row")
         con.execute("DROP TABLE stg_dossier_versions")
-    have = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'load_log'")
-            .fetchall()}
+    have = _columns(con, "load_log")
     if "as_of_at" not in have:
         migrated = True
         for column in LOAD_LOG.columns:
@@ -1101,8 +1106,7 @@ def _migrate(con) -> bool:
         con.execute("DROP TABLE stg_dossier_current")
         con.execute("DELETE FROM meta WHERE key = 'marts_rules'")  # derived columns: none yet, all recomputed
     for table in ("mart_dossiers", "stg_dossier_superseded"):
-        if con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = $t AND column_name = 'row_hash' "
-                       "AND database_name = current_database()", {"t": table}).fetchall()[0][0]:
+        if "row_hash" in _columns(con, table):
             con.execute(f"ALTER TABLE {table} DROP COLUMN row_hash")
     return migrated
 
