@@ -66,24 +66,29 @@ def bare_xlsx(path: Path) -> int:
 READ_CSV = "SELECT * FROM read_csv($p, all_varchar = true, header = true)"
 
 
-def bare_csv(path: Path) -> int:
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE t AS {READ_CSV}", {"p": str(path)})
-    return con.execute("SELECT count(*) FROM t").fetchall()[0][0]
-
-
-def stored_csv(path: Path, out: Path) -> int:
-    """DuckDB alone reading the CSV into a database file (written and compressed at the checkpoint):
-    what any load that stores the rows costs at least."""
-    target = fresh_db(out / "bench_stored.duckdb")
-    con = duckdb.connect(str(target))
+def duckdb_alone(path: Path, select: str = READ_CSV, into: Path | None = None) -> int:
+    """DuckDB alone: `select` (the file bound as $p) made a table in memory (no checkpoint: a checkpoint
+    of an in-memory table compresses it, 1.2 s more for the 1M CSV, which is no read) or, with `into`,
+    in a database file there, written and compressed by its checkpoint, then removed. Its row count."""
+    con = duckdb.connect(str(fresh_db(into)) if into else ":memory:")
     try:
-        con.execute(f"CREATE TABLE t AS {READ_CSV}", {"p": str(path)})
-        con.execute("CHECKPOINT")
+        con.execute(f"CREATE TABLE t AS {select}", {"p": str(path)})
+        if into:
+            con.execute("CHECKPOINT")
         return con.execute("SELECT count(*) FROM t").fetchall()[0][0]
     finally:
         con.close()
-        target.unlink(missing_ok=True)
+        if into:
+            fresh_db(into)
+
+
+def bare_csv(path: Path) -> int:
+    return duckdb_alone(path)
+
+
+def stored_csv(path: Path, out: Path) -> int:
+    """DuckDB alone reading the CSV into a database file: what any load that stores the rows costs at least."""
+    return duckdb_alone(path, into=out / "bench_stored.duckdb")
 
 
 # --profile: one more load of the CSV in a child process, its stages timed by wrapping the ETL's
@@ -158,33 +163,25 @@ def profile_load(path: Path, out: Path) -> None:
 
 
 def floor(path: Path, out: Path) -> None:
-    """What DuckDB alone costs for the CSV, against a bare read made as the target's (`bare_csv`: into an
-    in-memory table, no checkpoint): the read written to a database file (checkpointed: written and
-    compressed), the columns typed by DuckDB's sniffer (dates, numbers) and written, and the read with
-    an md5 of every row (what the load did before schema 5). No load that stores the rows can go
-    below the second or third line."""
+    """What DuckDB alone costs for the CSV, against a bare read made as the target's (`bare_csv`): the
+    read written to a database file (written and compressed), the columns typed by DuckDB's sniffer
+    (dates, numbers) and written, and the read with an md5 of every row (what the load did before
+    schema 5). No load that stores the rows can go below the second or third line."""
     target = out / "bench_floor.duckdb"
-    read = READ_CSV
-    steps = (("bare read, in memory", ":memory:", f"CREATE TABLE t AS {read}"),
-             ("the read written to a file", str(target), f"CREATE TABLE t AS {read}"),
-             ("typed by DuckDB, to a file", str(target),
-              "CREATE TABLE t AS SELECT * FROM read_csv($p, header = true)"),
-             ("+ an md5 of every row", str(target),
-              f"CREATE TABLE t AS SELECT *, md5(concat_ws('|', COLUMNS(*))) AS row_hash FROM ({read})"))
+    steps = (("bare read, in memory", lambda: bare_csv(path)),
+             ("the read written to a file", lambda: stored_csv(path, out)),
+             ("typed by DuckDB, to a file",
+              lambda: duckdb_alone(path, "SELECT * FROM read_csv($p, header = true)", target)),
+             ("+ an md5 of every row", lambda: duckdb_alone(
+                 path, f"SELECT *, md5(concat_ws('|', COLUMNS(*))) AS row_hash FROM ({READ_CSV})", target)))
     print(f"\nFloor: DuckDB alone on {path.name}", flush=True)
     bare = None
-    for label, where, sql in steps:
-        target.unlink(missing_ok=True)
-        con = duckdb.connect(where)
+    for label, run in steps:
         start = time.perf_counter()
-        con.execute(sql, {"p": str(path)})
-        if where != ":memory:":  # a checkpoint of the in-memory table compresses it: 1.2 s more, not a read
-            con.execute("CHECKPOINT")
+        run()
         seconds = time.perf_counter() - start
-        con.close()
         bare = bare or seconds
         print(f"  {label:<28}{seconds:>7.2f} s  {seconds / bare:>5.2f}× the bare read")
-    target.unlink(missing_ok=True)
 
 
 def fresh_db(path: Path) -> Path:
